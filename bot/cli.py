@@ -1,0 +1,181 @@
+"""The `policybot` command line: index, ask, eval and an interactive chat in the terminal."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+# Quiet third-party start-up chatter (jieba's dictionary build, transformers' warnings) on stderr.
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _settings(args: argparse.Namespace):
+    from knowledge.config import load_settings
+
+    settings = load_settings()
+    corpus = Path(args.corpus).resolve() if getattr(args, "corpus", None) else None
+    return settings.replace(corpus_dir=corpus, index_dir=_index_dir_for(settings, corpus) if corpus else None)
+
+
+def _index_dir_for(settings, corpus: Path) -> Path:
+    """Each corpus folder gets its own index beside the default one, so indexing another folder never
+    overwrites the default knowledge base."""
+    import hashlib
+
+    if corpus == settings.corpus_dir.resolve() or os.environ.get("POLICYBOT_INDEX_DIR"):
+        return settings.index_dir
+    digest = hashlib.sha1(str(corpus).encode()).hexdigest()[:8]
+    return settings.index_dir.parent / f"index-{corpus.name}-{digest}"
+
+
+def _quiet_libraries() -> None:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+    try:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()
+    except ImportError:
+        pass
+
+
+def cmd_index(args) -> int:
+    from knowledge.indexing import build_index
+
+    settings = _settings(args)
+    report = build_index(settings, rebuild=args.rebuild, progress=not args.quiet)
+    if report.rebuilt_all:
+        print(f"rebuilt every document ({report.rebuilt_all})")
+    print(f"index {settings.index_dir}: {report.chunks} chunks from {len(report.added) + len(report.changed) + len(report.unchanged)}"
+          f" documents (added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)},"
+          f" unchanged {len(report.unchanged)}, unreadable {len(report.skipped)})")
+    for reason in report.skipped.values():
+        print(f"  unreadable: {reason}", file=sys.stderr)
+    return 0
+
+
+def _load_kb(settings):
+    from knowledge.search import KnowledgeBase
+
+    return KnowledgeBase.load(settings)
+
+
+def _read_questions(path: Path) -> list[str]:
+    from knowledge.evaluation import load_expectations
+
+    if path.suffix.lower() == ".jsonl":
+        return [e.question for e in load_expectations(path)]
+    return [ln.strip() for ln in path.read_text(encoding="utf-8-sig").splitlines() if ln.strip()]
+
+
+def cmd_ask(args) -> int:
+    from knowledge.answering import answer_question
+
+    if not args.question and not args.file:
+        print("policybot ask: give a question, or --file F with one question per line", file=sys.stderr)
+        return 2
+    questions = _read_questions(Path(args.file)) if args.file else [" ".join(args.question)]
+    kb = _load_kb(_settings(args))
+    for q in questions:
+        ans = answer_question(kb, q, args.k)
+        if args.json:
+            print(json.dumps(ans.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(format_answer(ans), flush=True)
+    return 0
+
+
+def format_answer(ans) -> str:
+    lines = [ans.answer, f"（置信度 {ans.confidence:.2f}）"]
+    for c in ans.citations:
+        where = f"{c.doc_id} 第{c.paragraph}段，字符 {c.start}–{c.end}"
+        lines.append(f"[{c.n}] {c.title}{'（' + c.date + '）' if c.date else ''} · {where}\n    “{c.quote}”")
+    return "\n".join(lines)
+
+
+def cmd_eval(args) -> int:
+    from knowledge.answering import answer_question
+    from knowledge.evaluation import evaluate, load_expectations
+
+    exps = load_expectations(Path(args.file))
+    kb = _load_kb(_settings(args))
+    report = evaluate([(e, answer_question(kb, e.question, max(args.k, 5))) for e in exps])
+    if args.json:
+        print(json.dumps({"summary": report.summary(), "results": report.rows}, ensure_ascii=False, indent=1))
+        return 0
+    for row in report.rows:
+        mark = "✓" if (row["rank"] == 1 or (row["expected"] == "decline" and not row["answered"])) else "✗"
+        print(f"{mark} {row['id']:>4} rank={row['rank']} conf={row['confidence']:.2f} {row['question']}")
+    for k, v in report.summary().items():
+        print(f"{k}: {v}")
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from knowledge.answering import answer_question
+
+    kb = _load_kb(_settings(args))
+    print("policybot：请输入关于政策文件的问题（空行或 Ctrl-D 退出）。", flush=True)
+    while True:
+        try:
+            q = input("问> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not q:
+            return 0
+        print(format_answer(answer_question(kb, q)) + "\n", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="policybot", description="Answers questions about policy documents, with citations.")
+    parser.add_argument("--corpus", help="folder of documents (default: the shipped corpus, or $POLICYBOT_CORPUS)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or update the index of the corpus")
+    p.add_argument("--corpus", default=argparse.SUPPRESS, help="folder of documents to index")
+    p.add_argument("--rebuild", action="store_true", help="re-embed every document")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer one question, or every question of --file")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--corpus", default=argparse.SUPPRESS)
+    p.add_argument("--file", help=".txt with one question per line, or .jsonl with a q or question field")
+    p.add_argument("--json", action="store_true", help="one JSON object per question")
+    p.add_argument("--k", type=int, default=None, help="at most this many citations (default 3)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="hit@k, MRR and declines on a .jsonl of questions with expectations")
+    p.add_argument("file")
+    p.add_argument("--corpus", default=argparse.SUPPRESS)
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("chat", help="ask questions interactively in the terminal")
+    p.add_argument("--corpus", default=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_chat)
+
+    args = parser.parse_args(argv)
+    _quiet_libraries()
+    from knowledge.embedding import ModelUnavailable
+    from knowledge.readers import UnreadableDocument
+    from knowledge.store import IndexUnavailable
+
+    try:
+        return args.func(args)
+    except (IndexUnavailable, ModelUnavailable, UnreadableDocument, FileNotFoundError, ValueError) as exc:
+        print(f"policybot: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

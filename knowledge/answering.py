@@ -1,0 +1,154 @@
+"""A question -> a short extractive answer with numbered citations, or a decline. No text is generated:
+every sentence of an answer is a sentence of a document, and every citation quotes the original exactly."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .metadata import is_place
+from .models import Answer, Chunk, Citation, Document, Hit, Sentence
+from .script import in_script_of, is_traditional, to_simplified
+from .search import KnowledgeBase
+from .tokenize import places, tokens
+
+DECLINE = "知识库中没有找到相关内容，暂时无法回答这个问题。您可以换个说法，或写明地区和事项（例如“临川区不动产登记怎么办理”）再问。"
+EMPTY = "请输入您想咨询的问题，例如“怎么办理不动产登记？”"
+_SPEAKER = re.compile(r"^[^\s:：，,。]{1,6}[:：]\s*")  # 主持人: / 刘捷: labels in transcripts
+_QUANTITY = re.compile(r"多少|几|多长|多久|多大|比例|金额|数量|百分")
+_HAS_NUMBER = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    hit: Hit
+    sentence: Sentence
+    text: str  # cleaned sentence, speaker label removed
+    score: float
+
+
+def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None = None) -> Answer:
+    question = question.strip()
+    if not question:
+        return Answer(question, False, 0.0, EMPTY, ())
+    hits = kb.search(question, k=8)
+    q_tokens = kb.query_tokens(question)
+    confidence = _confidence(kb, question, q_tokens, hits)
+    if not hits or confidence < kb.settings.decline_below:
+        return Answer(question, False, confidence, in_script_of(DECLINE, question), ())
+    chosen = _choose_sentences(kb, question, q_tokens, hits, max_citations or kb.settings.max_citations)
+    citations, parts = [], []
+    for n, cand in enumerate(chosen, start=1):
+        citations.append(_cite(kb.docs[cand.hit.chunk.doc_id], cand, n, question))
+        parts.append(f"{in_script_of(cand.text, question)}[{n}]")
+    return Answer(question, True, confidence, "".join(parts), tuple(citations))
+
+
+def _confidence(kb: KnowledgeBase, question: str, q_tokens: list[str], hits: list[Hit]) -> float:
+    """How sure the knowledge base is that its best passages answer the question, in [0, 1].
+
+    Term coverage (IDF-weighted, words the corpus never uses count fully against) catches questions about
+    things the documents do not mention; dense similarity catches paraphrases; a place the question names
+    but no document is about (广州, 深圳) halves it.
+    """
+    if not hits or not q_tokens:
+        return 0.0
+    top = hits[:3]
+    coverage = max(kb.lexical.coverage(q_tokens, kb.chunk_tokens[_row(kb, h.chunk)]) for h in top)
+    dense = min(1.0, max(0.0, (max(h.dense for h in top) - 0.60) / 0.30))
+    score = 0.65 * coverage + 0.35 * dense
+    asked = _question_places(kb, question)
+    if asked:
+        known = {_place_stem(p) for d in kb.docs.values() for p in d.meta.places}
+        if not any(_place_stem(p) in known for p in asked):
+            score *= 0.5
+    return round(score, 4)
+
+
+def _row(kb: KnowledgeBase, chunk: Chunk) -> int:
+    return kb.chunk_row[chunk.chunk_id]
+
+
+def _question_places(kb: KnowledgeBase, question: str) -> list[str]:
+    return [p for p in places(to_simplified(question), kb.settings.user_dict) if is_place(p)]
+
+
+def _place_stem(place: str) -> str:
+    return re.sub(r"(?<=..)[省市区县]$", "", place)
+
+
+def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], hits: list[Hit],
+                      limit: int) -> list[_Candidate]:
+    wants_number = bool(_QUANTITY.search(to_simplified(question)))
+    candidates: list[_Candidate] = []
+    for hit in hits[:5]:
+        doc = kb.docs[hit.chunk.doc_id]
+        for sentence in hit.chunk.sentences:
+            raw = doc.clean.text[sentence.start:sentence.end]
+            text = _SPEAKER.sub("", raw)
+            if sentence.caption or len(text) < 6 or re.search(r"[?？]$", text):
+                continue  # captions and the host's own questions are not answers
+            words = set(tokens(to_simplified(text), kb.settings.user_dict))
+            score = hit.score * (0.25 + kb.lexical.coverage(q_tokens, words))
+            if wants_number and _HAS_NUMBER.search(text):
+                score *= 1.3
+            candidates.append(_Candidate(hit, sentence, text, score))
+    if not candidates:
+        return []
+    candidates.sort(key=lambda c: -c.score)
+    best = candidates[0]
+    chosen, seen, length = [best], {(best.hit.chunk.doc_id, best.sentence.start)}, len(best.text)
+    # A question naming several places gets the best sentence about each of them.
+    for place in _question_places(kb, question):
+        stem = _place_stem(place)
+        if any(stem in to_simplified(c.text) or stem in map(_place_stem, kb.docs[c.hit.chunk.doc_id].meta.places)
+               for c in chosen):
+            continue
+        for c in candidates:
+            if stem in map(_place_stem, kb.docs[c.hit.chunk.doc_id].meta.places) and _fits(c, seen, length, kb, True):
+                chosen.append(c)
+                seen.add((c.hit.chunk.doc_id, c.sentence.start))
+                length += len(c.text)
+                break
+    for c in candidates[1:]:
+        if len(chosen) >= limit:
+            break
+        if c.score >= 0.6 * best.score and _fits(c, seen, length, kb, False):
+            chosen.append(c)
+            seen.add((c.hit.chunk.doc_id, c.sentence.start))
+            length += len(c.text)
+    return chosen[:max(limit, 1)]
+
+
+def _fits(c: _Candidate, seen: set, length: int, kb: KnowledgeBase, required: bool) -> bool:
+    if (c.hit.chunk.doc_id, c.sentence.start) in seen:
+        return False
+    return required or length + len(c.text) <= kb.settings.answer_chars
+
+
+def _cite(doc: Document, cand: _Candidate, n: int, question: str) -> Citation:
+    start, end = _clean_quote_span(doc, cand.sentence)
+    span = doc.clean.original_span(start, end)
+    chunk = doc.clean.original_span(cand.hit.chunk.start, cand.hit.chunk.end)
+    meta = doc.meta
+    return Citation(
+        n=n, doc_id=doc.doc_id, title=in_script_of(meta.title, question) if is_traditional(question) else meta.title,
+        date=meta.date, quote=doc.original[span.start:span.end], context=doc.original[chunk.start:chunk.end],
+        start=span.start, end=span.end, score=round(cand.hit.score, 4),
+        text=in_script_of(cand.text, question), heading=cand.hit.chunk.heading, paragraph=cand.hit.chunk.paragraph,
+    )
+
+
+def _clean_quote_span(doc: Document, sentence: Sentence) -> tuple[int, int]:
+    """The sentence's cleaned span, narrowed to its longest stretch that maps to no mojibake in the original,
+    so that a quote never shows a garbled run."""
+    if not doc.clean.garbled:
+        return sentence.start, sentence.end
+    runs, run_start = [], sentence.start
+    for i in range(sentence.start, sentence.end):
+        o = doc.clean.to_original[i]
+        if any(g.start <= o < g.end for g in doc.clean.garbled):
+            runs.append((run_start, i))
+            run_start = i + 1
+    runs.append((run_start, sentence.end))
+    best = max(runs, key=lambda r: r[1] - r[0])
+    return best if best[1] > best[0] else (sentence.start, sentence.end)

@@ -1,0 +1,143 @@
+"""Cleaned text -> sentence-aware chunks that know their document, heading, paragraph and span."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .models import Chunk, Document, Sentence, Span
+from .script import to_simplified
+
+# A sentence ends at Chinese or ASCII terminal punctuation (with any closing quotes after it) or at a line end.
+# "." is not a terminator, so 3.305亿元 and item markers such as "1." never split.
+_SENTENCE = re.compile(r"[^\n]*?(?:(?:[。！？!?；;]|……|…)[”’」』）)]*|(?=\n)|$)")
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+[章节部分条])")
+_CLAUSE = re.compile(r"[，,、：:]")
+
+
+@dataclass(frozen=True)
+class _Paragraph:
+    number: int
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str, start: int, end: int, captions: tuple[Span, ...] = ()) -> list[Sentence]:
+    """Sentences of text[start:end], trimmed of surrounding spaces, with long ones cut at clause marks."""
+    out: list[Sentence] = []
+    for m in _SENTENCE.finditer(text, start, end):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            caption = any(c.start <= s < c.end for c in captions)
+            out.extend(_cut_long(text, Sentence(s, e, caption)))
+    return out
+
+
+def _cut_long(text: str, sentence: Sentence, limit: int = 160) -> list[Sentence]:
+    """A run-on sentence longer than `limit` is cut after the clause mark nearest the limit."""
+    pieces, s = [], sentence.start
+    while sentence.end - s > limit:
+        marks = [m.end() for m in _CLAUSE.finditer(text, s + limit // 3, s + limit)]
+        cut = marks[-1] if marks else s + limit
+        if _inside_number(text, cut):
+            cut += 1
+        pieces.append(Sentence(s, cut, sentence.caption))
+        s = cut
+    pieces.append(Sentence(s, sentence.end, sentence.caption))
+    return pieces
+
+
+def _inside_number(text: str, i: int) -> bool:
+    return 0 < i < len(text) and text[i - 1].isdigit() and (text[i].isdigit() or text[i] == ".")
+
+
+def paragraphs(text: str) -> list[_Paragraph]:
+    out, pos = [], 0
+    for n, line in enumerate(text.split("\n"), start=1):
+        out.append(_Paragraph(n, pos, pos + len(line), line))
+        pos += len(line) + 1
+    return out
+
+
+def is_heading(line: str) -> bool:
+    line = line.strip()
+    if _HEADING.match(line) and len(line) <= 40 and not re.search(r"[。！？!?]", line[:-1]):
+        return True
+    return 0 < len(line) <= 24 and not re.search(r"[。！？!?；;，,:：]$", line) and not re.match(r"\S{1,6}[:：]", line)
+
+
+def is_host_question(line: str) -> bool:
+    """In a transcript, the host's turns: labelled 主持人, or a short paragraph that ends asking."""
+    simplified = to_simplified(line.strip())
+    return bool(re.match(r"主持人\s*[:：]", simplified)) or (len(simplified) <= 160 and bool(re.search(r"[?？]$", simplified)))
+
+
+def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
+    """Chunks of about `size` characters that never cross a heading; in a transcript the host's question
+    is kept with the official's answer, so each chunk's search text carries both."""
+    text = doc.clean.text
+    units: list[tuple[str, str, list[_Paragraph]]] = []  # (heading, question, paragraphs)
+    heading, question = "", ""
+    interview = doc.meta.kind == "interview"
+    for para in paragraphs(text):
+        if not para.text.strip():
+            continue
+        if interview and is_host_question(para.text):
+            question = para.text
+            units.append((heading, question, [para]))
+            continue
+        if is_heading(para.text):
+            heading, question = para.text.strip(), ""
+            units.append((heading, "", [para]))
+            continue
+        if units and units[-1][0] == heading and units[-1][1] == question:
+            units[-1][2].append(para)
+        else:
+            units.append((heading, question, [para]))
+
+    chunks: list[Chunk] = []
+    title = to_simplified(doc.meta.title)
+    for heading, question, paras in units:
+        sentences = [(p.number, s) for p in paras for s in split_sentences(text, p.start, p.end, doc.clean.captions)]
+        for group in _group(sentences, size, overlap):
+            start, end = group[0][1].start, group[-1][1].end
+            body = text[start:end]
+            context = [title] + ([to_simplified(heading)] if to_simplified(heading) != title else [])
+            if question and not body.startswith(question):
+                context.append(to_simplified(question))
+            chunks.append(Chunk(
+                chunk_id=f"{doc.doc_id}#{len(chunks)}",
+                doc_id=doc.doc_id,
+                ordinal=len(chunks),
+                heading=heading,
+                paragraph=group[0][0],
+                start=start,
+                end=end,
+                text=body,
+                search_text="\n".join([c for c in context if c] + [to_simplified(body)]),
+                sentences=tuple(s for _, s in group),
+            ))
+    return chunks
+
+
+def _group(sentences: list[tuple[int, Sentence]], size: int, overlap: int) -> list[list[tuple[int, Sentence]]]:
+    """Greedy packing of consecutive sentences up to `size` characters, repeating `overlap` sentences."""
+    groups: list[list[tuple[int, Sentence]]] = []
+    i = 0
+    while i < len(sentences):
+        group = [sentences[i]]
+        length = sentences[i][1].end - sentences[i][1].start
+        j = i + 1
+        while j < len(sentences) and length + (sentences[j][1].end - sentences[j][1].start) <= size:
+            length += sentences[j][1].end - sentences[j][1].start
+            group.append(sentences[j])
+            j += 1
+        groups.append(group)
+        if j >= len(sentences):
+            break
+        i = max(j - overlap, i + 1)
+    return groups

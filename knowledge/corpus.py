@@ -1,0 +1,58 @@
+"""A folder of files -> Documents (read, cleaned, described), with a message for each file that could not be read."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cleaning import clean_text
+from .metadata import extract_metadata
+from .models import Document
+from .readers import SUPPORTED_SUFFIXES, UnreadableDocument, read_text
+
+METADATA_FILE = "metadata.json"  # optional: {"<doc_id>": {"title": ..., "date": ..., "source": ..., "kind": ...}}
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    doc_id: str
+    path: Path
+    content_hash: str
+
+
+def list_files(corpus_dir: Path) -> list[CorpusFile]:
+    if not corpus_dir.is_dir():
+        raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist: pass --corpus DIR with your documents")
+    files = []
+    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
+        if path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith(".") and path.name != "README.md":
+            files.append(CorpusFile(path.relative_to(corpus_dir).as_posix(), path, _hash(path)))
+    return files
+
+
+def _hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_overrides(corpus_dir: Path) -> dict[str, dict]:
+    path = corpus_dir / METADATA_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg}); fix or remove the file") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected an object mapping file names to metadata")
+    return data
+
+
+def load_document(file: CorpusFile, overrides: dict[str, dict]) -> Document:
+    """Raises UnreadableDocument naming the file when it cannot be read or holds no text."""
+    original = read_text(file.path)
+    clean = clean_text(original)
+    if not clean.text.strip():
+        raise UnreadableDocument(file.path, "no text left after removing page furniture; check the file's content")
+    meta = extract_metadata(file.doc_id, original, clean, overrides.get(file.doc_id))
+    return Document(file.doc_id, original, clean, meta, file.content_hash)

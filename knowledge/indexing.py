@@ -1,0 +1,112 @@
+"""Build or update the index of a corpus folder: only new or changed documents are cleaned and embedded."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from tqdm import tqdm
+
+from .chunking import chunk_document
+from .config import Settings
+from .corpus import list_files, load_document, load_overrides
+from .embedding import dimension, embed
+from .readers import UnreadableDocument
+from .store import Bundle, BuildWriter, current_build, locked, read_manifest, settings_fingerprint
+from .tokenize import tokens
+
+
+@dataclass
+class BuildReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # doc_id -> why it could not be read
+    chunks: int = 0
+    rebuilt_all: str = ""  # why every document was re-embedded, if it was
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.rebuilt_all)
+
+
+def fingerprint(settings: Settings, dim: int | None = None) -> dict:
+    return settings_fingerprint(settings.model, dim if dim is not None else -1, settings.chunk_size,
+                                settings.chunk_overlap, settings.user_dict)
+
+
+def _comparable(fp: dict) -> dict:
+    return {k: v for k, v in fp.items() if k != "dimensions"}
+
+
+def stale_reason(settings: Settings) -> str:
+    """Why the index cannot serve these settings ("" when it can)."""
+    manifest = read_manifest(settings.index_dir)
+    if manifest is None:
+        return f"no index in {settings.index_dir}"
+    want, have = _comparable(fingerprint(settings)), _comparable(manifest)
+    diffs = [f"{k}: index has {have.get(k)!r}, settings say {v!r}" for k, v in want.items() if have.get(k) != v]
+    return "; ".join(diffs)
+
+
+def build_index(settings: Settings, rebuild: bool = False, progress: bool = True) -> BuildReport:
+    report = BuildReport()
+    files = list_files(settings.corpus_dir)
+    overrides = load_overrides(settings.corpus_dir)
+    with locked(settings.index_dir):
+        manifest = read_manifest(settings.index_dir)
+        old_build = current_build(settings.index_dir)
+        reason = "rebuild requested" if rebuild else stale_reason(settings) if manifest else ""
+        if manifest and reason:
+            report.rebuilt_all = reason
+        old_docs = {} if (manifest is None or reason) else manifest["documents"]
+        same_corpus = manifest is not None and manifest.get("corpus") == str(settings.corpus_dir)
+        if manifest and not same_corpus and not reason:
+            old_docs = manifest["documents"]  # documents are keyed by content hash, so reuse is still safe
+
+        todo = []
+        writer = BuildWriter(settings.index_dir)
+        try:
+            for f in files:
+                entry = old_docs.get(f.doc_id)
+                if entry and entry["hash"] == f.content_hash and old_build is not None:
+                    writer.reuse(old_build, f.doc_id, entry)
+                    report.unchanged.append(f.doc_id)
+                    report.chunks += entry["chunks"]
+                else:
+                    todo.append(f)
+                    (report.changed if entry else report.added).append(f.doc_id)
+            report.removed = sorted(set(old_docs) - {f.doc_id for f in files})
+            if not todo and not report.removed and manifest is not None and not reason and same_corpus:
+                writer.abort()
+                return report
+
+            dim = dimension(settings.model) if todo else manifest["dimensions"]
+            bar = tqdm(total=len(todo), desc="indexing", unit="doc", disable=not progress, file=sys.stderr)
+            for f in todo:
+                bar.set_postfix_str(f.doc_id[-30:])
+                try:
+                    doc = load_document(f, overrides)
+                except UnreadableDocument as exc:
+                    report.skipped[f.doc_id] = str(exc)
+                    tqdm.write(f"skipped: {exc}", file=sys.stderr)
+                    _forget(report, f.doc_id)
+                    bar.update()
+                    continue
+                chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+                vectors = embed(settings.model, [c.search_text for c in chunks], settings.embed_batch_size)
+                writer.add(Bundle(doc, chunks, [tokens(c.search_text, settings.user_dict) for c in chunks], vectors))
+                report.chunks += len(chunks)
+                bar.update()
+            bar.close()
+            writer.commit(fingerprint(settings, dim), settings.corpus_dir, report.skipped)
+        except BaseException:
+            writer.abort()
+            raise
+    return report
+
+
+def _forget(report: BuildReport, doc_id: str) -> None:
+    for bucket in (report.added, report.changed):
+        if doc_id in bucket:
+            bucket.remove(doc_id)

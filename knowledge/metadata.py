@@ -1,0 +1,114 @@
+"""Title, date, source, places and kind of a document, read from its text (a corpus may override them)."""
+from __future__ import annotations
+
+import collections
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from .cleaning import strip_pinyin
+from .models import CleanText, Metadata
+from .script import to_simplified
+from .tokenize import places as find_places
+
+_DATE_PATTERNS = (
+    re.compile(r"(?:发布日期|发布时间|日期)[:：]\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*\d{1,2}:\d{2}"),  # a dateline with a time of day
+    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
+)
+_SOURCE_PATTERNS = (
+    re.compile(r"来源[:：]\s*([^\s\]】|]{2,30})"),
+    re.compile(r"欢迎访问([^,，。\s]{2,30}?网站)"),
+    re.compile(r"用微信扫一扫([^\s]{2,20}?网)"),
+)
+_LOCATION_LINE = re.compile(r"(?:您当前所在位置|当前位置)[:：].*>\s*(.+)$", re.M)
+_ORIGINAL_TITLE = re.compile(r"^原标题[:：]\s*(.+)$", re.M)
+_SENTENCE_END = re.compile(r"[。！？!?；;]$")
+_PLACE_SUFFIX = re.compile(r"..+[省市区县州镇乡]$")
+_NOT_PLACES = {"城市", "文明城市", "湖区", "社区", "园区", "景区", "城区", "市区", "山区", "辖区", "片区", "中国", "全国", "全省", "全市", "全区", "中央", "国家", "我省", "我市", "我区", "本市", "本省"}
+
+
+def extract_metadata(doc_id: str, original: str, clean: CleanText, overrides: dict | None = None) -> Metadata:
+    simplified = to_simplified(strip_pinyin(original))
+    kind = _kind(to_simplified(clean.text))
+    meta = {
+        "title": _title(doc_id, simplified, clean.text, kind),
+        "date": _date(simplified),
+        "source": _source(simplified),
+        "places": _places(to_simplified(clean.text)),
+        "kind": kind,
+    }
+    for key, value in (overrides or {}).items():
+        if key in meta:
+            meta[key] = tuple(value) if key == "places" else str(value)
+    return Metadata(**meta)
+
+
+def _title(doc_id: str, simplified: str, clean: str, kind: str) -> str:
+    located = _LOCATION_LINE.search(simplified) or _ORIGINAL_TITLE.search(simplified)
+    if located:
+        return located.group(1).strip()
+    first = clean.split("\n", 1)[0].strip()
+    if 4 <= len(first) <= 60 and not _SENTENCE_END.search(first):
+        return first
+    # No title line (an interview transcript or a plan without its heading): name it by its subject.
+    topic = re.search(r"就(“[^”]{1,12}”[^，,。与]{0,12}?)(?:工作)?(?:这个话题|与我们|进行交流)", to_simplified(clean))
+    subject = _places(to_simplified(clean))[:1]
+    label = {"interview": "在线访谈", "work_plan": "工作方案", "briefing": "简报", "news": "报道"}[kind]
+    parts = [p for p in (subject[0] if subject else "", topic.group(1) if topic else "", label) if p]
+    return "".join(parts) if len(parts) > 1 else Path(doc_id).stem
+
+
+def _date(simplified: str) -> str:
+    for pattern in _DATE_PATTERNS:
+        m = pattern.search(simplified)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            if 1949 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31:
+                return f"{y:04d}-{mo:02d}-{d:02d}"
+    return ""
+
+
+def _source(simplified: str) -> str:
+    for pattern in _SOURCE_PATTERNS:
+        m = pattern.search(simplified)
+        if m:
+            return m.group(1).strip()
+    return ""
+
+
+def _places(simplified_clean: str) -> tuple[str, ...]:
+    counts = collections.Counter(p for p in find_places(simplified_clean, _dict()) if is_place(p) and (
+        p in gazetteer() or _PLACE_SUFFIX.match(p)))
+    return tuple(p for p, n in counts.most_common(6) if n >= 2)
+
+
+def is_place(word: str) -> bool:
+    return word not in _NOT_PLACES
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> frozenset[str]:
+    """Place names of the domain dictionary: the places the product knows to be real."""
+    lines = _dict().read_text(encoding="utf-8").splitlines()
+    return frozenset(ln.split()[0] for ln in lines if ln.strip().endswith(" ns"))
+
+
+def _kind(simplified_clean: str) -> str:
+    lines = [ln for ln in simplified_clean.split("\n") if ln.strip()]
+    questions = sum(1 for ln in lines if re.search(r"[?？]$", ln) or ln.startswith("主持人"))
+    if "主持人" in simplified_clean and questions >= 3:
+        return "interview"
+    if "简报" in simplified_clean[:200] or "编者按" in simplified_clean[:400]:
+        return "briefing"
+    numbered = sum(1 for ln in lines if re.match(r"^\d{1,2}[.、]", ln))
+    if numbered >= 5:
+        return "work_plan"
+    return "news"
+
+
+def _dict() -> Path:
+    from .config import Settings
+
+    return Settings().user_dict

@@ -1,0 +1,127 @@
+"""The nouns passed between the knowledge-base functions."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open character range [start, end) in some text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    date: str  # ISO yyyy-mm-dd, or "" when the document gives none
+    source: str
+    places: tuple[str, ...]
+    kind: str  # interview | work_plan | briefing | news
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """Cleaned text plus, for every cleaned character, the offset of the original character it came from."""
+
+    text: str
+    to_original: tuple[int, ...]
+    garbled: tuple[Span, ...]  # original spans of mojibake runs (repaired or dropped): never quoted
+    captions: tuple[Span, ...]  # cleaned spans that are photo captions (▲ lines)
+
+    def original_span(self, start: int, end: int) -> Span:
+        """The original span covering cleaned characters [start, end)."""
+        return Span(self.to_original[start], self.to_original[end - 1] + 1)
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str  # file name relative to the corpus folder
+    original: str  # the text as read from the file: citations quote this
+    clean: CleanText
+    meta: Metadata
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a chunk, in cleaned-text offsets of its document."""
+
+    start: int
+    end: int
+    caption: bool = False
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str  # "<doc_id>#<n>"
+    doc_id: str
+    ordinal: int  # position of the chunk in its document
+    heading: str  # nearest section heading above the chunk, "" if none
+    paragraph: int  # 1-based paragraph number (in cleaned text) where the chunk starts
+    start: int  # cleaned-text span of the chunk
+    end: int
+    text: str  # cleaned text, in the document's own script
+    search_text: str  # simplified text that is embedded and tokenised (heading and title included)
+    sentences: tuple[Sentence, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk found by search, with the evidence the scores came from."""
+
+    chunk: Chunk
+    score: float  # fused score, higher is better
+    lexical: float  # BM25 score normalised to [0, 1] by the query's own best possible score
+    dense: float  # cosine similarity of question and chunk embeddings
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    date: str
+    quote: str  # exactly original[start:end]
+    context: str  # the whole chunk the quote came from, as it stands in the original
+    start: int
+    end: int
+    score: float
+    text: str  # the cited sentence as cleaned and shown in the answer (question's script)
+    heading: str
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answered: bool
+    confidence: float
+    answer: str
+    citations: tuple[Citation, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "confidence": round(self.confidence, 4),
+            "answer": self.answer,
+            "citations": [
+                {
+                    "n": c.n,
+                    "doc_id": c.doc_id,
+                    "title": c.title,
+                    "date": c.date,
+                    "quote": c.quote,
+                    "context": c.context,
+                    "start": c.start,
+                    "end": c.end,
+                    "score": round(c.score, 4),
+                    "text": c.text,
+                    "heading": c.heading,
+                    "paragraph": c.paragraph,
+                }
+                for c in self.citations
+            ],
+        }

@@ -1,0 +1,75 @@
+"""The loaded knowledge base and hybrid retrieval: BM25 and dense scores fused per chunk."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Settings
+from .dense import DenseIndex
+from .embedding import embed
+from .indexing import stale_reason
+from .lexical import LexicalIndex
+from .models import Chunk, Document, Hit
+from .script import to_simplified
+from .store import IndexUnavailable, load_bundles
+from .tokenize import tokens
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Convex combination of per-query normalised scores.
+
+    Rank fusion (RRF) throws away how far ahead the best BM25 match is; on policy text an exact term match
+    (a figure, a programme name) is usually decisive, so scores are kept and BM25 is weighted more.
+    """
+
+    lexical: float = 0.6
+    dense: float = 0.4
+
+
+class KnowledgeBase:
+    def __init__(self, settings: Settings, bundles, fusion: Fusion = Fusion()):
+        self.settings = settings
+        self.fusion = fusion
+        self.docs: dict[str, Document] = {b.doc.doc_id: b.doc for b in bundles}
+        self.chunks: list[Chunk] = [c for b in bundles for c in b.chunks]
+        self.chunk_row: dict[str, int] = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self.chunk_tokens: list[set[str]] = [set(t) for b in bundles for t in b.tokens]
+        self.lexical = LexicalIndex([t for b in bundles for t in b.tokens])
+        dim = bundles[0].vectors.shape[1] if bundles else 1
+        self.vectors = np.vstack([b.vectors for b in bundles]) if bundles else np.zeros((0, dim), np.float32)
+        self.dense = DenseIndex(self.vectors)
+
+    @classmethod
+    def load(cls, settings: Settings) -> "KnowledgeBase":
+        reason = stale_reason(settings)
+        if reason:
+            raise IndexUnavailable(f"the index cannot be used ({reason}): run `policybot index` to rebuild it")
+        _, bundles = load_bundles(settings.index_dir)
+        return cls(settings, bundles)
+
+    def query_tokens(self, question: str) -> list[str]:
+        return tokens(to_simplified(question), self.settings.user_dict)
+
+    def embed_query(self, question: str) -> np.ndarray:
+        return embed(self.settings.model, [to_simplified(question)])[0]
+
+    def search(self, question: str, k: int = 10) -> list[Hit]:
+        if not self.chunks or not question.strip():
+            return []
+        q_tokens = self.query_tokens(question)
+        q_vec = self.embed_query(question)
+        n = self.settings.candidates
+        bm25 = self.lexical.scores(q_tokens)
+        lexical_top = np.argsort(-bm25)[:n] if bm25.any() else np.zeros(0, dtype=np.int64)
+        _, dense_top = self.dense.search(q_vec, n)
+        rows = np.unique(np.concatenate([lexical_top, dense_top]).astype(np.int64))
+        cosine = self.vectors[rows] @ q_vec
+        best_bm25 = float(bm25.max()) if bm25.size else 0.0
+        lex = bm25[rows] / best_bm25 if best_bm25 > 0 else np.zeros(len(rows), np.float32)
+        spread = float(cosine.max() - cosine.min()) if len(rows) > 1 else 0.0
+        dense_norm = (cosine - cosine.min()) / spread if spread > 1e-6 else np.ones(len(rows), np.float32)
+        fused = self.fusion.lexical * lex + self.fusion.dense * dense_norm
+        order = np.argsort(-fused)[:k]
+        return [Hit(self.chunks[rows[i]], float(fused[i]), float(lex[i]), float(cosine[i])) for i in order]

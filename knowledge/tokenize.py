@@ -1,0 +1,43 @@
+"""Chinese word segmentation for BM25 and for matching questions to sentences."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+import jieba.posseg
+
+_WORD = re.compile(r"[\u3400-\u9fffA-Za-z0-9.%]+")
+_STOPWORDS_FILE = Path(__file__).with_name("stopwords.txt")
+
+
+@lru_cache(maxsize=None)
+def _tokenizer(user_dict: str) -> jieba.Tokenizer:
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    if user_dict:
+        tok.load_userdict(user_dict)
+    return tok
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return frozenset(_STOPWORDS_FILE.read_text(encoding="utf-8").split())
+
+
+def tokens(text: str, user_dict: Path | None) -> list[str]:
+    """Search-mode words of a simplified text, without punctuation or stop words.
+
+    Search mode also emits the parts of long words (不动产登记 -> 不动产, 登记), so a question and a passage that
+    segment a compound differently still share terms.
+    """
+    tok = _tokenizer(str(user_dict or ""))
+    stop = stopwords()
+    return [w for w in tok.cut_for_search(text) if _WORD.fullmatch(w) and w not in stop]
+
+
+def places(text: str, user_dict: Path | None) -> list[str]:
+    """Place names (jieba's ns tag) in a simplified text, in order of appearance."""
+    tok = _tokenizer(str(user_dict or ""))
+    return [p.word for p in jieba.posseg.POSTokenizer(tok).cut(text) if p.flag == "ns" and len(p.word) >= 2]
