@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from .metadata import is_place
 from .models import Answer, Chunk, Citation, Document, Hit, Sentence
 from .script import in_script_of, is_traditional, to_simplified
+from .chunking import is_heading
+from .embedding import embed
 from .search import KnowledgeBase
 from .tokenize import places, tokens
 
@@ -16,6 +18,9 @@ EMPTY = "请输入您想咨询的问题，例如“怎么办理不动产登记�
 _SPEAKER = re.compile(r"^[^\s:：，,。]{1,6}[:：]\s*")  # 主持人: / 刘捷: labels in transcripts
 _QUANTITY = re.compile(r"多少|几|多长|多久|多大|比例|金额|数量|百分")
 _HAS_NUMBER = re.compile(r"\d")
+# Answer types: a "how many" question wants a figure, a "which ones" question wants an enumeration.
+# "哪五型" wants items that end in 型 (忠诚型、创新型、…); "哪些" wants any list of three or more.
+_LIST = re.compile(r"哪(?:些|[几一二三四五六七八九十两\d]+[个项条种类]?(\w)?)")
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,8 @@ def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None 
     confidence = _confidence(kb, question, q_tokens, hits)
     if not hits or confidence < kb.settings.decline_below:
         return Answer(question, False, confidence, in_script_of(DECLINE, question), ())
-    chosen = _choose_sentences(kb, question, q_tokens, hits, max_citations or kb.settings.max_citations)
+    pool = hits[:5] + _hits_per_place(kb, question, hits)
+    chosen = _choose_sentences(kb, question, q_tokens, pool, max_citations or kb.settings.max_citations)
     citations, parts = [], []
     for n, cand in enumerate(chosen, start=1):
         citations.append(_cite(kb.docs[cand.hit.chunk.doc_id], cand, n, question))
@@ -64,6 +70,21 @@ def _confidence(kb: KnowledgeBase, question: str, q_tokens: list[str], hits: lis
     return round(score, 4)
 
 
+def _hits_per_place(kb: KnowledgeBase, question: str, hits: list[Hit]) -> list[Hit]:
+    """For a question naming several places, the best passages of each place's documents, so that every
+    place gets an answer even when one place dominates the overall ranking."""
+    asked = _question_places(kb, question)
+    if len(asked) < 2:
+        return []
+    extra = []
+    for place in asked:
+        stem = _place_stem(place)
+        docs = {d.doc_id for d in kb.docs.values() if stem in map(_place_stem, d.meta.places)}
+        if docs and not any(h.chunk.doc_id in docs for h in hits[:5]):
+            extra.extend(kb.search(question, k=2, only_docs=docs))
+    return extra
+
+
 def _row(kb: KnowledgeBase, chunk: Chunk) -> int:
     return kb.chunk_row[chunk.chunk_id]
 
@@ -79,21 +100,28 @@ def _place_stem(place: str) -> str:
 def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], hits: list[Hit],
                       limit: int) -> list[_Candidate]:
     wants_number = bool(_QUANTITY.search(to_simplified(question)))
-    candidates: list[_Candidate] = []
-    for hit in hits[:5]:
+    enumeration = _enumeration_pattern(to_simplified(question))
+    pool: list[tuple[Hit, Sentence, str, float]] = []
+    for hit in hits:
         doc = kb.docs[hit.chunk.doc_id]
         for sentence in hit.chunk.sentences:
-            raw = doc.clean.text[sentence.start:sentence.end]
-            text = _SPEAKER.sub("", raw)
-            if sentence.caption or len(text) < 6 or re.search(r"[?？]$", text):
-                continue  # captions and the host's own questions are not answers
+            text = _SPEAKER.sub("", doc.clean.text[sentence.start:sentence.end])
+            if sentence.caption or len(text) < 6 or re.search(r"[?？]$", text) or is_heading(text):
+                continue  # captions, headings and the host's own questions are not answers
             words = set(tokens(to_simplified(text), kb.settings.user_dict))
-            score = hit.score * (0.25 + kb.lexical.coverage(q_tokens, words))
-            if wants_number and _HAS_NUMBER.search(text):
-                score *= 1.3
-            candidates.append(_Candidate(hit, sentence, text, score))
-    if not candidates:
+            pool.append((hit, sentence, text, kb.lexical.coverage(q_tokens, words)))
+    if not pool:
         return []
+    # Sentence-level similarity finds the sentence that answers a paraphrase inside a long chunk.
+    cosines = embed(kb.settings.model, [to_simplified(p[2]) for p in pool]) @ kb.embed_query(question)
+    low, high = float(cosines.min()), float(cosines.max())
+    candidates: list[_Candidate] = []
+    for (hit, sentence, text, coverage), cos in zip(pool, cosines):
+        relative = (float(cos) - low) / (high - low) if high - low > 1e-6 else 1.0
+        score = hit.score * (0.25 + 0.5 * coverage + 0.5 * relative)
+        if wants_number and _HAS_NUMBER.search(text) or enumeration and enumeration.search(to_simplified(text)):
+            score *= 1.3
+        candidates.append(_Candidate(hit, sentence, text, score))
     candidates.sort(key=lambda c: -c.score)
     best = candidates[0]
     chosen, seen, length = [best], {(best.hit.chunk.doc_id, best.sentence.start)}, len(best.text)
@@ -117,6 +145,14 @@ def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], hit
             seen.add((c.hit.chunk.doc_id, c.sentence.start))
             length += len(c.text)
     return chosen[:max(limit, 1)]
+
+
+def _enumeration_pattern(question: str) -> re.Pattern[str] | None:
+    m = _LIST.search(question)
+    if not m:
+        return None
+    item = re.escape(m.group(1)) if m.group(1) else ""
+    return re.compile(rf"(?:[^、，,。；]{{1,8}}{item}、){{2,}}[^、，,。；]{{1,8}}{item}")
 
 
 def _fits(c: _Candidate, seen: set, length: int, kb: KnowledgeBase, required: bool) -> bool:

@@ -73,7 +73,7 @@ def is_heading(line: str) -> bool:
 def is_host_question(line: str) -> bool:
     """In a transcript, the host's turns: labelled 主持人, or a short paragraph that ends asking."""
     simplified = to_simplified(line.strip())
-    return bool(re.match(r"主持人\s*[:：]", simplified)) or (len(simplified) <= 160 and bool(re.search(r"[?？]$", simplified)))
+    return bool(re.match(r"主持人\s*[:：]", simplified)) or (len(simplified) <= 300 and bool(re.search(r"[?？]$", simplified)))
 
 
 def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:

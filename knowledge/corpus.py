@@ -21,18 +21,22 @@ class CorpusFile:
     content_hash: str
 
 
-def list_files(corpus_dir: Path) -> list[CorpusFile]:
+def list_files(corpus_dir: Path, overrides: dict[str, dict] | None = None) -> list[CorpusFile]:
+    """Supported files under the folder; a document's hash covers its metadata overrides too, so editing
+    metadata.json re-indexes exactly the documents it changes."""
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist: pass --corpus DIR with your documents")
     files = []
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
         if path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith(".") and path.name != "README.md":
-            files.append(CorpusFile(path.relative_to(corpus_dir).as_posix(), path, _hash(path)))
+            doc_id = path.relative_to(corpus_dir).as_posix()
+            extra = json.dumps((overrides or {}).get(doc_id), ensure_ascii=False, sort_keys=True).encode()
+            files.append(CorpusFile(doc_id, path, _hash(path.read_bytes() + extra)))
     return files
 
 
-def _hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def load_overrides(corpus_dir: Path) -> dict[str, dict]:

@@ -51,8 +51,8 @@ def stale_reason(settings: Settings) -> str:
 
 def build_index(settings: Settings, rebuild: bool = False, progress: bool = True) -> BuildReport:
     report = BuildReport()
-    files = list_files(settings.corpus_dir)
     overrides = load_overrides(settings.corpus_dir)
+    files = list_files(settings.corpus_dir, overrides)
     with locked(settings.index_dir):
         manifest = read_manifest(settings.index_dir)
         old_build = current_build(settings.index_dir)
@@ -81,7 +81,7 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool = True
                 writer.abort()
                 return report
 
-            dim = dimension(settings.model) if todo else manifest["dimensions"]
+            dim = manifest["dimensions"] if manifest and not todo and not reason else dimension(settings.model)
             bar = tqdm(total=len(todo), desc="indexing", unit="doc", disable=not progress, file=sys.stderr)
             for f in todo:
                 bar.set_postfix_str(f.doc_id[-30:])

@@ -55,7 +55,8 @@ class KnowledgeBase:
     def embed_query(self, question: str) -> np.ndarray:
         return embed(self.settings.model, [to_simplified(question)])[0]
 
-    def search(self, question: str, k: int = 10) -> list[Hit]:
+    def search(self, question: str, k: int = 10, only_docs: set[str] | None = None) -> list[Hit]:
+        """The k best chunks, from every document or only from `only_docs`."""
         if not self.chunks or not question.strip():
             return []
         q_tokens = self.query_tokens(question)
@@ -63,8 +64,13 @@ class KnowledgeBase:
         n = self.settings.candidates
         bm25 = self.lexical.scores(q_tokens)
         lexical_top = np.argsort(-bm25)[:n] if bm25.any() else np.zeros(0, dtype=np.int64)
-        _, dense_top = self.dense.search(q_vec, n)
-        rows = np.unique(np.concatenate([lexical_top, dense_top]).astype(np.int64))
+        if only_docs is not None:
+            rows = np.array([i for i, c in enumerate(self.chunks) if c.doc_id in only_docs], dtype=np.int64)
+            if not len(rows):
+                return []
+        else:
+            _, dense_top = self.dense.search(q_vec, n)
+            rows = np.unique(np.concatenate([lexical_top, dense_top]).astype(np.int64))
         cosine = self.vectors[rows] @ q_vec
         best_bm25 = float(bm25.max()) if bm25.size else 0.0
         lex = bm25[rows] / best_bm25 if best_bm25 > 0 else np.zeros(len(rows), np.float32)

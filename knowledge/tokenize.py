@@ -37,7 +37,19 @@ def tokens(text: str, user_dict: Path | None) -> list[str]:
     return [w for w in tok.cut_for_search(text) if _WORD.fullmatch(w) and w not in stop]
 
 
+@lru_cache(maxsize=None)
+def _pos_tokenizer(user_dict: str) -> jieba.posseg.POSTokenizer:
+    pos = jieba.posseg.POSTokenizer(_tokenizer(user_dict))
+    # POSTokenizer reads tags from the main dictionary only: add the domain dictionary's (its places are ns).
+    if user_dict:
+        for line in Path(user_dict).read_text(encoding="utf-8").splitlines():
+            parts = line.split()
+            if len(parts) == 3:
+                pos.word_tag_tab[parts[0]] = parts[2]
+    return pos
+
+
 def places(text: str, user_dict: Path | None) -> list[str]:
     """Place names (jieba's ns tag) in a simplified text, in order of appearance."""
-    tok = _tokenizer(str(user_dict or ""))
-    return [p.word for p in jieba.posseg.POSTokenizer(tok).cut(text) if p.flag == "ns" and len(p.word) >= 2]
+    pos = _pos_tokenizer(str(user_dict or ""))
+    return [p.word for p in pos.cut(text) if p.flag == "ns" and len(p.word) >= 2]
