@@ -96,7 +96,7 @@ def format_answer(ans) -> str:
     lines = [ans.answer, f"（置信度 {ans.confidence:.2f}）"]
     for c in ans.citations:
         where = f"{c.doc_id} 第{c.paragraph}段，字符 {c.start}–{c.end}"
-        lines.append(f"[{c.n}] {c.title}{'（' + c.date + '）' if c.date else ''} · {where}\n    “{c.quote}”")
+        lines.append(f"[{c.n}] {c.title}{'（' + c.date + '）' if c.date else ''} · {where}\n    “{c.text}”")
     return "\n".join(lines)
 
 

@@ -137,14 +137,22 @@ def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], hit
                 seen.add((c.hit.chunk.doc_id, c.sentence.start))
                 length += len(c.text)
                 break
+    asked = {_place_stem(p) for p in _question_places(kb, question)}
     for c in candidates[1:]:
         if len(chosen) >= limit:
             break
+        if asked and not _about(kb, c, asked):
+            continue  # a question about 吉阳区 is not answered from 南昌's documents
         if c.score >= 0.6 * best.score and _fits(c, seen, length, kb, False):
             chosen.append(c)
             seen.add((c.hit.chunk.doc_id, c.sentence.start))
             length += len(c.text)
     return chosen[:max(limit, 1)]
+
+
+def _about(kb: KnowledgeBase, c: _Candidate, stems: set[str]) -> bool:
+    doc_places = {_place_stem(p) for p in kb.docs[c.hit.chunk.doc_id].meta.places}
+    return bool(stems & doc_places) or any(s in to_simplified(c.text) for s in stems)
 
 
 def _enumeration_pattern(question: str) -> re.Pattern[str] | None:
