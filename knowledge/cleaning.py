@@ -91,8 +91,8 @@ def _clean_lines(m: _Mapped) -> tuple[_Mapped, list[Span]]:
     captions: list[Span] = []
     pos = 0
     for raw in m.text.split("\n"):
-        line_start, line_end = pos, pos + len(raw)
-        pos = line_end + 1
+        line_start = pos
+        pos += len(raw) + 1
         line = raw
         lead = len(line) - len(line.lstrip())
         line = line.strip()
@@ -111,7 +111,6 @@ def _clean_lines(m: _Mapped) -> tuple[_Mapped, list[Span]]:
             captions.append(Span(offset, offset + len(collapsed.text)))
         text.append(collapsed.text)
         idx.extend(collapsed.idx)
-        del line_end
     return _Mapped("".join(text), idx), captions
 
 

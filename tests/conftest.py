@@ -1,6 +1,7 @@
 """Shared fixtures: the real model and a real index of the shipped corpus, built once per test session."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,16 @@ from knowledge.indexing import build_index
 from knowledge.search import KnowledgeBase
 
 CORPUS = PROJECT_ROOT / "knowledge" / "corpus"
-SHARED_EVAL = PROJECT_ROOT.parent / "shared" / "eval"
+# The evaluation data lives beside the repository (never copied into it); POLICYBOT_EVAL_DIR overrides.
+SHARED_EVAL = Path(os.environ.get("POLICYBOT_EVAL_DIR", PROJECT_ROOT.parent / "shared" / "eval"))
+
+
+@pytest.fixture(scope="session")
+def dev_questions() -> Path:
+    path = SHARED_EVAL / "dev_questions.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} not found: put shared/ beside the repository or set POLICYBOT_EVAL_DIR")
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import SHARED_EVAL
 
 
 def _run(settings, *args, input_text=None):
@@ -41,8 +40,8 @@ def test_ask_file_keeps_input_order(corpus_settings, tmp_path):
     assert [r["question"] for r in rows] == questions
 
 
-def test_eval_prints_the_metrics(corpus_settings):
-    out = _run(corpus_settings, "eval", str(SHARED_EVAL / "dev_questions.jsonl"))
+def test_eval_prints_the_metrics(corpus_settings, dev_questions):
+    out = _run(corpus_settings, "eval", str(dev_questions))
     assert out.returncode == 0, out.stderr
     for metric in ("hit@1", "hit@3", "hit@5", "mrr", "out_of_scope_declined"):
         assert metric in out.stdout

@@ -39,29 +39,15 @@ def test_gbk_text_with_crlf_line_endings(tmp_path):
     assert read_text(path) == SIMPLIFIED
 
 
-def test_big5_text(tmp_path):
-    path = write(tmp_path, "big5.txt", TRADITIONAL.encode("big5"))
-    assert read_text(path) == TRADITIONAL
-
-
-def test_traditional_text_saved_as_gb18030(tmp_path):
-    path = write(tmp_path, "trad-gb.txt", TRADITIONAL.encode("gb18030"))
-    assert read_text(path) == TRADITIONAL
-
-
-def test_utf8_with_bom_strips_bom(tmp_path):
-    path = write(tmp_path, "bom.txt", "\ufeff".encode() + SIMPLIFIED.encode("utf-8"))
-    assert read_text(path) == SIMPLIFIED
-
-
-def test_utf8_without_bom(tmp_path):
-    path = write(tmp_path, "plain.txt", TRADITIONAL.encode("utf-8"))
-    assert read_text(path) == TRADITIONAL
-
-
-def test_utf16_with_bom(tmp_path):
-    path = write(tmp_path, "notepad.txt", SIMPLIFIED.encode("utf-16"))
-    assert read_text(path) == SIMPLIFIED
+@pytest.mark.parametrize("name, text, data", [
+    ("big5.txt", TRADITIONAL, TRADITIONAL.encode("big5")),
+    ("trad-gb.txt", TRADITIONAL, TRADITIONAL.encode("gb18030")),
+    ("bom.txt", SIMPLIFIED, "\ufeff".encode() + SIMPLIFIED.encode("utf-8")),
+    ("plain.txt", TRADITIONAL, TRADITIONAL.encode("utf-8")),
+    ("notepad.txt", SIMPLIFIED, SIMPLIFIED.encode("utf-16")),
+], ids=["big5", "traditional-as-gb18030", "utf8-bom-stripped", "utf8-no-bom", "utf16-bom"])
+def test_encoding_is_detected(tmp_path, name, text, data):
+    assert read_text(write(tmp_path, name, data)) == text
 
 
 def test_short_gbk_text_is_not_mistaken_for_big5(tmp_path):
