@@ -106,7 +106,7 @@ def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], hit
         doc = kb.docs[hit.chunk.doc_id]
         for sentence in hit.chunk.sentences:
             text = _SPEAKER.sub("", doc.clean.text[sentence.start:sentence.end])
-            if sentence.caption or len(text) < 6 or re.search(r"[?？]$", text) or is_heading(text):
+            if sentence.caption or sentence.host or len(text) < 6 or re.search(r"[?？]$", text) or is_heading(text):
                 continue  # captions, headings and the host's own questions are not answers
             words = set(tokens(to_simplified(text), kb.settings.user_dict))
             pool.append((hit, sentence, text, kb.lexical.coverage(q_tokens, words)))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .models import Chunk, Document, Sentence, Span
 from .script import to_simplified
@@ -102,7 +102,8 @@ def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
     chunks: list[Chunk] = []
     title = to_simplified(doc.meta.title)
     for heading, question, paras in units:
-        sentences = [(p.number, s) for p in paras for s in split_sentences(text, p.start, p.end, doc.clean.captions)]
+        sentences = [(p.number, replace(s, host=bool(question) and p.text == question))
+                     for p in paras for s in split_sentences(text, p.start, p.end, doc.clean.captions)]
         for group in _group(sentences, size, overlap):
             start, end = group[0][1].start, group[-1][1].end
             body = text[start:end]
@@ -120,6 +121,7 @@ def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
                 text=body,
                 search_text="\n".join([c for c in context if c] + [to_simplified(body)]),
                 sentences=tuple(s for _, s in group),
+                question=question,
             ))
     return chunks
 

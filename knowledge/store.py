@@ -21,7 +21,7 @@ from .models import Chunk, CleanText, Document, Metadata, Sentence, Span
 
 FORMAT_VERSION = 1
 # Bump when cleaning, chunking or tokenising changes what a build would contain: old indexes then rebuild.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 
 
 class IndexUnavailable(RuntimeError):

@@ -1,0 +1,41 @@
+"""Follow-up questions in the context of the previous turn ("那需要多长时间？" after a property-registration
+question is about property registration)."""
+from __future__ import annotations
+
+import re
+
+from .script import to_simplified
+from .search import KnowledgeBase
+from .tokenize import places, tokens
+
+# Questions that carry no subject of their own: they lean on the previous turn.
+_DANGLING = re.compile(r"^(那|那么|还有|另外|然后|具体|再|能不能|可以|这个|它|他们)|^(要|需要|得)?(多久|多长时间|什么材料|哪些材料|多少钱)")
+
+
+def topic_of(kb: KnowledgeBase, question: str, keep: int = 3) -> str:
+    """The question's most specific words that the corpus uses (highest IDF first), in question order."""
+    words = [w for w in dict.fromkeys(tokens(to_simplified(question), kb.settings.user_dict))
+             if kb.lexical.idf(w) < kb.lexical.unseen_idf]
+    # Search-mode segmentation also yields the parts of compounds (不动, 不动产 of 不动产登记): keep the whole.
+    whole = [w for w in words if not any(w != o and w in o for o in words)]
+    best = sorted(whole, key=lambda w: -kb.lexical.idf(w))[:keep]
+    return " ".join(w for w in whole if w in best)
+
+
+def contextualize(kb: KnowledgeBase, follow_up: str, previous: str | None) -> str:
+    """The follow-up as a question that stands on its own: the previous topic, with a newly named place
+    taking the old place's role ("那新余呢？")."""
+    if not previous:
+        return follow_up
+    dict_path = kb.settings.user_dict
+    new_places = places(to_simplified(follow_up), dict_path)
+    topic = topic_of(kb, previous)
+    if new_places:
+        for old in places(to_simplified(previous), dict_path):
+            topic = topic.replace(old, "")
+        return f"{' '.join(new_places)} {topic} {follow_up}".strip()
+    return f"{topic} {follow_up}".strip()
+
+
+def is_dangling(question: str) -> bool:
+    return bool(_DANGLING.search(to_simplified(question).strip()))
