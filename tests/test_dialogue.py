@@ -1,0 +1,151 @@
+"""The dialogue layer end to end: a small Rasa model trained once per session, the real Rasa server and
+the real action server over HTTP (no mocks)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import httpx
+import pytest
+import yaml
+
+from bot.rasa_model import RASA_BIN, ensure_model, rasa_env
+from bot.rest_client import as_answer, send
+from bot.serve import start_rasa, start_stack, wait_healthy
+from knowledge.config import PROJECT_ROOT
+from knowledge.script import is_traditional, to_simplified
+
+pytestmark = pytest.mark.skipif(not RASA_BIN.exists(), reason=f"{RASA_BIN} missing: run `make install-rasa`")
+EPOCHS = 40  # enough for these intents; the shipped config trains longer
+
+
+@pytest.fixture(scope="session")
+def rasa_model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("rasa")
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    for step in config["pipeline"]:
+        if step["name"] == "DIETClassifier":
+            step["epochs"] = EPOCHS
+    test_config = folder / "config.yml"
+    test_config.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return ensure_model(config=test_config, out=folder / "models", quiet=True)
+
+
+def _endpoints(folder, action_port: int):
+    path = folder / f"endpoints-{action_port}.yml"
+    path.write_text(yaml.safe_dump({
+        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(folder / "tracker.db")},
+    }), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def stack(rasa_model, corpus_settings, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stack")
+    running = start_stack(corpus_settings, rasa_model, rasa_port=15005, actions_port=15055,
+                          endpoints=_endpoints(folder, 15055), log_dir=folder)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def talk(stack):
+    sender = f"test-{uuid.uuid4().hex[:8]}"
+    client = httpx.Client(timeout=120)
+
+    def say(text: str) -> list[dict]:
+        return send(client, stack.rasa_url, sender, text)
+
+    yield say
+    client.close()
+
+
+def _texts(messages):
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def test_greeting_says_what_the_bot_answers(talk):
+    reply = _texts(talk("你好"))
+    assert "不动产登记" in reply or "政策" in reply
+
+
+def test_question_then_follow_up_in_context(talk):
+    first = as_answer("怎么办理不动产登记？", talk("怎么办理不动产登记？"))
+    assert first["answered"] and first["citations"]
+    assert first["citations"][0]["doc_id"].startswith("000")
+    follow = as_answer("那需要多长时间？", talk("那需要多长时间？"))
+    assert follow["answered"], follow
+    assert any("登记" in to_simplified(c["context"]) for c in follow["citations"])
+    thanks = _texts(talk("谢谢"))
+    assert thanks and "不客气" in thanks or "谢" in thanks or "客气" in thanks
+
+
+def test_traditional_conversation(talk):
+    ans = as_answer("吉陽區設置了幾個綜合受理窗口？", talk("吉陽區設置了幾個綜合受理窗口？"))
+    assert ans["answered"] and is_traditional(ans["answer"])
+    assert "6" in ans["answer"]
+
+
+def test_out_of_scope_is_refused_politely(talk):
+    reply = talk("明天广州会下雨吗？")
+    assert reply and not as_answer("", reply)["citations"]
+
+
+def test_feedback_is_recorded(talk):
+    from bot import feedback
+
+    before = len(feedback.rows())
+    talk("新余为多少家企业建立了信用档案？")
+    reply = _texts(talk("这个回答很有用"))
+    assert "反馈" in reply or "谢谢" in reply
+    rows = feedback.rows()
+    assert len(rows) == before + 1 and rows[-1]["rating"] == "up"
+    assert "信用档案" in rows[-1]["answer"] or "2万" in rows[-1]["answer"]
+
+
+def test_interview_prep_returns_a_cited_briefing(talk):
+    reply = talk("帮我准备关于不动产登记的访谈")
+    text = _texts(reply)
+    assert "访谈准备" in text and "[1]" in text
+
+
+def test_ask_via_rest_prints_the_in_process_json(stack, corpus_settings):
+    env = {**os.environ, "POLICYBOT_INDEX_DIR": str(corpus_settings.index_dir)}
+    q = "新余第一批公布的负面清单有多少项？"
+    via = subprocess.run([sys.executable, "-m", "bot.cli", "ask", q, "--json", "--via", stack.rasa_url],
+                         capture_output=True, text=True, env=env, timeout=300)
+    local = subprocess.run([sys.executable, "-m", "bot.cli", "ask", q, "--json"],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert via.returncode == 0 and local.returncode == 0, via.stderr + local.stderr
+    a, b = json.loads(via.stdout), json.loads(local.stdout)
+    assert a["answer"] == b["answer"] and a["citations"] == b["citations"] and a["answered"] is True
+
+
+def test_action_server_down_gives_an_apology(rasa_model, tmp_path):
+    # Rasa pointed at an action server that is not there.
+    rasa = start_rasa(rasa_model, port=15006, endpoints=_endpoints(tmp_path, 15999), log=tmp_path / "rasa.log")
+    try:
+        wait_healthy("http://127.0.0.1:15006/webhooks/rest/", rasa, "Rasa")
+        with httpx.Client(timeout=120) as client:
+            reply = send(client, "http://127.0.0.1:15006", "down-test", "怎么办理不动产登记？")
+        assert "服务暂时不可用" in _texts(reply)
+    finally:
+        rasa.terminate()
+        rasa.wait(timeout=30)
+
+
+def test_rasa_data_validate_passes():
+    out = subprocess.run([str(RASA_BIN), "data", "validate", "--fail-on-warnings"], cwd=PROJECT_ROOT, env=rasa_env(),
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+
+
+def test_rasa_test_stories_pass(rasa_model, tmp_path):
+    out = subprocess.run([str(RASA_BIN), "test", "core", "--stories", "tests/test_stories.yml", "--model", str(rasa_model),
+                          "--out", str(tmp_path), "--fail-on-prediction-errors"],
+                         cwd=PROJECT_ROOT, env=rasa_env(), capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
