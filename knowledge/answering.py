@@ -16,8 +16,10 @@ from .tokenize import places, tokens
 DECLINE = "知识库中没有找到相关内容，暂时无法回答这个问题。您可以换个说法，或写明地区和事项（例如“临川区不动产登记怎么办理”）再问。"
 EMPTY = "请输入您想咨询的问题，例如“怎么办理不动产登记？”"
 _SPEAKER = re.compile(r"^[^\s:：，,。]{1,6}[:：]\s*")  # 主持人: / 刘捷: labels in transcripts
-_QUANTITY = re.compile(r"多少|几|多长|多久|多大|比例|金额|数量|百分")
-_HAS_NUMBER = re.compile(r"\d")
+_QUANTITY = re.compile(r"多少|几|多大|比例|金额|数量|百分")
+_HAS_NUMBER = re.compile(r"(?<!\d)(?!(?:19|20)\d\d年)\d")  # a year is a date, not the figure asked for
+_DURATION_ASKED = re.compile(r"多久|多长时间|多长|时限|几天|多少天|几个工作日|时间")
+_DURATION = re.compile(r"\d+(?:\.\d+)?\s*个?(?:工作日|天|日|小时|分钟|个月|周)|当场|即时|立等可取|即办")
 # Answer types: a "how many" question wants a figure, a "which ones" question wants an enumeration.
 # "哪五型" wants items that end in 型 (忠诚型、创新型、…); "哪些" wants any list of three or more.
 _LIST = re.compile(r"哪(?:些|[几一二三四五六七八九十两\d]+[个项条种类]?(\w)?)")
@@ -100,6 +102,7 @@ def _place_stem(place: str) -> str:
 def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], hits: list[Hit],
                       limit: int) -> list[_Candidate]:
     wants_number = bool(_QUANTITY.search(to_simplified(question)))
+    wants_duration = bool(_DURATION_ASKED.search(to_simplified(question)))
     enumeration = _enumeration_pattern(to_simplified(question))
     pool: list[tuple[Hit, Sentence, str, float]] = []
     for hit in hits:
@@ -119,11 +122,14 @@ def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], hit
     for (hit, sentence, text, coverage), cos in zip(pool, cosines):
         relative = (float(cos) - low) / (high - low) if high - low > 1e-6 else 1.0
         score = hit.score * (0.25 + 0.5 * coverage + 0.5 * relative)
-        if wants_number and _HAS_NUMBER.search(text) or enumeration and enumeration.search(to_simplified(text)):
+        if (wants_number and _HAS_NUMBER.search(text) or wants_duration and _DURATION.search(to_simplified(text))
+                or enumeration and enumeration.search(to_simplified(text))):
             score *= 1.3
         candidates.append(_Candidate(hit, sentence, text, score))
     candidates.sort(key=lambda c: -c.score)
-    best = candidates[0]
+    asked = {_place_stem(p) for p in _question_places(kb, question)}
+    about = [c for c in candidates if _about(kb, c, asked)] if asked else []
+    best = about[0] if about else candidates[0]  # a question about 新余 is answered from 新余 first
     chosen, seen, length = [best], {(best.hit.chunk.doc_id, best.sentence.start)}, len(best.text)
     # A question naming several places gets the best sentence about each of them.
     for place in _question_places(kb, question):
@@ -137,8 +143,7 @@ def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], hit
                 seen.add((c.hit.chunk.doc_id, c.sentence.start))
                 length += len(c.text)
                 break
-    asked = {_place_stem(p) for p in _question_places(kb, question)}
-    for c in candidates[1:]:
+    for c in candidates:
         if len(chosen) >= limit:
             break
         if asked and not _about(kb, c, asked):
