@@ -19,8 +19,9 @@ from knowledge.models import Answer
 from knowledge.search import KnowledgeBase
 
 log = logging.getLogger(__name__)
-SORRY = "抱歉，服务暂时不可用，请稍后再试。"
-REPHRASE = "抱歉，我没有在知识库中找到相关内容。您可以换个说法，或说明具体地区和事项，例如“临川区不动产登记怎么办理？”"
+# Wording lives in domain.yml; these responses are sent from code, not from rules.
+SORRY = "utter_service_unavailable"
+REPHRASE = "utter_ask_rephrase"
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +48,7 @@ class _SafeAction(Action, metaclass=ABCMeta):
             return self.act(dispatcher, tracker)
         except Exception:  # the citizen must get a reply whatever failed; the log keeps the details
             log.exception("action %s failed", self.name())
-            dispatcher.utter_message(text=SORRY)
+            dispatcher.utter_message(response=SORRY)
             return []
 
     @abstractmethod
@@ -123,7 +124,7 @@ class ActionDefaultFallback(_SafeAction):
         ans = answer_question(knowledge_base(), question)
         if ans.answered:
             return _send_answer(dispatcher, ans, question)
-        dispatcher.utter_message(text=REPHRASE, json_message=ans.to_json())
+        dispatcher.utter_message(response=REPHRASE, json_message=ans.to_json())
         return []
 
 

@@ -139,9 +139,15 @@ def test_action_server_down_gives_an_apology(rasa_model, tmp_path):
 
 
 def test_rasa_data_validate_passes():
-    out = subprocess.run([str(RASA_BIN), "data", "validate", "--fail-on-warnings"], cwd=PROJECT_ROOT, env=rasa_env(),
+    out = subprocess.run([str(RASA_BIN), "data", "validate"], cwd=PROJECT_ROOT, env=rasa_env(),
                          capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    log = out.stdout + out.stderr
+    assert out.returncode == 0, log[-3000:]
+    # The only warnings allowed: responses that the custom actions send from code rather than from rules.
+    sent_by_actions = {"utter_feedback_thanks", "utter_ask_rephrase", "utter_service_unavailable"}
+    for line in log.splitlines():
+        if "UserWarning" in line:
+            assert any(f"'{name}' is not used" in line for name in sent_by_actions), line
 
 
 def test_rasa_test_stories_pass(rasa_model, tmp_path):
