@@ -5,17 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
+from .chunking import is_heading, without_speaker
 from .metadata import is_place
 from .models import Answer, Chunk, Citation, Document, Hit, Sentence
 from .script import in_script_of, is_traditional, to_simplified
-from .chunking import is_heading
-from .embedding import embed
 from .search import KnowledgeBase
 from .tokenize import places, tokens
 
 DECLINE = "知识库中没有找到相关内容，暂时无法回答这个问题。您可以换个说法，或写明地区和事项（例如“临川区不动产登记怎么办理”）再问。"
 EMPTY = "请输入您想咨询的问题，例如“怎么办理不动产登记？”"
-_SPEAKER = re.compile(r"^[^\s:：，,。]{1,6}[:：]\s*")  # 主持人: / 刘捷: labels in transcripts
 _QUANTITY = re.compile(r"多少|几|多大|比例|金额|数量|百分")
 _HAS_NUMBER = re.compile(r"(?<!\d)(?!(?:19|20)\d\d年)\d")  # a year is a date, not the figure asked for
 _DURATION_ASKED = re.compile(r"多久|多长时间|多长|时限|几天|多少天|几个工作日|时间")
@@ -108,15 +108,17 @@ def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], hit
     for hit in hits:
         doc = kb.docs[hit.chunk.doc_id]
         for sentence in hit.chunk.sentences:
-            text = _SPEAKER.sub("", doc.clean.text[sentence.start:sentence.end])
+            text = without_speaker(doc.clean.text[sentence.start:sentence.end])
             if sentence.caption or sentence.host or len(text) < 6 or re.search(r"[?？]$", text) or is_heading(text):
                 continue  # captions, headings and the host's own questions are not answers
             words = set(tokens(to_simplified(text), kb.settings.user_dict))
             pool.append((hit, sentence, text, kb.lexical.coverage(q_tokens, words)))
     if not pool:
         return []
-    # Sentence-level similarity finds the sentence that answers a paraphrase inside a long chunk.
-    cosines = embed(kb.settings.model, [to_simplified(p[2]) for p in pool]) @ kb.embed_query(question)
+    # Sentence-level similarity finds the sentence that answers a paraphrase inside a long chunk; the
+    # sentences were embedded when the index was built, so only the question is embedded here.
+    vectors = np.vstack([kb.sentence_vector(hit.chunk.doc_id, s) for hit, s, _, _ in pool])
+    cosines = vectors @ kb.embed_query(question)
     low, high = float(cosines.min()), float(cosines.max())
     candidates: list[_Candidate] = []
     for (hit, sentence, text, coverage), cos in zip(pool, cosines):

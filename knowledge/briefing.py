@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from .answering import answer_question
+from .chunking import without_speaker
 from .models import Answer, Citation
 from .script import in_script_of, to_simplified
 from .search import KnowledgeBase
@@ -12,7 +13,6 @@ from .search import KnowledgeBase
 # A figure is a number with a unit; a bare year (2019年) is a date, not a key figure.
 _FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d\d年)\d[\d.,]*\s*(?:亿元|万元|元|万户|户|万人|人|家|个工作日|工作日|个|项|件|所|%|倍|天|小时|分钟)")
 _LAST_ASK = re.compile(r"[^。！!；;]*[?？]\s*$")
-_SPEAKER = re.compile(r"^[^\s:：，,。]{1,6}[:：]\s*")
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def prepare_briefing(kb: KnowledgeBase, topic: str, max_items: int = 5) -> Brief
 
 def _likely_question(host_turn: str) -> str:
     """The asking sentence of a host's turn, without the thanks and lead-in before it."""
-    turn = _SPEAKER.sub("", host_turn.strip())
+    turn = without_speaker(host_turn.strip())
     m = _LAST_ASK.search(turn)
     asked = m.group().strip() if m else turn
     return re.sub(r"^.*(?:问道|提问|网友问)[:：,，]\s*", "", asked) or asked

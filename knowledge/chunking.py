@@ -12,6 +12,16 @@ from .script import to_simplified
 _SENTENCE = re.compile(r"[^\n]*?(?:(?:[。！？!?；;]|……|…)[”’」』）)]*|(?=\n)|$)")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+[章节部分条])")
 _CLAUSE = re.compile(r"[，,、：:]")
+_SPEAKER = re.compile(r"^[^\s:：，,。]{1,6}[:：]\s*")  # 主持人: / 刘捷: labels in transcripts
+
+
+def without_speaker(text: str) -> str:
+    return _SPEAKER.sub("", text)
+
+
+def answer_sentences(chunks: list[Chunk]) -> list[tuple[int, int]]:
+    """The distinct sentence spans of a document's chunks, in order: what answers may quote."""
+    return sorted({(s.start, s.end) for c in chunks for s in c.sentences})
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,15 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
+import numpy as np
 from tqdm import tqdm
 
-from .chunking import chunk_document
+from .chunking import answer_sentences, chunk_document, without_speaker
 from .config import Settings
 from .corpus import list_files, load_document, load_overrides
 from .embedding import dimension, embed
 from .readers import UnreadableDocument
+from .script import to_simplified
 from .store import Bundle, BuildWriter, current_build, locked, read_manifest, settings_fingerprint
 from .tokenize import tokens
 
@@ -95,7 +97,11 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool = True
                     continue
                 chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
                 vectors = embed(settings.model, [c.search_text for c in chunks], settings.embed_batch_size)
-                writer.add(Bundle(doc, chunks, [tokens(c.search_text, settings.user_dict) for c in chunks], vectors))
+                spans = answer_sentences(chunks)
+                sentence_vectors = embed(settings.model, [to_simplified(without_speaker(doc.clean.text[s:e]))
+                                                          for s, e in spans], settings.embed_batch_size)
+                writer.add(Bundle(doc, chunks, [tokens(c.search_text, settings.user_dict) for c in chunks], vectors,
+                                  np.array(spans, dtype=np.int64).reshape(-1, 2), sentence_vectors))
                 report.chunks += len(chunks)
                 bar.update()
             bar.close()

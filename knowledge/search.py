@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -10,7 +11,7 @@ from .dense import DenseIndex
 from .embedding import embed
 from .indexing import stale_reason
 from .lexical import LexicalIndex
-from .models import Chunk, Document, Hit
+from .models import Chunk, Document, Hit, Sentence
 from .script import to_simplified
 from .store import IndexUnavailable, load_bundles
 from .tokenize import tokens
@@ -40,6 +41,10 @@ class KnowledgeBase:
         dim = bundles[0].vectors.shape[1] if bundles else 1
         self.vectors = np.vstack([b.vectors for b in bundles]) if bundles else np.zeros((0, dim), np.float32)
         self.dense = DenseIndex(self.vectors)
+        # An answer embeds its question for search and again for sentence choice: once is enough.
+        self._embed_cached = lru_cache(maxsize=512)(self._embed)
+        self._sentences = {b.doc.doc_id: ({(int(s), int(e)): i for i, (s, e) in enumerate(b.sentence_spans)},
+                                          b.sentence_vectors) for b in bundles}
 
     @classmethod
     def load(cls, settings: Settings) -> "KnowledgeBase":
@@ -49,11 +54,18 @@ class KnowledgeBase:
         _, bundles = load_bundles(settings.index_dir)
         return cls(settings, bundles)
 
+    def sentence_vector(self, doc_id: str, sentence: Sentence) -> np.ndarray:
+        rows, vectors = self._sentences[doc_id]
+        return vectors[rows[(sentence.start, sentence.end)]]
+
     def query_tokens(self, question: str) -> list[str]:
         return tokens(to_simplified(question), self.settings.user_dict)
 
     def embed_query(self, question: str) -> np.ndarray:
-        return embed(self.settings.model, [to_simplified(question)])[0]
+        return self._embed_cached(to_simplified(question))
+
+    def _embed(self, simplified: str) -> np.ndarray:
+        return embed(self.settings.model, [simplified])[0]
 
     def search(self, question: str, k: int = 10, only_docs: set[str] | None = None) -> list[Hit]:
         """The k best chunks, from every document or only from `only_docs`."""

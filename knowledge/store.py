@@ -19,9 +19,9 @@ import numpy as np
 
 from .models import Chunk, CleanText, Document, Metadata, Sentence, Span
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Bump when cleaning, chunking or tokenising changes what a build would contain: old indexes then rebuild.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 
 
 class IndexUnavailable(RuntimeError):
@@ -35,7 +35,9 @@ class Bundle:
     doc: Document
     chunks: list[Chunk]
     tokens: list[list[str]]
-    vectors: np.ndarray
+    vectors: np.ndarray  # one row per chunk
+    sentence_spans: np.ndarray  # (n, 2) cleaned-text spans of the document's distinct answer sentences
+    sentence_vectors: np.ndarray  # one row per sentence span
 
 
 def settings_fingerprint(model: str, dim: int, chunk_size: int, chunk_overlap: int, user_dict: Path) -> dict:
@@ -93,12 +95,14 @@ class BuildWriter:
         key = _key(bundle.doc.doc_id)
         payload = {"doc": _doc_to_json(bundle.doc), "chunks": [asdict(c) for c in bundle.chunks], "tokens": bundle.tokens}
         (self.path / "docs" / f"{key}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-        np.save(self.path / "docs" / f"{key}.npy", bundle.vectors.astype(np.float32))
+        np.savez(self.path / "docs" / f"{key}.npz", chunks=bundle.vectors.astype(np.float32),
+                 sentence_spans=bundle.sentence_spans.astype(np.int64),
+                 sentences=bundle.sentence_vectors.astype(np.float32))
         self.docs[bundle.doc.doc_id] = {"hash": bundle.doc.content_hash, "chunks": len(bundle.chunks), "key": key}
 
     def reuse(self, old_build: Path, doc_id: str, entry: dict) -> None:
         """Carry an unchanged document over from the previous build without re-embedding it."""
-        for suffix in (".json", ".npy"):
+        for suffix in (".json", ".npz"):
             src, dst = old_build / "docs" / f"{entry['key']}{suffix}", self.path / "docs" / f"{entry['key']}{suffix}"
             try:
                 os.link(src, dst)
@@ -137,11 +141,11 @@ def load_bundles(index_dir: Path) -> tuple[dict, list[Bundle]]:
     for doc_id, entry in sorted(manifest["documents"].items()):
         try:
             payload = json.loads((build / "docs" / f"{entry['key']}.json").read_text(encoding="utf-8"))
-            vectors = np.load(build / "docs" / f"{entry['key']}.npy")
+            arrays = np.load(build / "docs" / f"{entry['key']}.npz")
         except (OSError, ValueError) as exc:
             raise IndexUnavailable(f"index {build} is damaged at {doc_id}: {exc}; run `policybot index --rebuild`") from exc
         bundles.append(Bundle(_doc_from_json(payload["doc"]), [_chunk_from_json(c) for c in payload["chunks"]],
-                              payload["tokens"], vectors))
+                              payload["tokens"], arrays["chunks"], arrays["sentence_spans"], arrays["sentences"]))
     return manifest, bundles
 
 
