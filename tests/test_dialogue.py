@@ -155,3 +155,26 @@ def test_rasa_test_stories_pass(rasa_model, tmp_path):
                           "--out", str(tmp_path), "--fail-on-prediction-errors"],
                          cwd=PROJECT_ROOT, env=rasa_env(), capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+
+
+def test_conversation_survives_a_rasa_restart(rasa_model, stack, tmp_path):
+    """The SQL tracker store keeps the last question, so a follow-up after a restart is still in context."""
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(yaml.safe_dump({
+        "action_endpoint": {"url": f"{stack.actions_url}/webhook"},
+        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "restart.db")},
+    }), encoding="utf-8")
+    url, sender = "http://127.0.0.1:15007", f"restart-{uuid.uuid4().hex[:8]}"
+    with httpx.Client(timeout=120) as client:
+        for turn, text in enumerate(("怎么办理不动产登记？", "那需要多长时间？")):
+            rasa = start_rasa(rasa_model, port=15007, endpoints=endpoints, log=tmp_path / "rasa.log")
+            try:
+                wait_healthy(f"{url}/webhooks/rest/", rasa, "Rasa")
+                ans = as_answer(text, send(client, url, sender, text))
+            finally:
+                rasa.terminate()
+                rasa.wait(timeout=60)
+            assert ans["answered"], (turn, ans)
+    assert any("登记" in to_simplified(c["context"]) for c in ans["citations"])
+    tracker = (tmp_path / "restart.db").read_bytes()
+    assert sender.encode() in tracker
