@@ -29,6 +29,10 @@ def knowledge_base() -> KnowledgeBase:
     return KnowledgeBase.load(load_settings())
 
 
+def _said(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
 def _send_answer(dispatcher: CollectingDispatcher, ans: Answer, asked: str) -> list[dict[str, Any]]:
     payload = ans.to_json()
     dispatcher.utter_message(text=ans.answer, json_message=payload)
@@ -61,7 +65,7 @@ class ActionAnswerQuestion(_SafeAction):
         return "action_answer_question"
 
     def act(self, dispatcher, tracker):
-        question = tracker.latest_message.get("text") or ""
+        question = _said(tracker)
         return _send_answer(dispatcher, answer_question(knowledge_base(), question), question)
 
 
@@ -73,11 +77,9 @@ class ActionFollowUp(_SafeAction):
 
     def act(self, dispatcher, tracker):
         kb = knowledge_base()
-        text = tracker.latest_message.get("text") or ""
+        text = _said(tracker)
         question = contextualize(kb, text, tracker.get_slot("last_question"))
-        ans = answer_question(kb, question)
-        events = _send_answer(dispatcher, ans, question)
-        return events
+        return _send_answer(dispatcher, answer_question(kb, question), question)
 
 
 class ActionInterviewPrep(_SafeAction):
@@ -86,7 +88,7 @@ class ActionInterviewPrep(_SafeAction):
 
     def act(self, dispatcher, tracker):
         kb = knowledge_base()
-        text = tracker.latest_message.get("text") or ""
+        text = _said(tracker)
         topic = next(tracker.get_latest_entity_values("topic"), None) or topic_of(kb, text) or text
         briefing = prepare_briefing(kb, topic)
         dispatcher.utter_message(text=to_markdown(briefing), json_message={
@@ -100,7 +102,7 @@ class ActionRecordFeedback(_SafeAction):
         return "action_record_feedback"
 
     def act(self, dispatcher, tracker):
-        text = tracker.latest_message.get("text") or ""
+        text = _said(tracker)
         answer, citations = "", []
         for event in reversed(tracker.events):
             if event.get("event") == "bot" and (event.get("data") or {}).get("custom"):
@@ -120,7 +122,7 @@ class ActionDefaultFallback(_SafeAction):
         return "action_default_fallback"
 
     def act(self, dispatcher, tracker):
-        question = tracker.latest_message.get("text") or ""
+        question = _said(tracker)
         ans = answer_question(knowledge_base(), question)
         if ans.answered:
             return _send_answer(dispatcher, ans, question)

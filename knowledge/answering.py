@@ -30,6 +30,7 @@ class _Candidate:
     hit: Hit
     sentence: Sentence
     text: str  # cleaned sentence, speaker label removed
+    simplified: str  # the same, in simplified Chinese, for matching
     score: float
 
 
@@ -39,11 +40,12 @@ def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None 
         return Answer(question, False, 0.0, EMPTY, ())
     hits = kb.search(question, k=8)
     q_tokens = kb.query_tokens(question)
-    confidence = _confidence(kb, question, q_tokens, hits)
+    asked = _question_places(kb, question)
+    confidence = _confidence(kb, q_tokens, asked, hits)
     if not hits or confidence < kb.settings.decline_below:
         return Answer(question, False, confidence, in_script_of(DECLINE, question), ())
-    pool = hits[:5] + _hits_per_place(kb, question, hits)
-    chosen = _choose_sentences(kb, question, q_tokens, pool, max_citations or kb.settings.max_citations)
+    pool = hits[:5] + _hits_per_place(kb, question, asked, hits)
+    chosen = _choose_sentences(kb, question, q_tokens, asked, pool, max_citations or kb.settings.max_citations)
     citations, parts = [], []
     for n, cand in enumerate(chosen, start=1):
         citations.append(_cite(kb.docs[cand.hit.chunk.doc_id], cand, n, question))
@@ -51,7 +53,7 @@ def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None 
     return Answer(question, True, confidence, "".join(parts), tuple(citations))
 
 
-def _confidence(kb: KnowledgeBase, question: str, q_tokens: list[str], hits: list[Hit]) -> float:
+def _confidence(kb: KnowledgeBase, q_tokens: list[str], asked: list[str], hits: list[Hit]) -> float:
     """How sure the knowledge base is that its best passages answer the question, in [0, 1].
 
     Term coverage (IDF-weighted, words the corpus never uses count fully against) catches questions about
@@ -64,7 +66,6 @@ def _confidence(kb: KnowledgeBase, question: str, q_tokens: list[str], hits: lis
     coverage = max(kb.lexical.coverage(q_tokens, kb.chunk_tokens[_row(kb, h.chunk)]) for h in top)
     dense = min(1.0, max(0.0, (max(h.dense for h in top) - 0.60) / 0.30))
     score = 0.65 * coverage + 0.35 * dense
-    asked = _question_places(kb, question)
     if asked:
         known = {_place_stem(p) for d in kb.docs.values() for p in d.meta.places}
         if not any(_place_stem(p) in known for p in asked):
@@ -72,16 +73,15 @@ def _confidence(kb: KnowledgeBase, question: str, q_tokens: list[str], hits: lis
     return round(score, 4)
 
 
-def _hits_per_place(kb: KnowledgeBase, question: str, hits: list[Hit]) -> list[Hit]:
+def _hits_per_place(kb: KnowledgeBase, question: str, asked: list[str], hits: list[Hit]) -> list[Hit]:
     """For a question naming several places, the best passages of each place's documents, so that every
     place gets an answer even when one place dominates the overall ranking."""
-    asked = _question_places(kb, question)
     if len(asked) < 2:
         return []
     extra = []
     for place in asked:
         stem = _place_stem(place)
-        docs = {d.doc_id for d in kb.docs.values() if stem in map(_place_stem, d.meta.places)}
+        docs = {d for d in kb.docs if stem in _doc_stems(kb, d)}
         if docs and not any(h.chunk.doc_id in docs for h in hits[:5]):
             extra.extend(kb.search(question, k=2, only_docs=docs))
     return extra
@@ -99,48 +99,53 @@ def _place_stem(place: str) -> str:
     return re.sub(r"(?<=..)[省市区县]$", "", place)
 
 
-def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], hits: list[Hit],
-                      limit: int) -> list[_Candidate]:
-    wants_number = bool(_QUANTITY.search(to_simplified(question)))
-    wants_duration = bool(_DURATION_ASKED.search(to_simplified(question)))
-    enumeration = _enumeration_pattern(to_simplified(question))
-    pool: list[tuple[Hit, Sentence, str, float]] = []
+def _doc_stems(kb: KnowledgeBase, doc_id: str) -> set[str]:
+    return {_place_stem(p) for p in kb.docs[doc_id].meta.places}
+
+
+def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], asked_places: list[str],
+                      hits: list[Hit], limit: int) -> list[_Candidate]:
+    simple_question = to_simplified(question)
+    wants_number = bool(_QUANTITY.search(simple_question))
+    wants_duration = bool(_DURATION_ASKED.search(simple_question))
+    enumeration = _enumeration_pattern(simple_question)
+    pool: list[tuple[Hit, Sentence, str, str, float]] = []
     for hit in hits:
         doc = kb.docs[hit.chunk.doc_id]
         for sentence in hit.chunk.sentences:
             text = without_speaker(doc.clean.text[sentence.start:sentence.end])
             if sentence.caption or sentence.host or len(text) < 6 or re.search(r"[?？]$", text) or is_heading(text):
                 continue  # captions, headings and the host's own questions are not answers
-            words = set(tokens(to_simplified(text), kb.settings.user_dict))
-            pool.append((hit, sentence, text, kb.lexical.coverage(q_tokens, words)))
+            simplified = to_simplified(text)
+            words = set(tokens(simplified, kb.settings.user_dict))
+            pool.append((hit, sentence, text, simplified, kb.lexical.coverage(q_tokens, words)))
     if not pool:
         return []
     # Sentence-level similarity finds the sentence that answers a paraphrase inside a long chunk; the
     # sentences were embedded when the index was built, so only the question is embedded here.
-    vectors = np.vstack([kb.sentence_vector(hit.chunk.doc_id, s) for hit, s, _, _ in pool])
+    vectors = np.vstack([kb.sentence_vector(hit.chunk.doc_id, s) for hit, s, *_ in pool])
     cosines = vectors @ kb.embed_query(question)
     low, high = float(cosines.min()), float(cosines.max())
     candidates: list[_Candidate] = []
-    for (hit, sentence, text, coverage), cos in zip(pool, cosines):
+    for (hit, sentence, text, simplified, coverage), cos in zip(pool, cosines):
         relative = (float(cos) - low) / (high - low) if high - low > 1e-6 else 1.0
         score = hit.score * (0.25 + 0.5 * coverage + 0.5 * relative)
-        if (wants_number and _HAS_NUMBER.search(text) or wants_duration and _DURATION.search(to_simplified(text))
-                or enumeration and enumeration.search(to_simplified(text))):
+        if (wants_number and _HAS_NUMBER.search(text) or wants_duration and _DURATION.search(simplified)
+                or enumeration and enumeration.search(simplified)):
             score *= 1.3
-        candidates.append(_Candidate(hit, sentence, text, score))
+        candidates.append(_Candidate(hit, sentence, text, simplified, score))
     candidates.sort(key=lambda c: -c.score)
-    asked = {_place_stem(p) for p in _question_places(kb, question)}
+    asked = {_place_stem(p) for p in asked_places}
     about = [c for c in candidates if _about(kb, c, asked)] if asked else []
     best = about[0] if about else candidates[0]  # a question about 新余 is answered from 新余 first
     chosen, seen, length = [best], {(best.hit.chunk.doc_id, best.sentence.start)}, len(best.text)
     # A question naming several places gets the best sentence about each of them.
-    for place in _question_places(kb, question):
+    for place in asked_places:
         stem = _place_stem(place)
-        if any(stem in to_simplified(c.text) or stem in map(_place_stem, kb.docs[c.hit.chunk.doc_id].meta.places)
-               for c in chosen):
+        if any(_about(kb, c, {stem}) for c in chosen):
             continue
         for c in candidates:
-            if stem in map(_place_stem, kb.docs[c.hit.chunk.doc_id].meta.places) and _fits(c, seen, length, kb, True):
+            if stem in _doc_stems(kb, c.hit.chunk.doc_id) and _fits(c, seen, length, kb, True):
                 chosen.append(c)
                 seen.add((c.hit.chunk.doc_id, c.sentence.start))
                 length += len(c.text)
@@ -158,8 +163,7 @@ def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], hit
 
 
 def _about(kb: KnowledgeBase, c: _Candidate, stems: set[str]) -> bool:
-    doc_places = {_place_stem(p) for p in kb.docs[c.hit.chunk.doc_id].meta.places}
-    return bool(stems & doc_places) or any(s in to_simplified(c.text) for s in stems)
+    return bool(stems & _doc_stems(kb, c.hit.chunk.doc_id)) or any(s in c.simplified for s in stems)
 
 
 def _enumeration_pattern(question: str) -> re.Pattern[str] | None:

@@ -52,11 +52,11 @@ def load_overrides(corpus_dir: Path) -> dict[str, dict]:
     return data
 
 
-def load_document(file: CorpusFile, overrides: dict[str, dict]) -> Document:
+def load_document(file: CorpusFile, overrides: dict[str, dict], user_dict: Path) -> Document:
     """Raises UnreadableDocument naming the file when it cannot be read or holds no text."""
     original = read_text(file.path)
     clean = clean_text(original)
     if not clean.text.strip():
         raise UnreadableDocument(file.path, "no text left after removing page furniture; check the file's content")
-    meta = extract_metadata(file.doc_id, original, clean, overrides.get(file.doc_id))
+    meta = extract_metadata(file.doc_id, original, clean, user_dict, overrides.get(file.doc_id))
     return Document(file.doc_id, original, clean, meta, file.content_hash)

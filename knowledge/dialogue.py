@@ -2,14 +2,9 @@
 question is about property registration)."""
 from __future__ import annotations
 
-import re
-
 from .script import to_simplified
 from .search import KnowledgeBase
 from .tokenize import places, tokens
-
-# Questions that carry no subject of their own: they lean on the previous turn.
-_DANGLING = re.compile(r"^(那|那么|还有|另外|然后|具体|再|能不能|可以|这个|它|他们)|^(要|需要|得)?(多久|多长时间|什么材料|哪些材料|多少钱)")
 
 
 def topic_of(kb: KnowledgeBase, question: str, keep: int = 3) -> str:
@@ -35,7 +30,3 @@ def contextualize(kb: KnowledgeBase, follow_up: str, previous: str | None) -> st
             topic = topic.replace(old, "")
         return f"{' '.join(new_places)} {topic} {follow_up}".strip()
     return f"{topic} {follow_up}".strip()
-
-
-def is_dangling(question: str) -> bool:
-    return bool(_DANGLING.search(to_simplified(question).strip()))

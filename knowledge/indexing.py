@@ -88,7 +88,7 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool = True
             for f in todo:
                 bar.set_postfix_str(f.doc_id[-30:])
                 try:
-                    doc = load_document(f, overrides)
+                    doc = load_document(f, overrides, settings.user_dict)
                 except UnreadableDocument as exc:
                     report.skipped[f.doc_id] = str(exc)
                     tqdm.write(f"skipped: {exc}", file=sys.stderr)

@@ -29,14 +29,17 @@ _PLACE_SUFFIX = re.compile(r"..+[省市区县州镇乡]$")
 _NOT_PLACES = {"城市", "文明城市", "湖区", "社区", "园区", "景区", "城区", "市区", "山区", "辖区", "片区", "中国", "全国", "全省", "全市", "全区", "中央", "国家", "我省", "我市", "我区", "本市", "本省"}
 
 
-def extract_metadata(doc_id: str, original: str, clean: CleanText, overrides: dict | None = None) -> Metadata:
+def extract_metadata(doc_id: str, original: str, clean: CleanText, user_dict: Path,
+                     overrides: dict | None = None) -> Metadata:
     simplified = to_simplified(strip_pinyin(original))
-    kind = _kind(to_simplified(clean.text))
+    simplified_clean = to_simplified(clean.text)
+    kind = _kind(simplified_clean)
+    places = _places(simplified_clean, user_dict)
     meta = {
-        "title": _title(doc_id, simplified, clean.text, kind),
+        "title": _title(doc_id, simplified, clean.text, kind, places),
         "date": _date(simplified),
         "source": _source(simplified),
-        "places": _places(to_simplified(clean.text)),
+        "places": places,
         "kind": kind,
     }
     for key, value in (overrides or {}).items():
@@ -45,7 +48,7 @@ def extract_metadata(doc_id: str, original: str, clean: CleanText, overrides: di
     return Metadata(**meta)
 
 
-def _title(doc_id: str, simplified: str, clean: str, kind: str) -> str:
+def _title(doc_id: str, simplified: str, clean: str, kind: str, places: tuple[str, ...]) -> str:
     located = _LOCATION_LINE.search(simplified) or _ORIGINAL_TITLE.search(simplified)
     if located:
         return located.group(1).strip()
@@ -54,7 +57,7 @@ def _title(doc_id: str, simplified: str, clean: str, kind: str) -> str:
         return first
     # No title line (an interview transcript or a plan without its heading): name it by its subject.
     topic = re.search(r"就(“[^”]{1,12}”[^，,。与]{0,12}?)(?:工作)?(?:这个话题|与我们|进行交流)", to_simplified(clean))
-    subject = _places(to_simplified(clean))[:1]
+    subject = places[:1]
     label = {"interview": "在线访谈", "work_plan": "工作方案", "briefing": "简报", "news": "报道"}[kind]
     parts = [p for p in (subject[0] if subject else "", topic.group(1) if topic else "", label) if p]
     return "".join(parts) if len(parts) > 1 else Path(doc_id).stem
@@ -78,9 +81,10 @@ def _source(simplified: str) -> str:
     return ""
 
 
-def _places(simplified_clean: str) -> tuple[str, ...]:
-    counts = collections.Counter(p for p in find_places(simplified_clean, _dict()) if is_place(p) and (
-        p in gazetteer() or _PLACE_SUFFIX.match(p)))
+def _places(simplified_clean: str, user_dict: Path) -> tuple[str, ...]:
+    known = gazetteer(user_dict)
+    counts = collections.Counter(p for p in find_places(simplified_clean, user_dict) if is_place(p) and (
+        p in known or _PLACE_SUFFIX.match(p)))
     return tuple(p for p, n in counts.most_common(6) if n >= 2)
 
 
@@ -88,10 +92,10 @@ def is_place(word: str) -> bool:
     return word not in _NOT_PLACES
 
 
-@lru_cache(maxsize=1)
-def gazetteer() -> frozenset[str]:
+@lru_cache(maxsize=4)
+def gazetteer(user_dict: Path) -> frozenset[str]:
     """Place names of the domain dictionary: the places the product knows to be real."""
-    lines = _dict().read_text(encoding="utf-8").splitlines()
+    lines = user_dict.read_text(encoding="utf-8").splitlines() if user_dict.exists() else []
     return frozenset(ln.split()[0] for ln in lines if ln.strip().endswith(" ns"))
 
 
@@ -106,9 +110,3 @@ def _kind(simplified_clean: str) -> str:
     if numbered >= 5:
         return "work_plan"
     return "news"
-
-
-def _dict() -> Path:
-    from .config import Settings
-
-    return Settings().user_dict
