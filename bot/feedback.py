@@ -15,6 +15,7 @@ _NEGATIVE = ("没用", "沒用", "无用", "不对", "不準", "不准", "错", 
 
 def polarity_of(text: str) -> str:
     """"down" when the words judge the answer unhelpful, else "up"."""
+    text = text.replace("不错", "").replace("不錯", "")  # 不错 (not bad) is praise, though it contains 错
     return "down" if any(w in text for w in _NEGATIVE) else "up"
 
 
