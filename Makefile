@@ -18,7 +18,9 @@ CORPUS_FLAG := $(if $(CORPUS),--corpus $(CORPUS),)
 export RASA_TELEMETRY_ENABLED := false
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run chat install install-rasa index test bench clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run chat install install-rasa index test bench clean chromium
 
 # The whole bot: index (incremental), Rasa model (trained only when its data changed), action server, Rasa.
 run: install install-rasa
@@ -60,8 +62,18 @@ $(APP_STAMP): pyproject.toml constraints/app.txt
 index: install
 	$(VENV)/bin/policybot $(CORPUS_FLAG) index
 
-test: install install-rasa
-	$(VENV)/bin/python -m pytest
+# The chat page is tested in Debian's Chromium (Playwright drives it; it never downloads a browser), with a
+# Chinese font so that the screenshots show characters.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
+chromium:
+	@test -x $(CHROMIUM) -a -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
+	  $(SUDO) apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null \
+	  || { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null; }; }
+	@test -x $(CHROMIUM) || { echo "Chromium not found at $(CHROMIUM): install it (apt-get install chromium) or set CHROMIUM=/path"; exit 1; }
+
+test: install install-rasa chromium
+	POLICYBOT_CHROMIUM=$(CHROMIUM) $(VENV)/bin/python -m pytest
 
 bench: install index
 	$(VENV)/bin/policybot eval $(EVAL_DIR)/dev_questions.jsonl

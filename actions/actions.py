@@ -109,7 +109,7 @@ class ActionRecordFeedback(_SafeAction):
                 custom = event["data"]["custom"]
                 answer, citations = custom.get("answer", ""), custom.get("citations", [])
                 break
-        feedback.record(tracker.sender_id, feedback.polarity_of(text), text,
+        feedback.record(feedback.db_path(load_settings()), tracker.sender_id, feedback.polarity_of(text), text,
                         tracker.get_slot("last_question") or "", answer, citations)
         dispatcher.utter_message(response="utter_feedback_thanks")
         return []

@@ -123,6 +123,30 @@ def cmd_serve(args) -> int:
     return serve(_settings(args))
 
 
+def cmd_web(args) -> int:
+    from .web import run
+
+    settings = _settings(args).replace(web_port=args.port, web_host=args.host)
+    print(f"policybot chat page: http://{'localhost' if settings.web_host == '127.0.0.1' else settings.web_host}"
+          f":{settings.web_port}  (relaying to Rasa at {args.rasa_url})", flush=True)
+    run(settings, args.rasa_url, args.actions_url)
+    return 0
+
+
+def cmd_feedback_export(args) -> int:
+    from . import feedback
+
+    db = feedback.db_path(_settings(args))
+    if args.out:
+        # utf-8-sig: Excel, which staff open CSV files with, needs the BOM to read Chinese.
+        with open(args.out, "w", encoding="utf-8-sig", newline="") as out:
+            n = feedback.export_csv(db, out)
+        print(f"{n} feedback rows from {db} written to {args.out}", file=sys.stderr)
+    else:
+        n = feedback.export_csv(db, sys.stdout)
+    return 0
+
+
 def format_answer(ans) -> str:
     lines = [ans.answer, f"（置信度 {ans.confidence:.2f}）"]
     for c in ans.citations:
@@ -195,6 +219,21 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="start the whole bot: index, Rasa model, action server and Rasa")
     p.add_argument("--corpus", default=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("web", help="the chat page only, relaying to an already running Rasa (serve starts it too)")
+    p.add_argument("--corpus", default=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, default=None, help="default 8000, or $POLICYBOT_WEB_PORT")
+    p.add_argument("--host", default=None, help="default 127.0.0.1, or $POLICYBOT_WEB_HOST; 0.0.0.0 for phones on the LAN")
+    p.add_argument("--rasa-url", default="http://127.0.0.1:5005")
+    p.add_argument("--actions-url", default="http://127.0.0.1:5055")
+    p.set_defaults(func=cmd_web)
+
+    p = sub.add_parser("feedback", help="citizens' feedback on answers")
+    fsub = p.add_subparsers(dest="feedback_command", required=True)
+    p = fsub.add_parser("export", help="all feedback as CSV (question, answer, citations, rating, comment)")
+    p.add_argument("--corpus", default=argparse.SUPPRESS)
+    p.add_argument("--out", help="CSV file to write (default: standard output)")
+    p.set_defaults(func=cmd_feedback_export)
 
     p = sub.add_parser("chat", help="ask questions interactively in the terminal")
     p.add_argument("--corpus", default=argparse.SUPPRESS)

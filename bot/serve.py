@@ -23,21 +23,42 @@ class Stack:
     rasa: subprocess.Popen
     rasa_url: str
     actions_url: str
+    web: subprocess.Popen | None = None
+    web_url: str = ""
+
+    def processes(self) -> list[subprocess.Popen]:
+        return [p for p in (self.web, self.rasa, self.actions) if p is not None]
 
     def stop(self) -> None:
-        for proc in (self.rasa, self.actions):
+        for proc in self.processes():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for proc in (self.rasa, self.actions):
+        for proc in self.processes():
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
 
 
+def _settings_env(settings: Settings) -> dict[str, str]:
+    """The settings a child process needs, passed the way it reads them: as POLICYBOT_* variables."""
+    return {**rasa_env(), "POLICYBOT_INDEX_DIR": str(settings.index_dir), "POLICYBOT_CORPUS": str(settings.corpus_dir),
+            "POLICYBOT_MODEL": settings.model, "POLICYBOT_DATA_DIR": str(settings.data_dir),
+            "POLICYBOT_MAX_MESSAGE_CHARS": str(settings.max_message_chars),
+            "POLICYBOT_SESSION_RATE_LIMIT": settings.session_rate_limit,
+            "POLICYBOT_ADDRESS_RATE_LIMIT": settings.address_rate_limit}
+
+
+def start_web(settings: Settings, rasa_url: str, actions_url: str, log: Path | None = None) -> subprocess.Popen:
+    out = open(log, "a") if log else None
+    cmd = [sys.executable, "-m", "bot.cli", "web", "--host", settings.web_host, "--port", str(settings.web_port),
+           "--rasa-url", rasa_url, "--actions-url", actions_url]
+    return subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=_settings_env(settings), stdout=out,
+                            stderr=subprocess.STDOUT if out else None)
+
+
 def start_actions(settings: Settings, port: int = 5055, log: Path | None = None) -> subprocess.Popen:
-    env = {**rasa_env(), "SANIC_HOST": "127.0.0.1", "POLICYBOT_INDEX_DIR": str(settings.index_dir),
-           "POLICYBOT_CORPUS": str(settings.corpus_dir), "POLICYBOT_MODEL": settings.model}
+    env = {**_settings_env(settings), "SANIC_HOST": "127.0.0.1"}
     out = open(log, "a") if log else None
     return subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
                             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None)
@@ -66,14 +87,20 @@ def wait_healthy(url: str, proc: subprocess.Popen, what: str, timeout: float = 3
 
 
 def start_stack(settings: Settings, model: Path, rasa_port: int = 5005, actions_port: int = 5055,
-                endpoints: Path | None = None, log_dir: Path | None = None) -> Stack:
-    logs = (log_dir / "actions.log", log_dir / "rasa.log") if log_dir else (None, None)
+                endpoints: Path | None = None, log_dir: Path | None = None, web: bool = False) -> Stack:
+    """The action server and Rasa, and with web=True the chat page's gateway on settings.web_port."""
+    logs = (log_dir / "actions.log", log_dir / "rasa.log", log_dir / "web.log") if log_dir else (None, None, None)
     actions = start_actions(settings, actions_port, logs[0])
     rasa = start_rasa(model, rasa_port, endpoints, logs[1])
     stack = Stack(actions, rasa, f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}")
     try:
+        if web:
+            stack.web = start_web(settings, stack.rasa_url, stack.actions_url, logs[2])
+            stack.web_url = f"http://{'localhost' if settings.web_host == '127.0.0.1' else settings.web_host}:{settings.web_port}"
         wait_healthy(f"{stack.actions_url}/health", actions, "the action server")
         wait_healthy(f"{stack.rasa_url}/webhooks/rest/", rasa, "Rasa")
+        if stack.web is not None:
+            wait_healthy(f"http://127.0.0.1:{settings.web_port}/", stack.web, "the web gateway")
     except BaseException:
         stack.stop()
         raise
@@ -85,8 +112,9 @@ def serve(settings: Settings) -> int:
     build_index(settings)
     print("checking the Rasa model (trains only when the training data changed)…", flush=True)
     model = ensure_model()
-    stack = start_stack(settings, model)
+    stack = start_stack(settings, model, web=True)
     print(f"\npolicybot is up in {time.monotonic() - started:.0f} s\n"
+          f"  chat page:     {stack.web_url}   <- open this in a browser\n"
           f"  REST channel:  {stack.rasa_url}/webhooks/rest/webhook  (POST {{\"sender\": \"id\", \"message\": \"问题\"}})\n"
           f"  action server: {stack.actions_url}\n"
           f"  try:           .venv/bin/policybot ask --via {stack.rasa_url} \"怎么办理不动产登记？\"\n"
@@ -98,7 +126,7 @@ def serve(settings: Settings) -> int:
                 _chat(stack.rasa_url)
             except EOFError:
                 return 0
-        while stack.rasa.poll() is None and stack.actions.poll() is None:
+        while all(p.poll() is None for p in stack.processes()):
             time.sleep(1)
         print("a bot process stopped; shutting down", file=sys.stderr)
         return 1

@@ -185,11 +185,16 @@ def _cite(doc: Document, cand: _Candidate, n: int, question: str) -> Citation:
     span = doc.clean.original_span(start, end)
     chunk = doc.clean.original_span(cand.hit.chunk.start, cand.hit.chunk.end)
     meta = doc.meta
+    # Converted in three parts so that the cited sentence's offsets in the passage stay exact.
+    before, cited, after = (in_script_of(doc.clean.text[a:b], question) for a, b in (
+        (cand.hit.chunk.start, cand.sentence.start), (cand.sentence.start, cand.sentence.end),
+        (cand.sentence.end, cand.hit.chunk.end)))
     return Citation(
         n=n, doc_id=doc.doc_id, title=in_script_of(meta.title, question) if is_traditional(question) else meta.title,
         date=meta.date, quote=doc.original[span.start:span.end], context=doc.original[chunk.start:chunk.end],
         start=span.start, end=span.end, score=round(cand.hit.score, 4),
         text=in_script_of(cand.text, question), heading=cand.hit.chunk.heading, paragraph=cand.hit.chunk.paragraph,
+        passage=before + cited + after, passage_start=len(before), passage_end=len(before) + len(cited),
     )
 
 

@@ -29,6 +29,15 @@ class Settings:
     # Confidence below this declines: 0.25 answers ~2% of 600 off-topic questions (CMRC/DRCD asked of the
     # policy corpus) and declines no answerable dev question (docs/benchmarks.md).
     decline_below: float = 0.25
+    # Where the bot keeps what it learns at run time (feedback); the index has its own folder.
+    data_dir: Path = PROJECT_ROOT / "var"
+    # The web gateway (the citizens' chat page): where it listens and what it accepts.
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    max_message_chars: int = 500
+    # Per chat session and per client address; "limits" notation (https://limits.readthedocs.io).
+    session_rate_limit: str = "20/minute"
+    address_rate_limit: str = "120/minute"
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -41,6 +50,12 @@ _ENV = {
     "POLICYBOT_CHUNK_SIZE": ("chunk_size", int),
     "POLICYBOT_CHUNK_OVERLAP": ("chunk_overlap", int),
     "POLICYBOT_DECLINE_BELOW": ("decline_below", float),
+    "POLICYBOT_DATA_DIR": ("data_dir", Path),
+    "POLICYBOT_WEB_HOST": ("web_host", str),
+    "POLICYBOT_WEB_PORT": ("web_port", int),
+    "POLICYBOT_MAX_MESSAGE_CHARS": ("max_message_chars", int),
+    "POLICYBOT_SESSION_RATE_LIMIT": ("session_rate_limit", str),
+    "POLICYBOT_ADDRESS_RATE_LIMIT": ("address_rate_limit", str),
 }
 
 

@@ -93,6 +93,11 @@ class Citation:
     text: str  # the cited sentence as cleaned and shown in the answer (question's script)
     heading: str
     paragraph: int
+    # The chunk as cleaned, in the question's script, and where the cited sentence sits in it: what a reader
+    # sees in the chat's citation card (the original, with its scrape noise, is behind 查看原文).
+    passage: str = ""
+    passage_start: int = 0
+    passage_end: int = 0
 
 
 @dataclass(frozen=True)

@@ -44,3 +44,59 @@ def small_corpus(tmp_path) -> Path:
     for name in ("001_3bffe2b40b3aca62.txt", "004_7877965d32ecbab8.txt"):
         shutil.copy(CORPUS / name, folder / name)
     return folder
+
+
+# The dialogue layer: a small Rasa model trained once per session, the real Rasa and action servers.
+EPOCHS = 40  # enough for these intents; the shipped config trains longer
+
+
+@pytest.fixture(scope="session")
+def rasa_model(tmp_path_factory):
+    import yaml
+
+    from bot.rasa_model import RASA_BIN, ensure_model
+
+    if not RASA_BIN.exists():
+        pytest.skip(f"{RASA_BIN} missing: run `make install-rasa`")
+    folder = tmp_path_factory.mktemp("rasa")
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    for step in config["pipeline"]:
+        if step["name"] == "DIETClassifier":
+            step["epochs"] = EPOCHS
+    test_config = folder / "config.yml"
+    test_config.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return ensure_model(config=test_config, out=folder / "models", quiet=True)
+
+
+def endpoints_file(folder: Path, action_port: int) -> Path:
+    """Rasa's endpoints for a test: the action server on action_port, a tracker store in folder."""
+    import yaml
+
+    path = folder / f"endpoints-{action_port}.yml"
+    path.write_text(yaml.safe_dump({
+        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(folder / "tracker.db")},
+    }), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def make_endpoints():
+    return endpoints_file
+
+
+@pytest.fixture(scope="session")
+def stack_settings(corpus_settings, tmp_path_factory) -> Settings:
+    """The test index, with feedback and other run-time data in a folder of the test session's own."""
+    return corpus_settings.replace(data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def stack(rasa_model, stack_settings, tmp_path_factory):
+    from bot.serve import start_stack
+
+    folder = tmp_path_factory.mktemp("stack")
+    running = start_stack(stack_settings, rasa_model, rasa_port=15005, actions_port=15055,
+                          endpoints=endpoints_file(folder, 15055), log_dir=folder)
+    yield running
+    running.stop()

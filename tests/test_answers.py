@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from knowledge.answering import answer_question
 from knowledge.evaluation import evaluate, load_expectations
-from knowledge.script import is_traditional, to_simplified
+from knowledge.script import in_script_of, is_traditional, to_simplified
 
 _QUESTIONS = [
     "怎么办理不动产登记？",
@@ -26,6 +26,9 @@ def _check_citations(kb, ans):
         assert doc.original[c.start:c.end] == c.quote
         assert c.quote and c.quote in c.context
         assert c.context in doc.original
+        # The card's cleaned passage holds the sentence shown in the answer, in the question's script.
+        assert c.text in c.passage[c.passage_start:c.passage_end]
+        assert in_script_of(c.passage, ans.question) == c.passage
 
 
 @hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

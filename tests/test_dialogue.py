@@ -10,46 +10,14 @@ import uuid
 
 import httpx
 import pytest
-import yaml
 
-from bot.rasa_model import RASA_BIN, ensure_model, rasa_env
+from bot.rasa_model import RASA_BIN, rasa_env
 from bot.rest_client import as_answer, send
-from bot.serve import start_rasa, start_stack, wait_healthy
+from bot.serve import start_rasa, wait_healthy
 from knowledge.config import PROJECT_ROOT
 from knowledge.script import is_traditional, to_simplified
 
 pytestmark = pytest.mark.skipif(not RASA_BIN.exists(), reason=f"{RASA_BIN} missing: run `make install-rasa`")
-EPOCHS = 40  # enough for these intents; the shipped config trains longer
-
-
-@pytest.fixture(scope="session")
-def rasa_model(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("rasa")
-    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
-    for step in config["pipeline"]:
-        if step["name"] == "DIETClassifier":
-            step["epochs"] = EPOCHS
-    test_config = folder / "config.yml"
-    test_config.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return ensure_model(config=test_config, out=folder / "models", quiet=True)
-
-
-def _endpoints(folder, action_port: int):
-    path = folder / f"endpoints-{action_port}.yml"
-    path.write_text(yaml.safe_dump({
-        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
-        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(folder / "tracker.db")},
-    }), encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="session")
-def stack(rasa_model, corpus_settings, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("stack")
-    running = start_stack(corpus_settings, rasa_model, rasa_port=15005, actions_port=15055,
-                          endpoints=_endpoints(folder, 15055), log_dir=folder)
-    yield running
-    running.stop()
 
 
 @pytest.fixture
@@ -95,14 +63,15 @@ def test_out_of_scope_is_refused_politely(talk):
     assert reply and not as_answer("", reply)["citations"]
 
 
-def test_feedback_is_recorded(talk):
+def test_feedback_is_recorded(talk, stack_settings):
     from bot import feedback
 
-    before = len(feedback.rows())
+    db = feedback.db_path(stack_settings)
+    before = len(feedback.rows(db))
     talk("新余为多少家企业建立了信用档案？")
     reply = _texts(talk("这个回答很有用"))
     assert "反馈" in reply or "谢谢" in reply
-    rows = feedback.rows()
+    rows = feedback.rows(db)
     assert len(rows) == before + 1 and rows[-1]["rating"] == "up"
     assert "信用档案" in rows[-1]["answer"] or "2万" in rows[-1]["answer"]
 
@@ -125,9 +94,9 @@ def test_ask_via_rest_prints_the_in_process_json(stack, corpus_settings):
     assert a["answer"] == b["answer"] and a["citations"] == b["citations"] and a["answered"] is True
 
 
-def test_action_server_down_gives_an_apology(rasa_model, tmp_path):
+def test_action_server_down_gives_an_apology(rasa_model, make_endpoints, tmp_path):
     # Rasa pointed at an action server that is not there.
-    rasa = start_rasa(rasa_model, port=15006, endpoints=_endpoints(tmp_path, 15999), log=tmp_path / "rasa.log")
+    rasa = start_rasa(rasa_model, port=15006, endpoints=make_endpoints(tmp_path, 15999), log=tmp_path / "rasa.log")
     try:
         wait_healthy("http://127.0.0.1:15006/webhooks/rest/", rasa, "Rasa")
         with httpx.Client(timeout=120) as client:
@@ -157,13 +126,9 @@ def test_rasa_test_stories_pass(rasa_model, tmp_path):
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
 
 
-def test_conversation_survives_a_rasa_restart(rasa_model, stack, tmp_path):
+def test_conversation_survives_a_rasa_restart(rasa_model, stack, make_endpoints, tmp_path):
     """The SQL tracker store keeps the last question, so a follow-up after a restart is still in context."""
-    endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(yaml.safe_dump({
-        "action_endpoint": {"url": f"{stack.actions_url}/webhook"},
-        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "restart.db")},
-    }), encoding="utf-8")
+    endpoints = make_endpoints(tmp_path, int(stack.actions_url.rsplit(":", 1)[1]))
     url, sender = "http://127.0.0.1:15007", f"restart-{uuid.uuid4().hex[:8]}"
     with httpx.Client(timeout=120) as client:
         for turn, text in enumerate(("怎么办理不动产登记？", "那需要多长时间？")):
@@ -176,5 +141,5 @@ def test_conversation_survives_a_rasa_restart(rasa_model, stack, tmp_path):
                 rasa.wait(timeout=60)
             assert ans["answered"], (turn, ans)
     assert any("登记" in to_simplified(c["context"]) for c in ans["citations"])
-    tracker = (tmp_path / "restart.db").read_bytes()
+    tracker = (tmp_path / "tracker.db").read_bytes()
     assert sender.encode() in tracker
