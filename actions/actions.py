@@ -14,7 +14,7 @@ from bot import feedback
 from knowledge.answering import answer_question
 from knowledge.briefing import prepare_briefing, to_markdown
 from knowledge.config import load_settings
-from knowledge.dialogue import contextualize, topic_of
+from knowledge.dialogue import asks_for_more, contextualize, topic_of
 from knowledge.models import Answer
 from knowledge.search import KnowledgeBase
 
@@ -33,14 +33,22 @@ def _said(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
 
 
-def _send_answer(dispatcher: CollectingDispatcher, ans: Answer, asked: str) -> list[dict[str, Any]]:
+def _cited(ans: Answer) -> list[str]:
+    return [f"{c.doc_id}|{c.start}" for c in ans.citations]
+
+
+def _send_answer(dispatcher: CollectingDispatcher, ans: Answer, asked: str,
+                 already_cited: list[str] | None = None) -> list[dict[str, Any]]:
+    """Sends the answer; remembers its question, topic, documents and citations for the follow-ups.
+    With already_cited (a "还有呢？"), the citations add up rather than replace."""
     payload = ans.to_json()
     dispatcher.utter_message(text=ans.answer, json_message=payload)
     if not ans.answered:
         return []
     kb = knowledge_base()
     return [SlotSet("last_question", asked), SlotSet("topic", topic_of(kb, asked)),
-            SlotSet("last_docs", sorted({c.doc_id for c in ans.citations}))]
+            SlotSet("last_docs", sorted({c.doc_id for c in ans.citations})),
+            SlotSet("last_citations", (already_cited or []) + _cited(ans))]
 
 
 class _SafeAction(Action, metaclass=ABCMeta):
@@ -78,7 +86,13 @@ class ActionFollowUp(_SafeAction):
     def act(self, dispatcher, tracker):
         kb = knowledge_base()
         text = _said(tracker)
-        question = contextualize(kb, text, tracker.get_slot("last_question"))
+        previous = tracker.get_slot("last_question")
+        if previous and asks_for_more(text):
+            cited = tracker.get_slot("last_citations") or []
+            exclude = {(key.rsplit("|", 1)[0], int(key.rsplit("|", 1)[1])) for key in cited}
+            ans = answer_question(kb, previous, exclude=exclude)
+            return _send_answer(dispatcher, ans, previous, cited)
+        question = contextualize(kb, text, previous)
         return _send_answer(dispatcher, answer_question(kb, question), question)
 
 

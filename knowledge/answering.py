@@ -3,6 +3,7 @@ every sentence of an answer is a sentence of a document, and every citation quot
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ from .search import KnowledgeBase
 from .tokenize import places, tokens
 
 DECLINE = "知识库中没有找到相关内容，暂时无法回答这个问题。您可以换个说法，或写明地区和事项（例如“临川区不动产登记怎么办理”）再问。"
+NOTHING_MORE = "关于这个问题，知识库中没有更多内容了。您可以换个角度再问。"
 EMPTY = "请输入您想咨询的问题，例如“怎么办理不动产登记？”"
 _QUANTITY = re.compile(r"多少|几|多大|比例|金额|数量|百分")
 _HAS_NUMBER = re.compile(r"(?<!\d)(?!(?:19|20)\d\d年)\d")  # a year is a date, not the figure asked for
@@ -34,18 +36,24 @@ class _Candidate:
     score: float
 
 
-def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None = None) -> Answer:
+def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None = None,
+                    exclude: Collection[tuple[str, int]] = ()) -> Answer:
+    """The cited answer to a question. `exclude` holds (doc_id, start) of citations already given in this
+    conversation, so that "还有呢？" gets new passages or hears that there are none."""
     question = question.strip()
     if not question:
         return Answer(question, False, 0.0, EMPTY, ())
     hits = kb.search(question, k=8)
     q_tokens = kb.query_tokens(question)
     asked = _question_places(kb, question)
-    confidence = _confidence(kb, q_tokens, asked, hits)
+    confidence = _confidence(kb, q_tokens, asked, hits, question)
     if not hits or confidence < kb.settings.decline_below:
         return Answer(question, False, confidence, in_script_of(DECLINE, question), ())
     pool = hits[:5] + _hits_per_place(kb, question, asked, hits)
-    chosen = _choose_sentences(kb, question, q_tokens, asked, pool, max_citations or kb.settings.max_citations)
+    chosen = _choose_sentences(kb, question, q_tokens, asked, pool, max_citations or kb.settings.max_citations,
+                               set(exclude))
+    if not chosen:
+        return Answer(question, False, confidence, in_script_of(NOTHING_MORE if exclude else DECLINE, question), ())
     citations, parts = [], []
     for n, cand in enumerate(chosen, start=1):
         citations.append(_cite(kb.docs[cand.hit.chunk.doc_id], cand, n, question))
@@ -53,24 +61,34 @@ def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None 
     return Answer(question, True, confidence, "".join(parts), tuple(citations))
 
 
-def _confidence(kb: KnowledgeBase, q_tokens: list[str], asked: list[str], hits: list[Hit]) -> float:
+def _confidence(kb: KnowledgeBase, q_tokens: list[str], asked: list[str], hits: list[Hit], question: str) -> float:
     """How sure the knowledge base is that its best passages answer the question, in [0, 1].
 
     Term coverage (IDF-weighted, words the corpus never uses count fully against) catches questions about
     things the documents do not mention; dense similarity catches paraphrases; a place the question names
-    but no document is about (广州, 深圳) halves it.
+    but no document is about (广州, 深圳) halves it. A question about a place the corpus does know is only as
+    sure as that place's own passages make it: "新余 不动产登记" is not answered by 临川's registration office.
     """
     if not hits or not q_tokens:
         return 0.0
-    top = hits[:3]
-    coverage = max(kb.lexical.coverage(q_tokens, kb.chunk_tokens[_row(kb, h.chunk)]) for h in top)
-    dense = min(1.0, max(0.0, (max(h.dense for h in top) - 0.60) / 0.30))
-    score = 0.65 * coverage + 0.35 * dense
+    score = _evidence(kb, q_tokens, hits[:3])
     if asked:
         known = {_place_stem(p) for d in kb.docs.values() for p in d.meta.places}
-        if not any(_place_stem(p) in known for p in asked):
+        stems = [_place_stem(p) for p in asked if _place_stem(p) in known]
+        if not stems:
             score *= 0.5
+        content = [t for t in q_tokens if not any(s in t or t in s for s in stems)]
+        for stem in stems if content else ():
+            docs = {d for d in kb.docs if stem in _doc_stems(kb, d)}
+            own = kb.search(question, k=3, only_docs=docs) if docs else []
+            score = min(score, _evidence(kb, content, own) if own else 0.0)
     return round(score, 4)
+
+
+def _evidence(kb: KnowledgeBase, q_tokens: list[str], top: list[Hit]) -> float:
+    coverage = max(kb.lexical.coverage(q_tokens, kb.chunk_tokens[_row(kb, h.chunk)]) for h in top)
+    dense = min(1.0, max(0.0, (max(h.dense for h in top) - 0.60) / 0.30))
+    return 0.65 * coverage + 0.35 * dense
 
 
 def _hits_per_place(kb: KnowledgeBase, question: str, asked: list[str], hits: list[Hit]) -> list[Hit]:
@@ -104,7 +122,7 @@ def _doc_stems(kb: KnowledgeBase, doc_id: str) -> set[str]:
 
 
 def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], asked_places: list[str],
-                      hits: list[Hit], limit: int) -> list[_Candidate]:
+                      hits: list[Hit], limit: int, exclude: set[tuple[str, int]]) -> list[_Candidate]:
     simple_question = to_simplified(question)
     wants_number = bool(_QUANTITY.search(simple_question))
     wants_duration = bool(_DURATION_ASKED.search(simple_question))
@@ -116,6 +134,8 @@ def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], ask
             text = without_speaker(doc.clean.text[sentence.start:sentence.end])
             if sentence.caption or sentence.host or len(text) < 6 or re.search(r"[?？]$", text) or is_heading(text):
                 continue  # captions, headings and the host's own questions are not answers
+            if exclude and (doc.doc_id, doc.clean.original_span(*_clean_quote_span(doc, sentence)).start) in exclude:
+                continue
             simplified = to_simplified(text)
             words = set(tokens(simplified, kb.settings.user_dict))
             pool.append((hit, sentence, text, simplified, kb.lexical.coverage(q_tokens, words)))

@@ -2,9 +2,19 @@
 question is about property registration)."""
 from __future__ import annotations
 
+import re
+
 from .script import to_simplified
 from .search import KnowledgeBase
 from .tokenize import places, tokens
+
+
+_MORE = re.compile(r"还有|别的|其他|其它|更多|另外|再说说|继续")
+
+
+def asks_for_more(follow_up: str) -> bool:
+    """"还有呢？" "还有别的吗": more on the same question, not the same answer again."""
+    return bool(_MORE.search(to_simplified(follow_up)))
 
 
 def topic_of(kb: KnowledgeBase, question: str, keep: int = 3) -> str:
