@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from knowledge.coverage import LOW_CONFIDENCE_MARGIN, CoverageRun
 
@@ -69,7 +70,7 @@ def render_html(run: CoverageRun, meta: ReportMeta, downloads: dict[str, str] | 
         chart=histogram_svg(run), margin=LOW_CONFIDENCE_MARGIN, downloads=downloads or {}, csp=REPORT_CSP)
 
 
-def histogram_svg(run: CoverageRun) -> str:
+def histogram_svg(run: CoverageRun) -> Markup:
     """The confidence histogram as inline SVG markup (matplotlib, no pyplot state). Text stays text
     (svg.fonttype none) so the browser draws any Chinese; each bar group has an id starting with "bar-"."""
     import matplotlib
@@ -99,4 +100,5 @@ def histogram_svg(run: CoverageRun) -> str:
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+    # Our own drawing of numbers and fixed labels: safe to embed as markup (everything else is escaped).
+    return Markup(svg[svg.index("<svg"):])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,8 @@ class Settings:
     # Confidence below this declines: 0.25 answers ~2% of 600 off-topic questions (CMRC/DRCD asked of the
     # policy corpus) and declines no answerable dev question (docs/benchmarks.md).
     decline_below: float = 0.25
+    # The gateway's staff pages (/staff: FAQ coverage reports) need this token; empty disables them.
+    staff_token: str = field(default="", repr=False)  # a secret: kept out of logs and tracebacks
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -41,6 +43,7 @@ _ENV = {
     "POLICYBOT_CHUNK_SIZE": ("chunk_size", int),
     "POLICYBOT_CHUNK_OVERLAP": ("chunk_overlap", int),
     "POLICYBOT_DECLINE_BELOW": ("decline_below", float),
+    "POLICYBOT_STAFF_TOKEN": ("staff_token", str),
 }
 
 
