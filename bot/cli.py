@@ -1,4 +1,4 @@
-"""The `policybot` command line: index, ask, eval and an interactive chat in the terminal."""
+"""The `policybot` command line: index, ask, eval, coverage and an interactive chat in the terminal."""
 from __future__ import annotations
 
 import argparse
@@ -173,6 +173,49 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_coverage(args) -> int:
+    """Which questions of a list the knowledge base answers, as an HTML report plus CSV and JSON."""
+    import httpx
+
+    from knowledge.coverage import run
+    from knowledge.questions_file import QuestionsFileError, read_questions
+
+    from .answerers import in_process, through_rasa
+    from .coverage_report import ReportMeta, write_report
+
+    try:
+        questions = read_questions(Path(args.file))
+    except QuestionsFileError as exc:
+        print(f"policybot coverage: {exc}", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+    if args.via:
+        try:
+            with through_rasa(args.via, args.k) as answer:
+                result = run(questions, answer, settings.decline_below, progress=True)
+        except httpx.HTTPError as exc:
+            print(f"policybot: cannot reach Rasa at {args.via} ({exc}): is it running (`make run`)?", file=sys.stderr)
+            return 1
+    else:
+        kb = _load_kb(settings)
+        result = run(questions, in_process(kb, args.k), settings.decline_below,
+                     {d.doc_id: d.meta.title for d in kb.docs.values()}, progress=True)
+    paths = write_report(result, ReportMeta(Path(args.file).name, args.via or "in process"), Path(args.out))
+    s = result.summary
+    print(f"questions {s.total}: answered {s.answered}, declined {s.declined}, coverage {s.coverage_pct:.1f}%")
+    print(f"low confidence (answered below {s.low_confidence_below}): {s.low_confidence}")
+    if s.answerable:
+        print(f"hit@1 {s.hit_at_1:.4f}  hit@3 {s.hit_at_3:.4f}  MRR {s.mrr:.4f}  ({s.answerable} questions with an expected document or answer)")
+    if s.expected_declines:
+        print(f"declined as expected: {s.expected_declines_correct}/{s.expected_declines}")
+    print(f"report: {paths['report.html']}  (also {paths['results.csv'].name}, {paths['results.json'].name})")
+    if args.fail_under is not None and s.coverage_pct < args.fail_under:
+        print(f"policybot coverage: coverage {s.coverage_pct:.1f}% is below --fail-under {args.fail_under:g}%"
+              f" ({s.declined} of {s.total} questions declined; see the gaps in {paths['report.html']})", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_chat(args) -> int:
     from knowledge.answering import answer_question
 
@@ -215,6 +258,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("coverage", help="which questions of a list the knowledge base answers: HTML, CSV and JSON report")
+    p.add_argument("file", help=".txt (one question per line), .csv/.xlsx (a question or 问题 column; optional expected"
+                                " answer and document columns) or .jsonl (q, optional doc and any)")
+    p.add_argument("--corpus", default=argparse.SUPPRESS)
+    p.add_argument("--out", default="coverage-report", help="folder for report.html, results.csv and results.json")
+    p.add_argument("--via", metavar="URL", help="ask through Rasa's REST channel at URL instead of in process")
+    p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when coverage is below PCT percent (for CI)")
+    p.add_argument("--k", type=int, default=None, help="at most this many citations per answer (default 3)")
+    p.set_defaults(func=cmd_coverage)
 
     p = sub.add_parser("serve", help="start the whole bot: index, Rasa model, action server and Rasa")
     p.add_argument("--corpus", default=argparse.SUPPRESS)

@@ -84,6 +84,9 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    from .web_staff import router as staff_pages
+
+    app.include_router(staff_pages)
 
     @app.get("/api/welcome")
     async def welcome():

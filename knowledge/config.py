@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,8 @@ class Settings:
     # Per chat session and per client address; "limits" notation (https://limits.readthedocs.io).
     session_rate_limit: str = "20/minute"
     address_rate_limit: str = "120/minute"
+    # The gateway's staff pages (/staff: FAQ coverage reports) need this token; empty disables them.
+    staff_token: str = field(default="", repr=False)  # a secret: kept out of logs and tracebacks
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -56,6 +58,7 @@ _ENV = {
     "POLICYBOT_MAX_MESSAGE_CHARS": ("max_message_chars", int),
     "POLICYBOT_SESSION_RATE_LIMIT": ("session_rate_limit", str),
     "POLICYBOT_ADDRESS_RATE_LIMIT": ("address_rate_limit", str),
+    "POLICYBOT_STAFF_TOKEN": ("staff_token", str),
 }
 
 
