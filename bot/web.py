@@ -20,6 +20,7 @@ from knowledge.config import Settings
 from knowledge.script import in_script_of
 
 from . import feedback, rasa_relay
+from .web_staff import router as staff_pages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -84,8 +85,6 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    from .web_staff import router as staff_pages
-
     app.include_router(staff_pages)
 
     @app.get("/api/welcome")
