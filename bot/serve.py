@@ -1,7 +1,6 @@
 """Start the whole bot: index, Rasa model, action server and Rasa; wait until healthy; stop all on Ctrl-C."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

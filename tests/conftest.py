@@ -48,6 +48,12 @@ def small_corpus(tmp_path) -> Path:
 
 # The dialogue layer: a small Rasa model trained once per session, the real Rasa and action servers.
 EPOCHS = 40  # enough for these intents; the shipped config trains longer
+# Test servers listen on 15005 and up; POLICYBOT_TEST_PORT_OFFSET moves them, for two test runs at once.
+PORT_OFFSET = int(os.environ.get("POLICYBOT_TEST_PORT_OFFSET", "0"))
+
+
+def port(n: int) -> int:
+    return n + PORT_OFFSET
 
 
 @pytest.fixture(scope="session")
@@ -96,7 +102,7 @@ def stack(rasa_model, stack_settings, tmp_path_factory):
     from bot.serve import start_stack
 
     folder = tmp_path_factory.mktemp("stack")
-    running = start_stack(stack_settings, rasa_model, rasa_port=15005, actions_port=15055,
-                          endpoints=endpoints_file(folder, 15055), log_dir=folder)
+    running = start_stack(stack_settings, rasa_model, rasa_port=port(15005), actions_port=port(15055),
+                          endpoints=endpoints_file(folder, port(15055)), log_dir=folder)
     yield running
     running.stop()

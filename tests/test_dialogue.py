@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from bot.rasa_model import RASA_BIN, rasa_env
+from conftest import port
 from bot.rest_client import as_answer, send
 from bot.serve import start_rasa, wait_healthy
 from knowledge.config import PROJECT_ROOT
@@ -96,11 +97,11 @@ def test_ask_via_rest_prints_the_in_process_json(stack, corpus_settings):
 
 def test_action_server_down_gives_an_apology(rasa_model, make_endpoints, tmp_path):
     # Rasa pointed at an action server that is not there.
-    rasa = start_rasa(rasa_model, port=15006, endpoints=make_endpoints(tmp_path, 15999), log=tmp_path / "rasa.log")
+    rasa = start_rasa(rasa_model, port=port(15006), endpoints=make_endpoints(tmp_path, port(15999)), log=tmp_path / "rasa.log")
     try:
-        wait_healthy("http://127.0.0.1:15006/webhooks/rest/", rasa, "Rasa")
+        wait_healthy(f"http://127.0.0.1:{port(15006)}/webhooks/rest/", rasa, "Rasa")
         with httpx.Client(timeout=120) as client:
-            reply = send(client, "http://127.0.0.1:15006", "down-test", "怎么办理不动产登记？")
+            reply = send(client, f"http://127.0.0.1:{port(15006)}", "down-test", "怎么办理不动产登记？")
         assert "服务暂时不可用" in _texts(reply)
     finally:
         rasa.terminate()
@@ -129,10 +130,10 @@ def test_rasa_test_stories_pass(rasa_model, tmp_path):
 def test_conversation_survives_a_rasa_restart(rasa_model, stack, make_endpoints, tmp_path):
     """The SQL tracker store keeps the last question, so a follow-up after a restart is still in context."""
     endpoints = make_endpoints(tmp_path, int(stack.actions_url.rsplit(":", 1)[1]))
-    url, sender = "http://127.0.0.1:15007", f"restart-{uuid.uuid4().hex[:8]}"
+    url, sender = f"http://127.0.0.1:{port(15007)}", f"restart-{uuid.uuid4().hex[:8]}"
     with httpx.Client(timeout=120) as client:
         for turn, text in enumerate(("怎么办理不动产登记？", "那需要多长时间？")):
-            rasa = start_rasa(rasa_model, port=15007, endpoints=endpoints, log=tmp_path / "rasa.log")
+            rasa = start_rasa(rasa_model, port=port(15007), endpoints=endpoints, log=tmp_path / "rasa.log")
             try:
                 wait_healthy(f"{url}/webhooks/rest/", rasa, "Rasa")
                 ans = as_answer(text, send(client, url, sender, text))

@@ -1,7 +1,6 @@
 """Building, updating and refusing indexes; unreadable files; an empty corpus."""
 from __future__ import annotations
 
-import json
 
 import pytest
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from bot.serve import start_rasa, start_web, wait_healthy
+from conftest import port
 from knowledge.config import PROJECT_ROOT
 from knowledge.script import is_traditional, to_simplified
 
@@ -22,7 +23,7 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 PHONE = {"width": 375, "height": 740}
-WEB_PORT, DOWN_WEB_PORT, LATE_RASA_PORT = 18000, 18001, 15008
+WEB_PORT, DOWN_WEB_PORT, LATE_RASA_PORT = port(18000), port(18001), port(15008)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} missing: `apt-get install -y chromium`")
 
