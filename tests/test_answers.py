@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from knowledge.answering import answer_question
@@ -83,3 +84,26 @@ def test_dev_questions_quality(kb, dev_questions):
     assert report.hit_at[3] == report.answerable
     assert report.out_of_scope_declined == report.out_of_scope
     assert report.declined_wrongly == 0, s
+
+
+def test_asking_for_more_gives_new_passages_then_says_there_are_none(kb):
+    question, given = "吉阳区设置了几个综合受理窗口？", set()
+    for _ in range(30):
+        ans = answer_question(kb, question, exclude=given)
+        if not ans.answered:
+            break
+        keys = {(c.doc_id, c.start) for c in ans.citations}
+        assert not keys & given  # never the same passage twice
+        given |= keys
+    else:
+        pytest.fail("the knowledge base never ran out of passages")
+    assert len(given) >= 3 and "没有更多" in ans.answer
+
+
+def test_follow_up_about_a_place_without_that_topic_is_declined(kb):
+    from knowledge.dialogue import contextualize
+
+    ans = answer_question(kb, contextualize(kb, "那新余呢？", "怎么办理不动产登记？"))
+    assert not ans.answered, ans.answer  # 新余's documents say nothing about property registration
+    ans = answer_question(kb, contextualize(kb, "那新余呢？", "有多少家企业建立了信用档案？"))
+    assert ans.answered and all(c.doc_id.startswith("004") for c in ans.citations)

@@ -53,6 +53,15 @@ def test_question_then_follow_up_in_context(talk):
     assert thanks and "不客气" in thanks or "谢" in thanks or "客气" in thanks
 
 
+def test_asking_for_more_brings_new_passages(talk):
+    first = as_answer("怎么办理不动产登记？", talk("怎么办理不动产登记？"))
+    more = as_answer("还有呢？", talk("还有呢？"))
+    assert more["answered"], more
+    seen = {(c["doc_id"], c["start"]) for c in first["citations"]}
+    assert not seen & {(c["doc_id"], c["start"]) for c in more["citations"]}
+    assert any("登记" in to_simplified(c["context"]) for c in more["citations"])
+
+
 def test_traditional_conversation(talk):
     ans = as_answer("吉陽區設置了幾個綜合受理窗口？", talk("吉陽區設置了幾個綜合受理窗口？"))
     assert ans["answered"] and is_traditional(ans["answer"])
