@@ -1,7 +1,7 @@
 """The nouns passed between the knowledge-base functions."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -114,21 +114,5 @@ class Answer:
             "answered": self.answered,
             "confidence": round(self.confidence, 4),
             "answer": self.answer,
-            "citations": [
-                {
-                    "n": c.n,
-                    "doc_id": c.doc_id,
-                    "title": c.title,
-                    "date": c.date,
-                    "quote": c.quote,
-                    "context": c.context,
-                    "start": c.start,
-                    "end": c.end,
-                    "score": round(c.score, 4),
-                    "text": c.text,
-                    "heading": c.heading,
-                    "paragraph": c.paragraph,
-                }
-                for c in self.citations
-            ],
+            "citations": [{**asdict(c), "score": round(c.score, 4)} for c in self.citations],
         }

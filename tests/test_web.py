@@ -91,7 +91,10 @@ def test_question_answered_with_citation_card_and_source(web, page):
     sheet.wait_for(state="visible")
     assert page.locator("#sheet-title").inner_text().strip()
     highlighted = page.locator("#sheet-quote mark").inner_text()
-    assert len(highlighted) > 5 and highlighted in page.locator("#sheet-quote").inner_text()
+    passage = page.locator("#sheet-quote").inner_text()
+    # The cited sentence inside its passage, cleaned and in the question's (simplified) script.
+    assert len(highlighted) > 5 and highlighted in passage and len(passage) > len(highlighted) + 20
+    assert not is_traditional(highlighted), highlighted
     page.get_by_role("button", name="查看原文").click()
     cited = page.locator("#source-text mark#cited")
     cited.wait_for(state="visible")
