@@ -58,7 +58,7 @@ class LikelyQuestion:
     place: str
     asked: Citation | None  # the host's question as it stands in the transcript
     points: tuple[Point, ...]
-    relevance: float  # how closely its best point matches the topic, in [0, 1]: for ordering, not a probability
+    relevance: float  # in [0, 1]: half for a question about the topic, half its best point's similarity; for ordering
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class _Unit:
     sentences: list[tuple[Chunk, Sentence, str]]  # (chunk, sentence, cleaned text without speaker label)
 
 
-def prepare_briefing(kb: KnowledgeBase, topic: str, max_questions: int = 8, max_points: int = 4) -> Briefing:
+def prepare_briefing(kb: KnowledgeBase, topic: str, max_questions: int = 8, max_points: int = 5) -> Briefing:
     topic = topic.strip()
     simple_topic = _QUOTES.sub("", to_simplified(topic))
     terms = kb.query_tokens(simple_topic)
@@ -118,24 +118,26 @@ def prepare_briefing(kb: KnowledgeBase, topic: str, max_questions: int = 8, max_
     for unit in units:
         on_topic = bool(unit.question) and _coverage(kb, terms, unit.question) >= MENTIONS
         q_vec = kb.embed_query(f"{simple_topic} {unit.question}") if on_topic else topic_vec
-        ranked = []
+        ranked, best_cos = [], 0.0
         for chunk, sentence, text in unit.sentences:
             simple = to_simplified(text)
             cov = _coverage(kb, terms, simple)
             cos = float(kb.sentence_vector(chunk.doc_id, sentence) @ q_vec)
             if not on_topic and (cov < MENTIONS or cos < floor):
                 continue  # outside a question about the topic, only sentences about it bear on it
+            best_cos = max(best_cos, cos)
             # Hosts quote figures: a sentence with one outranks a general statement of the same relevance.
             ranked.append((cos + 0.2 * cov + (0.35 if find_figures(simple) else 0.0), chunk, sentence, text))
         if ranked:
             ranked.sort(key=lambda r: -r[0])
-            relevance = (2.0 if on_topic else 0.0) + ranked[0][0]
+            # A host's question about the topic outranks a passage that only mentions it.
+            relevance = 0.5 * on_topic + 0.5 * max(0.0, min(1.0, best_cos))
             scored.append((relevance, unit, ranked))
     scored.sort(key=lambda s: -s[0])
 
     seen: set[str] = set()
     chosen: list[tuple[float, _Unit, list[Point]]] = []
-    for _, unit, ranked in scored:
+    for relevance, unit, ranked in scored:
         picked = []
         for _, chunk, sentence, text in ranked:
             key = _NORMALIZE.sub("", to_simplified(text))
@@ -148,7 +150,7 @@ def prepare_briefing(kb: KnowledgeBase, topic: str, max_questions: int = 8, max_
         if picked:
             picked.sort(key=lambda p: p[1].start)  # the official's own order reads best
             points = [_point(kb, unit, chunk, sentence, text, topic) for chunk, sentence, text in picked]
-            chosen.append((min(1.0, ranked[0][0]), unit, points))
+            chosen.append((relevance, unit, points))
         if len(chosen) >= max_questions:
             break
     return _group(kb, topic, chosen)
@@ -350,3 +352,15 @@ def _text_place(kb: KnowledgeBase, doc: Document, text: str) -> str:
 
 def _sentence_place(kb: KnowledgeBase, doc: Document, simplified: str) -> str:
     return _text_place(kb, doc, simplified)
+
+
+_REQUEST_WORDS = re.compile(
+    r"帮我|幫我|给我|給我|请|請|准备|準備|整理|策划|策劃|设计|設計|生成|出一份|出个|出個|写个|寫個|列几个|列幾個|擬個|拟个|"
+    r"我要|下周要|下週要|要做|做一期|主持一期|主持|一期|一份|一下|围绕|圍繞|针对|針對|关于|關於|主题是|主題是|主题|主題|"
+    r"线上|線上|在线|在線|网络|網絡|采访|採訪|访谈|訪談|提纲|提綱|简报|簡報|问题清单|問題清單|问题|問題|要点|要點|"
+    r"背景材料|几个|幾個|建设的|建設的|的|吗|嗎|呢|吧|[，,。！!？?：:\s]")
+
+
+def topic_of_request(request: str) -> str:
+    """"帮我准备关于营商环境的访谈" -> 营商环境: the request without the words every such request uses."""
+    return _REQUEST_WORDS.sub("", request).strip()

@@ -20,7 +20,7 @@ _LAST_AMOUNT = re.compile(rf"({_NUMBER}\s*{_MAGNITUDE})({_UNIT})$")
 _YEAR = re.compile(r"^(?:19|20)\d\d年$")
 _STOP = re.compile(r"[，,。；;：:、（()）“”‘’\"「」『』《》【】\[\]！!？?\n]")
 _LEAD = re.compile(r"^(?:以来|来|等|其中|并且|同时|目前|已经|今年以来|今年|全年|此外|比如|例如|如|共|累计|总计|合计|我区|我市|全区|全市|"
-                   r"已|还|并|为|对|向|给|将|把|约|近|超过|都|均|就|这)+")
+                   r"已经实现|实现|已|还|并|为|对|向|给|将|把|约|近|超过|都|均|就|这)+")
 _EARLIER = re.compile(rf"\d[\d.]*\s*{_MAGNITUDE}(?:{_UNIT})?")
 _CLASSIFIERS = set("个家户项件所条台名套座处块张批类种亩辆只")
 _CJK = re.compile(r"[\u3400-\u9fff]")
