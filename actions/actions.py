@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import feedback
 from knowledge.answering import answer_question
-from knowledge.briefing import prepare_briefing, topic_of_request
+from knowledge.briefing import Material, briefing_material, prepare_briefing, topic_of_request
 from knowledge.briefing_render import to_chat, to_payload
 from knowledge.config import load_settings
 from knowledge.dialogue import contextualize, topic_of
@@ -28,6 +28,12 @@ REPHRASE = "utter_ask_rephrase"
 @lru_cache(maxsize=1)
 def knowledge_base() -> KnowledgeBase:
     return KnowledgeBase.load(load_settings())
+
+
+@lru_cache(maxsize=1)
+def briefing_source() -> Material:
+    """The documents cut into question-and-answer stretches once, not at every interview_prep request."""
+    return briefing_material(knowledge_base())
 
 
 def _said(tracker: Tracker) -> str:
@@ -92,7 +98,7 @@ class ActionInterviewPrep(_SafeAction):
         text = _said(tracker)
         topic = (next(tracker.get_latest_entity_values("topic"), None) or topic_of_request(text)
                  or topic_of(kb, text) or text)
-        briefing = prepare_briefing(kb, topic)
+        briefing = prepare_briefing(kb, topic, briefing_source())
         dispatcher.utter_message(text=to_chat(briefing), json_message=to_payload(briefing))
         return [SlotSet("topic", topic)]
 

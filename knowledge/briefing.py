@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 
 from .answering import cite
 from .chunking import is_heading, is_host_question, paragraphs, without_speaker
-from .figures import date_in, find_figures, relative_date_in
+from .embedding import embed
+from .figures import FoundFigure, date_in, find_figures, relative_date_in
 from .metadata import gazetteer, is_place
 from .models import Chunk, Citation, Document, Sentence
 from .script import in_script_of, to_simplified
@@ -91,6 +92,18 @@ class Briefing:
         return [q for p in self.places for d in p.documents for q in d.questions]
 
 
+@dataclass(frozen=True)
+class _Said:
+    """A sentence that may become a point, with what every topic's ranking needs from it, computed once."""
+
+    chunk: Chunk
+    sentence: Sentence
+    text: str  # cleaned, without the speaker label, in the document's script
+    simple: str
+    words: frozenset[str]
+    figures: tuple[FoundFigure, ...]
+
+
 @dataclass
 class _Unit:
     """A stretch of one document that answers one likely question."""
@@ -100,60 +113,79 @@ class _Unit:
     origin: str
     place: str
     asked: tuple[Chunk, Sentence] | None
-    sentences: list[tuple[Chunk, Sentence, str]]  # (chunk, sentence, cleaned text without speaker label)
+    sentences: list[_Said]
+    question_words: frozenset[str] = frozenset()
 
 
-def prepare_briefing(kb: KnowledgeBase, topic: str, max_questions: int = 8, max_points: int = 5) -> Briefing:
+@dataclass(frozen=True)
+class Material:
+    """What briefings on any topic are drawn from: the documents cut into question-and-answer stretches.
+    Built once per knowledge base (`briefing_material`) when many briefings are prepared, as in a chat."""
+
+    units: tuple[_Unit, ...]
+
+
+def prepare_briefing(kb: KnowledgeBase, topic: str, material: Material | None = None,
+                     max_questions: int = 8, max_points: int = 5) -> Briefing:
     topic = topic.strip()
     simple_topic = _QUOTES.sub("", to_simplified(topic))
     terms = kb.query_tokens(simple_topic)
-    if not terms:
-        return Briefing(topic, (), ())
-    topic_vec = kb.embed_query(simple_topic)
-    units = _units(kb)
-    naming = [float(kb.sentence_vector(c.doc_id, s) @ topic_vec) for u in units for c, s, text in u.sentences
-              if _coverage(kb, terms, to_simplified(text)) >= MENTIONS]
-    floor = max(naming, default=1.0) - PASSING_MARGIN
-    scored = []
-    for unit in units:
-        on_topic = bool(unit.question) and _coverage(kb, terms, unit.question) >= MENTIONS
-        q_vec = kb.embed_query(f"{simple_topic} {unit.question}") if on_topic else topic_vec
-        ranked, best_cos = [], 0.0
-        for chunk, sentence, text in unit.sentences:
-            simple = to_simplified(text)
-            cov = _coverage(kb, terms, simple)
-            cos = float(kb.sentence_vector(chunk.doc_id, sentence) @ q_vec)
-            if not on_topic and (cov < MENTIONS or cos < floor):
-                continue  # outside a question about the topic, only sentences about it bear on it
-            best_cos = max(best_cos, cos)
-            # Hosts quote figures: a sentence with one outranks a general statement of the same relevance.
-            ranked.append((cos + 0.2 * cov + (0.35 if find_figures(simple) else 0.0), chunk, sentence, text))
-        if ranked:
-            ranked.sort(key=lambda r: -r[0])
-            # A host's question about the topic outranks a passage that only mentions it.
-            relevance = 0.5 * on_topic + 0.5 * max(0.0, min(1.0, best_cos))
-            scored.append((relevance, unit, ranked))
-    scored.sort(key=lambda s: -s[0])
-
+    units = (material or briefing_material(kb)).units if terms else ()
+    scored = _rank_units(kb, units, simple_topic, terms) if terms else []
     seen: set[str] = set()
     chosen: list[tuple[float, _Unit, list[Point]]] = []
     for relevance, unit, ranked in scored:
         picked = []
-        for _, chunk, sentence, text in ranked:
-            key = _NORMALIZE.sub("", to_simplified(text))
+        for _, said in ranked:
+            key = _NORMALIZE.sub("", said.simple)
             if key in seen or any(key in s or s in key for s in seen if len(s) > 12 and len(key) > 12):
                 continue  # the same point in an overlapping chunk, or quoted again by another document
             seen.add(key)
-            picked.append((chunk, sentence, text))
+            picked.append(said)
             if len(picked) >= max_points:
                 break
         if picked:
-            picked.sort(key=lambda p: p[1].start)  # the official's own order reads best
-            points = [_point(kb, unit, chunk, sentence, text, topic) for chunk, sentence, text in picked]
+            picked.sort(key=lambda p: p.sentence.start)  # the official's own order reads best
+            points = [_point(kb, unit, said, topic) for said in picked]
             chosen.append((relevance, unit, points))
         if len(chosen) >= max_questions:
             break
     return _group(kb, topic, chosen)
+
+
+def briefing_material(kb: KnowledgeBase) -> Material:
+    return Material(tuple(_units(kb)))
+
+
+def _rank_units(kb: KnowledgeBase, units: tuple[_Unit, ...], simple_topic: str, terms: list[str]):
+    """(relevance, unit, its candidate points best first) for every unit with something on the topic."""
+    topic_vec = kb.embed_query(simple_topic)
+    naming = [float(kb.sentence_vector(s.chunk.doc_id, s.sentence) @ topic_vec) for u in units for s in u.sentences
+              if kb.lexical.coverage(terms, s.words) >= MENTIONS]
+    floor = max(naming, default=1.0) - PASSING_MARGIN
+    on_topic = [bool(u.question) and kb.lexical.coverage(terms, u.question_words) >= MENTIONS for u in units]
+    asked = [f"{simple_topic} {u.question}" for u, about in zip(units, on_topic) if about]
+    # The questions about the topic are embedded in one batch: one model call, not one per question.
+    asked_vecs = iter(embed(kb.settings.model, asked)) if asked else iter(())
+    scored = []
+    for unit, about in zip(units, on_topic):
+        q_vec = next(asked_vecs) if about else topic_vec
+        ranked, best_cos = [], 0.0
+        for said in unit.sentences:
+            cov = kb.lexical.coverage(terms, said.words)
+            cos = float(kb.sentence_vector(said.chunk.doc_id, said.sentence) @ q_vec)
+            if not about and (cov < MENTIONS or cos < floor):
+                continue  # outside a question about the topic, only sentences about it bear on it
+            best_cos = max(best_cos, cos)
+            # Hosts quote figures: a sentence with one outranks a general statement of the same relevance.
+            ranked.append((cos + 0.2 * cov + (0.35 if said.figures else 0.0), said))
+        if ranked:
+            ranked.sort(key=lambda r: -r[0])
+            # A host's question about the topic outranks a passage that only mentions it.
+            relevance = 0.5 * about + 0.5 * max(0.0, min(1.0, best_cos))
+            scored.append((relevance, unit, ranked))
+    scored.sort(key=lambda s: -s[0])
+    return scored
 
 
 def _group(kb: KnowledgeBase, topic: str, chosen: list[tuple[float, _Unit, list[Point]]]) -> Briefing:
@@ -164,7 +196,7 @@ def _group(kb: KnowledgeBase, topic: str, chosen: list[tuple[float, _Unit, list[
         asked = _cite_asked(unit, topic)
         question = LikelyQuestion(in_script_of(_question_text(unit, topic), topic), unit.origin, doc.doc_id,
                                   in_script_of(unit.place, topic), asked, tuple(points), round(relevance, 4))
-        position = unit.asked[1].start if unit.asked else unit.sentences[0][1].start
+        position = unit.asked[1].start if unit.asked else unit.sentences[0].sentence.start
         by_place.setdefault(unit.place, {}).setdefault(doc.doc_id, []).append((position, question))
     place_briefs, figures = [], []
     for place, docs in by_place.items():
@@ -179,13 +211,13 @@ def _group(kb: KnowledgeBase, topic: str, chosen: list[tuple[float, _Unit, list[
     return Briefing(topic, tuple(place_briefs), tuple(figures))
 
 
-def _point(kb: KnowledgeBase, unit: _Unit, chunk: Chunk, sentence: Sentence, text: str, topic: str) -> Point:
-    doc = unit.doc
-    citation = replace(cite(doc, chunk, sentence, text, 0, topic, 0.0), paragraph=_paragraph_of(doc, sentence.start))
-    simple = to_simplified(text)
+def _point(kb: KnowledgeBase, unit: _Unit, said: _Said, topic: str) -> Point:
+    doc, simple = unit.doc, said.simple
+    citation = replace(cite(doc, said.chunk, said.sentence, said.text, 0, topic, 0.0),
+                       paragraph=_paragraph_of(doc, said.sentence.start))
     figures = []
-    for f in find_figures(simple):
-        place = _sentence_place(kb, doc, simple) or unit.place
+    for f in said.figures:
+        place = _text_place(kb, doc, simple) or unit.place
         when = (date_in(simple) or doc.meta.date or date_in(to_simplified(doc.meta.title))
                 or relative_date_in(simple))
         figures.append(Figure(in_script_of(f.value, topic), f.number, in_script_of(f.unit, topic),
@@ -212,16 +244,23 @@ def _question_text(unit: _Unit, topic: str) -> str:
     return f"{where}在“{_QUOTES.sub('', to_simplified(topic))}”方面做了哪些工作、取得了哪些成效？"
 
 
-def _coverage(kb: KnowledgeBase, terms: list[str], simplified: str) -> float:
+def _words(kb: KnowledgeBase, simplified: str) -> frozenset[str]:
     # Quotes split compounds (“五型”政府 is not 五型政府 to jieba), so they go before segmenting.
-    return kb.lexical.coverage(terms, set(tokens(_QUOTES.sub("", simplified), kb.settings.user_dict)))
+    return frozenset(tokens(_QUOTES.sub("", simplified), kb.settings.user_dict))
+
+
+def _said(kb: KnowledgeBase, chunk: Chunk, sentence: Sentence, text: str) -> _Said:
+    simple = to_simplified(text)
+    return _Said(chunk, sentence, text, simple, _words(kb, simple), tuple(find_figures(simple)))
 
 
 def _units(kb: KnowledgeBase) -> list[_Unit]:
     units: list[_Unit] = []
+    by_doc: dict[str, list[Chunk]] = {}
+    for chunk in kb.chunks:
+        by_doc.setdefault(chunk.doc_id, []).append(chunk)
     for doc in kb.docs.values():
-        chunks = [c for c in kb.chunks if c.doc_id == doc.doc_id]
-        sentences = _distinct_sentences(doc, chunks)
+        sentences = _distinct_sentences(doc, by_doc.get(doc.doc_id, []))
         if doc.meta.kind == "interview":
             units.extend(_interview_units(kb, doc, sentences))
         else:
@@ -276,8 +315,8 @@ def _interview_units(kb: KnowledgeBase, doc: Document, sentences: list[tuple[Chu
             continue
         text = _answer_text(doc, sentence)
         if text:
-            unit.sentences.append((chunk, sentence, text))
-    return [u for u in units.values() if u.sentences]
+            unit.sentences.append(_said(kb, chunk, sentence, text))
+    return [replace(u, question_words=_words(kb, u.question)) for u in units.values() if u.sentences]
 
 
 def _section_units(kb: KnowledgeBase, doc: Document, sentences: list[tuple[Chunk, Sentence]]) -> list[_Unit]:
@@ -293,8 +332,8 @@ def _section_units(kb: KnowledgeBase, doc: Document, sentences: list[tuple[Chunk
             unit = units[heading] = _Unit(doc, heading, "section", _text_place(kb, doc, heading) or doc_place, None, [])
         text = _answer_text(doc, sentence)
         if text:
-            unit.sentences.append((chunk, sentence, text))
-    return [u for u in units.values() if u.sentences]
+            unit.sentences.append(_said(kb, chunk, sentence, text))
+    return [replace(u, question_words=_words(kb, u.question)) for u in units.values() if u.sentences]
 
 
 def _likely_question(host_turn: str) -> str:
@@ -348,10 +387,6 @@ def _text_place(kb: KnowledgeBase, doc: Document, text: str) -> str:
     named = [p for p in _places_in(kb, text, list(doc.meta.places))
              if _PLACE_STEM.sub("", p) in {_PLACE_STEM.sub("", q) for q in doc.meta.places}]
     return _expand(named[0], list(doc.meta.places)) if named else ""
-
-
-def _sentence_place(kb: KnowledgeBase, doc: Document, simplified: str) -> str:
-    return _text_place(kb, doc, simplified)
 
 
 _REQUEST_WORDS = re.compile(
