@@ -181,20 +181,15 @@ def _fits(c: _Candidate, seen: set, length: int, kb: KnowledgeBase, required: bo
 
 
 def _cite(doc: Document, cand: _Candidate, n: int, question: str) -> Citation:
-    return cite(doc, cand.hit.chunk, cand.sentence, cand.text, n, question, cand.hit.score)
-
-
-def cite(doc: Document, chunk: Chunk, sentence: Sentence, text: str, n: int, question: str, score: float) -> Citation:
-    """A citation of one sentence of a chunk, quoting the original exactly; shown in the question's script."""
-    start, end = _clean_quote_span(doc, sentence)
+    start, end = _clean_quote_span(doc, cand.sentence)
     span = doc.clean.original_span(start, end)
-    around = doc.clean.original_span(chunk.start, chunk.end)
+    chunk = doc.clean.original_span(cand.hit.chunk.start, cand.hit.chunk.end)
     meta = doc.meta
     return Citation(
         n=n, doc_id=doc.doc_id, title=in_script_of(meta.title, question) if is_traditional(question) else meta.title,
-        date=meta.date, quote=doc.original[span.start:span.end], context=doc.original[around.start:around.end],
-        start=span.start, end=span.end, score=round(score, 4),
-        text=in_script_of(text, question), heading=chunk.heading, paragraph=chunk.paragraph,
+        date=meta.date, quote=doc.original[span.start:span.end], context=doc.original[chunk.start:chunk.end],
+        start=span.start, end=span.end, score=round(cand.hit.score, 4),
+        text=in_script_of(cand.text, question), heading=cand.hit.chunk.heading, paragraph=cand.hit.chunk.paragraph,
     )
 
 
@@ -212,3 +207,8 @@ def _clean_quote_span(doc: Document, sentence: Sentence) -> tuple[int, int]:
     runs.append((run_start, sentence.end))
     best = max(runs, key=lambda r: r[1] - r[0])
     return best if best[1] > best[0] else (sentence.start, sentence.end)
+
+
+def cite_sentence(doc: Document, chunk: Chunk, sentence: Sentence, text: str, n: int, question: str) -> Citation:
+    """A citation of one sentence of a chunk, made exactly as answers make theirs (briefings use it)."""
+    return _cite(doc, _Candidate(Hit(chunk, 0.0, 0.0, 0.0), sentence, text, to_simplified(text), 0.0), n, question)

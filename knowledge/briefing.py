@@ -8,7 +8,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 
-from .answering import cite
+from .answering import cite_sentence
 from .chunking import is_heading, is_host_question, paragraphs, without_speaker
 from .embedding import embed
 from .figures import FoundFigure, date_in, find_figures, relative_date_in
@@ -213,7 +213,7 @@ def _group(kb: KnowledgeBase, topic: str, chosen: list[tuple[float, _Unit, list[
 
 def _point(kb: KnowledgeBase, unit: _Unit, said: _Said, topic: str) -> Point:
     doc, simple = unit.doc, said.simple
-    citation = replace(cite(doc, said.chunk, said.sentence, said.text, 0, topic, 0.0),
+    citation = replace(cite_sentence(doc, said.chunk, said.sentence, said.text, 0, topic),
                        paragraph=_paragraph_of(doc, said.sentence.start))
     figures = []
     for f in said.figures:
@@ -230,7 +230,7 @@ def _cite_asked(unit: _Unit, topic: str) -> Citation | None:
         return None
     chunk, sentence = unit.asked
     text = without_speaker(unit.doc.clean.text[sentence.start:sentence.end])
-    return replace(cite(unit.doc, chunk, sentence, text, 0, topic, 0.0),
+    return replace(cite_sentence(unit.doc, chunk, sentence, text, 0, topic),
                    paragraph=_paragraph_of(unit.doc, sentence.start))
 
 
