@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from .briefing import Briefing, Figure, LikelyQuestion
 from .models import Answer, Citation
@@ -211,7 +212,7 @@ def to_html(b: Briefing) -> str:
     return "".join(out)
 
 
-def to_docx(b: Briefing, path: Path) -> None:
+def to_docx(b: Briefing, path: Path | BinaryIO) -> None:
     """A Word document hosts can paste from: headings per place and document, numbered questions, bulleted
     points with their source numbers, the key-figures table, and the sources."""
     import docx
@@ -226,7 +227,7 @@ def to_docx(b: Briefing, path: Path) -> None:
     document.add_heading(title_of(b), level=0)
     if not b.found:
         document.add_paragraph(nothing_found(b))
-        document.save(str(path))
+        document.save(_target(path))
         return
     sources = Sources()
     document.add_paragraph(summary(b))
@@ -261,7 +262,11 @@ def to_docx(b: Briefing, path: Path) -> None:
     document.add_heading(label("三、来源" if b.figures else "二、来源", b), level=1)
     for n, c in enumerate(sources.cited, start=1):
         document.add_paragraph(source_line(b, n, c))
-    document.save(str(path))
+    document.save(_target(path))
+
+
+def _target(path: Path | BinaryIO):
+    return path if hasattr(path, "write") else str(path)
 
 
 def to_chat(b: Briefing, max_questions: int = 3, max_points: int = 2) -> str:
