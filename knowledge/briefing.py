@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from .answering import cite_sentence
@@ -333,7 +334,20 @@ def _section_units(kb: KnowledgeBase, doc: Document, sentences: list[tuple[Chunk
         text = _answer_text(doc, sentence)
         if text:
             unit.sentences.append(_said(kb, chunk, sentence, text))
-    return [replace(u, question_words=_words(kb, u.question)) for u in units.values() if u.sentences]
+    return [replace(u, question_words=_words(kb, u.question), place=_body_place(kb, doc, u) or u.place)
+            for u in units.values() if u.sentences]
+
+
+def _body_place(kb: KnowledgeBase, doc: Document, unit: _Unit) -> str:
+    """A section whose heading names no place but whose sentences keep naming one of the document's places
+    other than its own (南昌's briefing has a section on 湾里) is about that place."""
+    if _text_place(kb, doc, unit.question):
+        return ""
+    own = _PLACE_STEM.sub("", _doc_place(kb, doc))
+    named = Counter(p for s in unit.sentences for p in {_text_place(kb, doc, s.simple)} if p
+                    and _PLACE_STEM.sub("", p) != own)
+    place, count = named.most_common(1)[0] if named else ("", 0)
+    return place if count >= 2 else ""
 
 
 def _likely_question(host_turn: str) -> str:

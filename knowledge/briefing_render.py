@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 from .briefing import Briefing, Figure, LikelyQuestion
 from .models import Answer, Citation
-from .script import in_script_of
+from .script import in_script_of, is_traditional
 
 KINDS = {"interview": "在线访谈", "work_plan": "工作方案", "briefing": "简报", "news": "报道"}
 FIGURE_COLUMNS = ("地点", "文件", "数据", "衡量的是", "时间", "来源")
@@ -105,6 +105,8 @@ def to_markdown(b: Briefing) -> str:
     lines += [f"> {summary(b)}", "", "## " + label("一、可能的问题与回答要点", b), ""]
     number = 0
     for kind, item in walk(b, sources):
+        if kind in ("place", "document") and lines[-1]:
+            lines.append("")
         if kind == "place":
             lines += [f"### {item.place or label('未注明地点', b)}", ""]
         elif kind == "document":
@@ -157,7 +159,7 @@ def _ref_html(n: int) -> str:
 def to_html(b: Briefing) -> str:
     """One page that opens from disk: inline CSS, no scripts, no external resources; every string that came
     from a document is escaped."""
-    head = (f'<!DOCTYPE html>\n<html lang="{"zh-Hant" if label("国", b) != "国" else "zh-Hans"}">\n<head>\n'
+    head = (f'<!DOCTYPE html>\n<html lang="{"zh-Hant" if is_traditional(b.topic) else "zh-Hans"}">\n<head>\n'
             f'<meta charset="utf-8"/>\n<title>{_e(title_of(b))}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n'
             f"<h1>{_e(title_of(b))}</h1>\n")
     if not b.found:
