@@ -12,7 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import feedback
 from knowledge.answering import answer_question
-from knowledge.briefing import prepare_briefing, to_markdown
+from knowledge.briefing import Material, briefing_material, prepare_briefing, topic_of_request
+from knowledge.briefing_render import to_chat, to_payload
 from knowledge.config import load_settings
 from knowledge.dialogue import asks_for_more, contextualize, topic_of
 from knowledge.models import Answer
@@ -27,6 +28,12 @@ REPHRASE = "utter_ask_rephrase"
 @lru_cache(maxsize=1)
 def knowledge_base() -> KnowledgeBase:
     return KnowledgeBase.load(load_settings())
+
+
+@lru_cache(maxsize=1)
+def briefing_source() -> Material:
+    """The documents cut into question-and-answer stretches once, not at every interview_prep request."""
+    return briefing_material(knowledge_base())
 
 
 def _said(tracker: Tracker) -> str:
@@ -103,11 +110,10 @@ class ActionInterviewPrep(_SafeAction):
     def act(self, dispatcher, tracker):
         kb = knowledge_base()
         text = _said(tracker)
-        topic = next(tracker.get_latest_entity_values("topic"), None) or topic_of(kb, text) or text
-        briefing = prepare_briefing(kb, topic)
-        dispatcher.utter_message(text=to_markdown(briefing), json_message={
-            "briefing": {"topic": briefing.topic, "items": [
-                {"question": i.question, **i.answer.to_json()} for i in briefing.items]}})
+        topic = (next(tracker.get_latest_entity_values("topic"), None) or topic_of_request(text)
+                 or topic_of(kb, text) or text)
+        briefing = prepare_briefing(kb, topic, briefing_source())
+        dispatcher.utter_message(text=to_chat(briefing), json_message=to_payload(briefing))
         return [SlotSet("topic", topic)]
 
 

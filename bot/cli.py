@@ -211,6 +211,42 @@ def cmd_coverage(args) -> int:
     return 0
 
 
+PREP_FORMATS = ("md", "html", "docx")
+
+
+def cmd_prep(args) -> int:
+    from knowledge.briefing import prepare_briefing
+    from knowledge.briefing_render import to_docx, to_html, to_markdown
+
+    if args.format == "docx" and not args.out:
+        print("policybot prep: --format docx writes a Word file: give --out FILE.docx", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else None
+    if out is not None and (out.is_dir() or not out.parent.is_dir() or not os.access(out.parent, os.W_OK)):
+        # Said before the knowledge base loads, so a typo in the path costs no waiting.
+        print(f"policybot prep: cannot write {out}: its folder does not exist or is not writable,"
+              " or it is a folder; choose a writable file path with --out", file=sys.stderr)
+        return 1
+    briefing = prepare_briefing(_load_kb(_settings(args)), " ".join(args.topic))
+    try:
+        if args.format == "docx":
+            to_docx(briefing, out)
+        else:
+            text = to_html(briefing) if args.format == "html" else to_markdown(briefing)
+            if out is None:
+                print(text, end="", flush=True)
+            else:
+                out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"policybot prep: cannot write {out} ({exc.strerror or exc}): choose a writable path with --out",
+              file=sys.stderr)
+        return 1
+    if out is not None:
+        print(f"{out}: {len(briefing.questions())} questions, {len(briefing.figures)} figures"
+              + ("" if briefing.found else " (nothing on this topic in the knowledge base)"), file=sys.stderr)
+    return 0
+
+
 def cmd_chat(args) -> int:
     from knowledge.answering import answer_question
 
@@ -282,6 +318,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", default=argparse.SUPPRESS)
     p.add_argument("--out", help="CSV file to write (default: standard output)")
     p.set_defaults(func=cmd_feedback_export)
+    p = sub.add_parser("prep", help="a cited briefing for an interview host on a topic (Markdown, HTML or docx)")
+    p.add_argument("topic", nargs="+", help="the interview's topic, e.g. 营商环境 or 不动产登记")
+    p.add_argument("--corpus", default=argparse.SUPPRESS)
+    p.add_argument("--format", choices=PREP_FORMATS, default="md", help="md (default, to stdout), html or docx")
+    p.add_argument("--out", metavar="FILE", help="write the briefing to FILE (required for docx)")
+    p.set_defaults(func=cmd_prep)
 
     p = sub.add_parser("chat", help="ask questions interactively in the terminal")
     p.add_argument("--corpus", default=argparse.SUPPRESS)

@@ -20,6 +20,7 @@ from knowledge.config import Settings
 from knowledge.script import in_script_of
 
 from . import feedback, rasa_relay
+from .web_host import router as host_pages
 from .web_staff import router as staff_pages
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(staff_pages)
+    app.include_router(host_pages)
 
     @app.get("/api/welcome")
     async def welcome():

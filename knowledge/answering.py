@@ -232,3 +232,8 @@ def _clean_quote_span(doc: Document, sentence: Sentence) -> tuple[int, int]:
     runs.append((run_start, sentence.end))
     best = max(runs, key=lambda r: r[1] - r[0])
     return best if best[1] > best[0] else (sentence.start, sentence.end)
+
+
+def cite_sentence(doc: Document, chunk: Chunk, sentence: Sentence, text: str, n: int, question: str) -> Citation:
+    """A citation of one sentence of a chunk, made exactly as answers make theirs (briefings use it)."""
+    return _cite(doc, _Candidate(Hit(chunk, 0.0, 0.0, 0.0), sentence, text, to_simplified(text), 0.0), n, question)
