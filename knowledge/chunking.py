@@ -80,10 +80,17 @@ def is_heading(line: str) -> bool:
     return 0 < len(line) <= 24 and not re.search(r"[。！？!?；;，,:：]$", line) and not re.match(r"\S{1,6}[:：]", line)
 
 
+_ASKS = re.compile(r"请问|问道|想问|请[^。，,]{0,8}(?:介绍|谈谈|讲讲|说说)")
+
+
 def is_host_question(line: str) -> bool:
     """In a transcript, the host's turns: labelled 主持人, or a short paragraph that ends asking."""
     simplified = to_simplified(line.strip())
-    return bool(re.match(r"主持人\s*[:：]", simplified)) or (len(simplified) <= 300 and bool(re.search(r"[?？]$", simplified)))
+    if re.match(r"主持人\s*[:：]", simplified):
+        return True
+    # Hosts also ask without a question mark: "……请问临川区怎么去化解这个问题。" "我们先请李区长给我们介绍一下……"
+    last = re.split(r"(?<=[。！!；;])", simplified.rstrip("。！!；; "))[-1]
+    return len(simplified) <= 300 and bool(re.search(r"[?？]$", simplified) or _ASKS.search(last))
 
 
 def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
