@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from limits import parse
 
 from knowledge.briefing import Material, briefing_material, prepare_briefing
 from knowledge.briefing_render import to_docx, to_html, to_markdown
@@ -53,6 +54,17 @@ def _material(request: Request) -> Material:
     return state.briefing_material
 
 
+def _too_fast(request: Request) -> bool:
+    """A briefing costs about a second of CPU: the gateway's per-address limit keeps one client from
+    monopolising it (an app without a limiter, as in tests of this router alone, has none)."""
+    state = request.app.state
+    limiter = getattr(state, "limiter", None)
+    if limiter is None:
+        return False
+    address = request.client.host if request.client else "unknown"
+    return not limiter.hit(parse(state.settings.address_rate_limit), "host", address)
+
+
 @router.get("/host", response_class=HTMLResponse)
 def host_page(request: Request, topic: str = "", format: str = "html") -> Response:
     topic = topic.strip()
@@ -64,6 +76,8 @@ def host_page(request: Request, topic: str = "", format: str = "html") -> Respon
         return _form(400, topic, f"不支持的格式“{format}”：请选 网页、Word 文档 或 Markdown。")
     if getattr(request.app.state, "kb", None) is None:
         return _form(503, topic, "知识库尚未就绪（索引缺失或正在加载），请稍后再试。")
+    if _too_fast(request):
+        return _form(429, topic, "请求太频繁了，请稍等片刻再试。")
     briefing = prepare_briefing(request.app.state.kb, topic, _material(request))
     if format == "md":
         return Response(to_markdown(briefing), media_type="text/markdown; charset=utf-8")
