@@ -67,7 +67,8 @@ def _confidence(kb: KnowledgeBase, q_tokens: list[str], asked: list[str], hits: 
     Term coverage (IDF-weighted, words the corpus never uses count fully against) catches questions about
     things the documents do not mention; dense similarity catches paraphrases; a place the question names
     but no document is about (广州, 深圳) halves it. A question about a place the corpus does know is only as
-    sure as that place's own passages make it: "新余 不动产登记" is not answered by 临川's registration office.
+    sure as that place's own passages make it: "新余 不动产登记" is not answered by 临川's registration office
+    (with several places, the best-covered one counts).
     """
     if not hits or not q_tokens:
         return 0.0
@@ -78,11 +79,15 @@ def _confidence(kb: KnowledgeBase, q_tokens: list[str], asked: list[str], hits: 
         if not stems:
             score *= 0.5
         content = [t for t in q_tokens if not any(s in t or t in s for s in stems)]
-        for stem in stems if content else ():
-            docs = {d for d in kb.docs if stem in _doc_stems(kb, d)}
-            own = kb.search(question, k=3, only_docs=docs) if docs else []
-            score = min(score, _evidence(kb, content, own) if own else 0.0)
+        if stems and content:  # of several places, one whose passages answer is enough
+            score = min(score, max(_place_evidence(kb, question, content, stem) for stem in stems))
     return round(score, 4)
+
+
+def _place_evidence(kb: KnowledgeBase, question: str, content: list[str], stem: str) -> float:
+    docs = {d for d in kb.docs if stem in _doc_stems(kb, d)}
+    own = kb.search(question, k=3, only_docs=docs) if docs else []
+    return _evidence(kb, content, own) if own else 0.0
 
 
 def _evidence(kb: KnowledgeBase, q_tokens: list[str], top: list[Hit]) -> float:
