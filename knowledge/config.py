@@ -29,6 +29,9 @@ class Settings:
     # Confidence below this declines: 0.25 answers ~2% of 600 off-topic questions (CMRC/DRCD asked of the
     # policy corpus) and declines no answerable dev question (docs/benchmarks.md).
     decline_below: float = 0.25
+    # FAISS index: "auto" searches exactly (flat) up to DENSE_EXACT_UP_TO chunks and approximately above
+    # (knowledge/dense.py, figures in docs/benchmarks.md); "flat", "hnsw" or "ivf" force one kind.
+    dense_index: str = "auto"
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -41,6 +44,7 @@ _ENV = {
     "POLICYBOT_CHUNK_SIZE": ("chunk_size", int),
     "POLICYBOT_CHUNK_OVERLAP": ("chunk_overlap", int),
     "POLICYBOT_DECLINE_BELOW": ("decline_below", float),
+    "POLICYBOT_DENSE_INDEX": ("dense_index", str),
 }
 
 
