@@ -36,9 +36,9 @@ class Plan:
     rasa_repeats: int
 
 
-FULL = Plan(passages=300, questions=600, off_topic=300, pooled_build_passages=10, default_build=True, answer_repeats=3,
-            answer_sizes=(10_000,), scaling_sizes=(1_000, 10_000, 100_000), scaling_questions=200, rasa=True,
-            rasa_repeats=3)
+FULL = Plan(passages=300, questions=600, off_topic=150, pooled_build_passages=5, default_build=True, answer_repeats=2,
+            answer_sizes=(10_000,), scaling_sizes=(1_000, 10_000, 100_000), scaling_questions=100, rasa=True,
+            rasa_repeats=2)
 QUICK = Plan(passages=20, questions=40, off_topic=15, pooled_build_passages=2, default_build=False, answer_repeats=1,
              answer_sizes=(1_000,), scaling_sizes=(1_000,), scaling_questions=20, rasa=False, rasa_repeats=0)
 
@@ -47,7 +47,7 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
     started = time.time()
     cache = EmbeddingCache(cache_dir, settings.model)
     results: dict = {"meta": {
-        "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(), "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(), "load_average_at_start": os.getloadavg(), "python": platform.python_version(),
         "machine": platform.machine(), "model": settings.model, "mode": "quick" if quick else "full",
         "plan": plan.__dict__, "eval_dir": str(eval_dir), "systems": LABELS,
         "settings": {"chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
@@ -88,12 +88,17 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
         "answer_in_process": {"default": {**speed.answer_latency(kb, answerable, plan.answer_repeats, "answers"),
                                           "chunks": len(kb.chunks)}},
     }
+    results["speed"]["answer_in_process_question_embedded"] = {
+        "default": speed.answer_latency_cached_question(kb, answerable, plan.answer_repeats)}
     for size in plan.answer_sizes:
         big = speed.replicated_kb(settings, size)
         results["speed"]["answer_in_process"][str(size)] = {
             **speed.answer_latency(big, answerable, plan.answer_repeats, f"answers at {size}"),
             "chunks": len(big.chunks), "dense_index": big.dense.kind}
+        results["speed"]["answer_in_process_question_embedded"][str(size)] = speed.answer_latency_cached_question(
+            big, answerable, plan.answer_repeats)
         del big
+    results["speed"]["question_embedding"] = speed.question_embedding(settings.model, answerable)
     questions = [q.text for q in (cmrc.questions + drcd.questions)][:plan.scaling_questions]
     results["scaling"] = scaling.scaling([corpora["cmrc2018"][0], corpora["drcd"][0]], questions, plan.scaling_sizes)
 
@@ -107,4 +112,5 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
 
     results["targets"] = judge(results)
     results["meta"]["run_s"] = round(time.time() - started, 1)
+    results["meta"]["load_average_at_end"] = os.getloadavg()
     return results

@@ -69,6 +69,44 @@ def answer_latency(kb: KnowledgeBase, questions: list[str], repeats: int, desc: 
     return timing(seconds)
 
 
+def answer_latency_cached_question(kb: KnowledgeBase, questions: list[str], repeats: int) -> dict:
+    """The same answers with every question's embedding already cached: what answering costs besides embedding
+    the question."""
+    for q in questions:
+        answer_question(kb, q)
+    seconds = []
+    for _ in range(repeats):
+        for q in questions:
+            started = time.perf_counter()
+            answer_question(kb, q)
+            seconds.append(time.perf_counter() - started)
+    return timing(seconds)
+
+
+def question_embedding(model: str, questions: list[str]) -> dict:
+    """Embedding one question, with torch's default intra-op threads and with one thread: on a busy machine
+    the threads of one call wait for each other."""
+    import torch
+
+    from knowledge.embedding import embed
+
+    default = torch.get_num_threads()
+    out = {}
+    try:
+        for threads in (default, 1):
+            torch.set_num_threads(threads)
+            embed(model, [questions[0]])
+            seconds = []
+            for q in questions:
+                started = time.perf_counter()
+                embed(model, [q + "？"])  # not a text embedded before: no cache anywhere in the way
+                seconds.append(time.perf_counter() - started)
+            out[f"threads_{threads}"] = timing(seconds)
+    finally:
+        torch.set_num_threads(default)
+    return out
+
+
 def replicated_kb(settings: Settings, chunks: int) -> KnowledgeBase:
     """The default corpus's own index copied (vectors perturbed) to about `chunks` chunks: the same answering
     work as in production, on a knowledge base of that size."""

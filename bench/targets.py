@@ -14,15 +14,20 @@ def judge(results: dict) -> list[dict]:
             margin = round(run["fusion"][metric] - run[best][metric], 4)
             out.append({"target": f"fusion >= best baseline, {metric}, {name}", "met": margin >= 0,
                         "value": run["fusion"][metric], "against": f"{best} {run[best][metric]}", "margin": margin})
-    margins = []
+    same = []  # fusion against BM25 with the same question handling, in every run
+    for name, run in list(results["retrieval"].items()) + list(results["cross_script"].items()):
+        same.append((round(run["fusion"]["mrr@10"] - run["bm25"]["mrr@10"], 4), name))
+    best_margin, where = max(same)
+    out.append({"target": "fusion beats BM25 alone, same question handling, best run (MRR@10)",
+                "met": best_margin > 0, "value": best_margin, "against": where, "margin": best_margin})
+    shipped = []  # as shipped (OpenCC) against a plain BM25 that takes the question as written
     for name, run in results["cross_script"].items():
         if name.endswith("with_opencc"):
-            margins.append((round(run["fusion"]["mrr@10"] - run["bm25"]["mrr@10"], 4), name))
-    for name, run in results["retrieval"].items():
-        margins.append((round(run["fusion"]["mrr@10"] - run["bm25"]["mrr@10"], 4), name))
-    best_margin, where = max(margins)
-    out.append({"target": "fusion beats BM25 alone (same script handling) somewhere that matters, MRR@10",
-                "met": best_margin > 0, "value": best_margin, "against": where, "margin": best_margin})
+            plain = results["cross_script"][name.replace("with_opencc", "without_opencc")]["bm25"]
+            shipped.append((round(run["fusion"]["mrr@10"] - plain["mrr@10"], 4), name.split("/")[0]))
+    margin, where = min(shipped)
+    out.append({"target": "cross-script: fusion as shipped beats plain BM25 (no script normalisation), worst run (MRR@10)",
+                "met": margin > 0, "value": margin, "against": where, "margin": margin})
     latency = results["speed"]["answer_in_process"].get("10000")
     if latency:
         out.append({"target": f"in-process answer p95 <= {IN_PROCESS_P95_MS} ms at 10k chunks",

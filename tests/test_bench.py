@@ -14,7 +14,7 @@ from bench.retrieval import gold_rows
 from bench.splitter import split_spans
 from bench.systems import ChunkRef
 from knowledge.config import PROJECT_ROOT, load_settings
-from knowledge.dense import DENSE_EXACT_UP_TO, DenseIndex, choose_kind
+from knowledge.dense import APPROXIMATE, DENSE_EXACT_UP_TO, DenseIndex, choose_kind
 
 SECTIONS = ("meta", "retrieval", "cross_script", "dev_questions", "calibration", "speed", "scaling", "rasa", "targets")
 
@@ -40,7 +40,8 @@ def test_gold_is_the_chunk_holding_the_whole_answer_span():
 
 def test_dense_index_kind_is_chosen_by_size_and_overridable():
     assert choose_kind("auto", 1000) == "flat"
-    assert choose_kind("auto", DENSE_EXACT_UP_TO + 1) == "hnsw"
+    assert choose_kind("auto", DENSE_EXACT_UP_TO) == "flat"
+    assert choose_kind("auto", DENSE_EXACT_UP_TO + 1) == APPROXIMATE != "flat"
     assert choose_kind("ivf", 10) == "ivf"
     with pytest.raises(ValueError, match="POLICYBOT_DENSE_INDEX"):
         choose_kind("annoy", 10)
