@@ -110,8 +110,8 @@ def write_report(r: dict) -> str:
                 "almost all of it is m3e-small embedding chunks and their sentences on 2 CPU cores."]
 
     out += ["", "## Answer latency", "",
-            "In process: `answer_question` on the answerable dev questions, the question-embedding cache cleared before "
-            "every call. The 10k-chunk knowledge base is the default corpus's own index replicated with perturbed "
+            "In process: `answer_question` on the answerable dev questions, in a process that holds only the knowledge base "
+            "(as the action server does), the question-embedding cache cleared before every call. The 10k-chunk knowledge base is the default corpus's own index replicated with perturbed "
             "vectors, so the answering work is the production one. Through Rasa: the REST channel of the real stack "
             "(Rasa NLU + dialogue + action server + knowledge base), each request a new conversation.", ""]
     rows = []

@@ -85,20 +85,14 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
                                                    + drcd.passages[:plan.pooled_build_passages]),
             "bm25_only_cmrc_drcd_pooled": speed.bm25_build(pooled_texts, settings),
         },
-        "answer_in_process": {"default": {**speed.answer_latency(kb, answerable, plan.answer_repeats, "answers"),
-                                          "chunks": len(kb.chunks)}},
     }
-    results["speed"]["answer_in_process_question_embedded"] = {
-        "default": speed.answer_latency_cached_question(kb, answerable, plan.answer_repeats)}
+    probes = {"default": speed.answer_probe(dev_path, 0, plan.answer_repeats, embedding=True)}
     for size in plan.answer_sizes:
-        big = speed.replicated_kb(settings, size)
-        results["speed"]["answer_in_process"][str(size)] = {
-            **speed.answer_latency(big, answerable, plan.answer_repeats, f"answers at {size}"),
-            "chunks": len(big.chunks), "dense_index": big.dense.kind}
-        results["speed"]["answer_in_process_question_embedded"][str(size)] = speed.answer_latency_cached_question(
-            big, answerable, plan.answer_repeats)
-        del big
-    results["speed"]["question_embedding"] = speed.question_embedding(settings.model, answerable)
+        probes[str(size)] = speed.answer_probe(dev_path, size, plan.answer_repeats)
+    results["speed"]["answer_in_process"] = {
+        k: {**p["question_embedded_anew"], "chunks": p["chunks"], "dense_index": p["dense_index"]} for k, p in probes.items()}
+    results["speed"]["answer_in_process_question_embedded"] = {k: p["question_embedding_cached"] for k, p in probes.items()}
+    results["speed"]["question_embedding"] = probes["default"]["question_embedding"]
     questions = [q.text for q in (cmrc.questions + drcd.questions)][:plan.scaling_questions]
     results["scaling"] = scaling.scaling([corpora["cmrc2018"][0], corpora["drcd"][0]], questions, plan.scaling_sizes)
 

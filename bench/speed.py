@@ -107,6 +107,17 @@ def question_embedding(model: str, questions: list[str]) -> dict:
     return out
 
 
+def answer_probe(questions: Path, chunks: int, repeats: int, embedding: bool = False) -> dict:
+    """`bench.answer_probe` in its own process: the default knowledge base (or its replica of `chunks` chunks)."""
+    cmd = [sys.executable, "-m", "bench.answer_probe", "--questions", str(questions), "--chunks", str(chunks),
+           "--repeats", str(repeats)] + (["--embedding"] if embedding else [])
+    out = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True,
+                         env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+    if out.returncode != 0:
+        raise RuntimeError(f"bench.answer_probe --chunks {chunks} failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def replicated_kb(settings: Settings, chunks: int) -> KnowledgeBase:
     """The default corpus's own index copied (vectors perturbed) to about `chunks` chunks: the same answering
     work as in production, on a knowledge base of that size."""
