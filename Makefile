@@ -75,8 +75,11 @@ chromium:
 test: install install-rasa chromium
 	POLICYBOT_CHROMIUM=$(CHROMIUM) $(VENV)/bin/python -m pytest
 
-bench: install index
+# The benchmark suite (docs/benchmarks.md and .json; downloads nothing, data from EVAL_DIR; about 30 min on
+# 2 cores with a cold embedding cache, minutes after), after the quick quality check on the dev questions.
+bench: install install-rasa index
 	$(VENV)/bin/policybot eval $(EVAL_DIR)/dev_questions.jsonl
+	$(VENV)/bin/python -m bench --eval-dir $(EVAL_DIR) --out docs
 
 clean:
 	rm -rf var models .pytest_cache

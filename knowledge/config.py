@@ -40,6 +40,9 @@ class Settings:
     address_rate_limit: str = "120/minute"
     # The gateway's staff pages (/staff: FAQ coverage reports) need this token; empty disables them.
     staff_token: str = field(default="", repr=False)  # a secret: kept out of logs and tracebacks
+    # FAISS index: "auto" searches exactly (flat) up to DENSE_EXACT_UP_TO chunks and approximately above
+    # (knowledge/dense.py, figures in docs/benchmarks.md); "flat", "hnsw" or "ivf" force one kind.
+    dense_index: str = "auto"
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -59,6 +62,7 @@ _ENV = {
     "POLICYBOT_SESSION_RATE_LIMIT": ("session_rate_limit", str),
     "POLICYBOT_ADDRESS_RATE_LIMIT": ("address_rate_limit", str),
     "POLICYBOT_STAFF_TOKEN": ("staff_token", str),
+    "POLICYBOT_DENSE_INDEX": ("dense_index", str),
 }
 
 

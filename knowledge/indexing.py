@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 from tqdm import tqdm
@@ -11,6 +12,7 @@ from .chunking import answer_sentences, chunk_document, without_speaker
 from .config import Settings
 from .corpus import list_files, load_document, load_overrides
 from .embedding import dimension, embed
+from .models import Document
 from .readers import UnreadableDocument
 from .script import to_simplified
 from .store import Bundle, BuildWriter, current_build, locked, read_manifest, settings_fingerprint
@@ -95,14 +97,9 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool = True
                     _forget(report, f.doc_id)
                     bar.update()
                     continue
-                chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-                vectors = embed(settings.model, [c.search_text for c in chunks], settings.embed_batch_size)
-                spans = answer_sentences(chunks)
-                sentence_vectors = embed(settings.model, [to_simplified(without_speaker(doc.clean.text[s:e]))
-                                                          for s, e in spans], settings.embed_batch_size)
-                writer.add(Bundle(doc, chunks, [tokens(c.search_text, settings.user_dict) for c in chunks], vectors,
-                                  np.array(spans, dtype=np.int64).reshape(-1, 2), sentence_vectors))
-                report.chunks += len(chunks)
+                bundle = bundle_document(doc, settings)
+                writer.add(bundle)
+                report.chunks += len(bundle.chunks)
                 bar.update()
             bar.close()
             writer.commit(fingerprint(settings, dim), settings.corpus_dir, report.skipped)
@@ -110,6 +107,21 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool = True
             writer.abort()
             raise
     return report
+
+
+def bundle_document(doc: Document, settings: Settings, embed_texts: Callable[[list[str]], np.ndarray] | None = None,
+                    sentences: bool = True) -> Bundle:
+    """Everything indexed for one document: chunks, their words and embeddings, and (unless `sentences` is
+    False, for retrieval-only use) the embedded answer sentences. `embed_texts` replaces the model call, e.g.
+    by a cache."""
+    embed_texts = embed_texts or (lambda texts: embed(settings.model, texts, settings.embed_batch_size))
+    chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+    vectors = embed_texts([c.search_text for c in chunks])
+    spans = answer_sentences(chunks) if sentences else []
+    sentence_vectors = (embed_texts([to_simplified(without_speaker(doc.clean.text[s:e])) for s, e in spans])
+                        if spans else np.zeros((0, vectors.shape[1]), dtype=np.float32))
+    return Bundle(doc, chunks, [tokens(c.search_text, settings.user_dict) for c in chunks], vectors,
+                  np.array(spans, dtype=np.int64).reshape(-1, 2), sentence_vectors)
 
 
 def _forget(report: BuildReport, doc_id: str) -> None:

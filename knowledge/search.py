@@ -40,7 +40,7 @@ class KnowledgeBase:
         self.lexical = LexicalIndex([t for b in bundles for t in b.tokens])
         dim = bundles[0].vectors.shape[1] if bundles else 1
         self.vectors = np.vstack([b.vectors for b in bundles]) if bundles else np.zeros((0, dim), np.float32)
-        self.dense = DenseIndex(self.vectors)
+        self.dense = DenseIndex(self.vectors, settings.dense_index)
         # An answer embeds its question for search and again for sentence choice: once is enough.
         self._embed_cached = lru_cache(maxsize=512)(self._embed)
         self._sentences = {b.doc.doc_id: ({(int(s), int(e)): i for i, (s, e) in enumerate(b.sentence_spans)},
@@ -71,8 +71,13 @@ class KnowledgeBase:
         """The k best chunks, from every document or only from `only_docs`."""
         if not self.chunks or not question.strip():
             return []
-        q_tokens = self.query_tokens(question)
-        q_vec = self.embed_query(question)
+        return self.rank(self.query_tokens(question), self.embed_query(question), k, only_docs)
+
+    def rank(self, q_tokens: list[str], q_vec: np.ndarray, k: int = 10, only_docs: set[str] | None = None) -> list[Hit]:
+        """Fusion over an already tokenised and embedded question: what `search` does after reading it, callable
+        on its own so that a benchmark can supply cached embeddings or an unnormalised question."""
+        if not self.chunks:
+            return []
         n = self.settings.candidates
         bm25 = self.lexical.scores(q_tokens)
         lexical_top = np.argsort(-bm25)[:n] if bm25.any() else np.zeros(0, dtype=np.int64)

@@ -1,0 +1,42 @@
+"""The issue's targets, judged on the measured figures: met or missed, by how much."""
+from __future__ import annotations
+
+FUSION_METRICS = ("recall@5", "mrr@10")
+IN_PROCESS_P95_MS = 100
+RASA_P95_MS = 250
+
+
+def judge(results: dict) -> list[dict]:
+    out = []
+    for name, run in results["retrieval"].items():
+        for metric in FUSION_METRICS:
+            best = max(("bm25", "dense", "chatchat"), key=lambda s: run[s][metric])
+            margin = round(run["fusion"][metric] - run[best][metric], 4)
+            out.append({"target": f"fusion >= best baseline, {metric}, {name}", "met": margin >= 0,
+                        "value": run["fusion"][metric], "against": f"{best} {run[best][metric]}", "margin": margin})
+    same = []  # fusion against BM25 with the same question handling, in every run
+    for name, run in list(results["retrieval"].items()) + list(results["cross_script"].items()):
+        same.append((round(run["fusion"]["mrr@10"] - run["bm25"]["mrr@10"], 4), name))
+    best_margin, where = max(same)
+    out.append({"target": "fusion beats BM25 alone, same question handling, best run (MRR@10)",
+                "met": best_margin > 0, "value": best_margin, "against": where, "margin": best_margin})
+    shipped = []  # as shipped (OpenCC) against a plain BM25 that takes the question as written
+    for name, run in results["cross_script"].items():
+        if name.endswith("with_opencc"):
+            plain = results["cross_script"][name.replace("with_opencc", "without_opencc")]["bm25"]
+            shipped.append((round(run["fusion"]["mrr@10"] - plain["mrr@10"], 4), name.split("/")[0]))
+    margin, where = min(shipped)
+    out.append({"target": "cross-script: fusion as shipped beats plain BM25 (no script normalisation), worst run (MRR@10)",
+                "met": margin > 0, "value": margin, "against": where, "margin": margin})
+    latency = results["speed"]["answer_in_process"].get("10000")
+    if latency:
+        out.append({"target": f"in-process answer p95 <= {IN_PROCESS_P95_MS} ms at 10k chunks",
+                    "met": latency["p95_ms"] <= IN_PROCESS_P95_MS, "value": latency["p95_ms"],
+                    "against": f"{IN_PROCESS_P95_MS} ms", "margin": round(IN_PROCESS_P95_MS - latency["p95_ms"], 2)})
+    rasa = results.get("rasa") or {}
+    for c in ("concurrency_1", "concurrency_8"):
+        if c in rasa:
+            out.append({"target": f"answer through Rasa p95 <= {RASA_P95_MS} ms ({c.replace('_', ' ')})",
+                        "met": rasa[c]["p95_ms"] <= RASA_P95_MS, "value": rasa[c]["p95_ms"],
+                        "against": f"{RASA_P95_MS} ms", "margin": round(RASA_P95_MS - rasa[c]["p95_ms"], 2)})
+    return out
