@@ -6,6 +6,7 @@ from abc import ABCMeta, abstractmethod
 from functools import lru_cache
 from typing import Any
 
+import torch
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -150,4 +151,7 @@ class ActionDefaultFallback(_SafeAction):
         return []
 
 
+# A question is one short text to embed: with Rasa on the same 2 cores, one torch thread embeds it in 29 ms
+# where two contend for 163 ms under load, and both take ~20 ms when idle (docs/benchmarks.md).
+torch.set_num_threads(1)
 knowledge_base()  # load at start, so the first citizen does not wait for the model
