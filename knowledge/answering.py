@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -74,7 +75,7 @@ def _confidence(kb: KnowledgeBase, q_tokens: list[str], asked: list[str], hits: 
         return 0.0
     score = _evidence(kb, q_tokens, hits[:3])
     if asked:
-        known = {_place_stem(p) for d in kb.docs.values() for p in d.meta.places}
+        known = frozenset().union(*_stems_by_doc(kb).values())
         stems = [_place_stem(p) for p in asked if _place_stem(p) in known]
         if not stems:
             score *= 0.5
@@ -122,8 +123,15 @@ def _place_stem(place: str) -> str:
     return re.sub(r"(?<=..)[省市区县]$", "", place)
 
 
-def _doc_stems(kb: KnowledgeBase, doc_id: str) -> set[str]:
-    return {_place_stem(p) for p in kb.docs[doc_id].meta.places}
+def _doc_stems(kb: KnowledgeBase, doc_id: str) -> frozenset[str]:
+    return _stems_by_doc(kb)[doc_id]
+
+
+@lru_cache(maxsize=4)
+def _stems_by_doc(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    """Each document's place stems, computed once per knowledge base (which never changes once loaded):
+    recomputing them for every question cost ~5 ms at 10k chunks."""
+    return {d.doc_id: frozenset(_place_stem(p) for p in d.meta.places) for d in kb.docs.values()}
 
 
 def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], asked_places: list[str],

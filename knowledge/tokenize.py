@@ -32,9 +32,13 @@ def tokens(text: str, user_dict: Path | None) -> list[str]:
     Search mode also emits the parts of long words (不动产登记 -> 不动产, 登记), so a question and a passage that
     segment a compound differently still share terms.
     """
-    tok = _tokenizer(str(user_dict or ""))
+    return list(_tokens(text, str(user_dict or "")))
+
+
+@lru_cache(maxsize=65536)  # sentences recur from question to question
+def _tokens(text: str, user_dict: str) -> tuple[str, ...]:
     stop = stopwords()
-    return [w for w in tok.cut_for_search(text) if _WORD.fullmatch(w) and w not in stop]
+    return tuple(w for w in _tokenizer(user_dict).cut_for_search(text) if _WORD.fullmatch(w) and w not in stop)
 
 
 @lru_cache(maxsize=None)
