@@ -19,8 +19,9 @@ def asks_for_more(follow_up: str) -> bool:
 
 def topic_of(kb: KnowledgeBase, question: str, keep: int = 3) -> str:
     """The question's most specific words that the corpus uses (highest IDF first), in question order."""
+    # Single characters (家 of 多少家企业, 个, 项) are measure words and particles, not topics.
     words = [w for w in dict.fromkeys(tokens(to_simplified(question), kb.settings.user_dict))
-             if kb.lexical.idf(w) < kb.lexical.unseen_idf]
+             if len(w) > 1 and kb.lexical.idf(w) < kb.lexical.unseen_idf]
     # Search-mode segmentation also yields the parts of compounds (不动, 不动产 of 不动产登记): keep the whole.
     whole = [w for w in words if not any(w != o and w in o for o in words)]
     best = sorted(whole, key=lambda w: -kb.lexical.idf(w))[:keep]

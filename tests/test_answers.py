@@ -107,3 +107,5 @@ def test_follow_up_about_a_place_without_that_topic_is_declined(kb):
     assert not ans.answered, ans.answer  # 新余's documents say nothing about property registration
     ans = answer_question(kb, contextualize(kb, "那新余呢？", "有多少家企业建立了信用档案？"))
     assert ans.answered and all(c.doc_id.startswith("004") for c in ans.citations)
+    ans = answer_question(kb, contextualize(kb, "那临川呢？", "新余为多少家企业建立了信用档案？"))
+    assert not ans.answered, ans.answer  # 临川's interview has no credit files (and 家 is not a topic)
