@@ -3,14 +3,14 @@ every sentence of an answer is a sentence of a document, and every citation quot
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from .chunking import is_heading, without_speaker
-from .metadata import is_place
+from .metadata import is_place, place_stem
 from .models import Answer, Chunk, Citation, Document, Hit, Sentence
 from .script import in_script_of, is_traditional, to_simplified
 from .search import KnowledgeBase
@@ -47,10 +47,11 @@ def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None 
     hits = kb.search(question, k=8)
     q_tokens = kb.query_tokens(question)
     asked = _question_places(kb, question)
-    confidence = _confidence(kb, q_tokens, asked, hits, question)
+    own = _place_search(kb, question)
+    confidence = _confidence(kb, q_tokens, asked, hits, own)
     if not hits or confidence < kb.settings.decline_below:
         return Answer(question, False, confidence, in_script_of(DECLINE, question), ())
-    pool = hits[:5] + _hits_per_place(kb, question, asked, hits)
+    pool = hits[:5] + _hits_per_place(kb, asked, hits, own)
     chosen = _choose_sentences(kb, question, q_tokens, asked, pool, max_citations or kb.settings.max_citations,
                                set(exclude))
     if not chosen:
@@ -62,7 +63,8 @@ def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None 
     return Answer(question, True, confidence, "".join(parts), tuple(citations))
 
 
-def _confidence(kb: KnowledgeBase, q_tokens: list[str], asked: list[str], hits: list[Hit], question: str) -> float:
+def _confidence(kb: KnowledgeBase, q_tokens: list[str], asked: list[str], hits: list[Hit],
+                own: Callable[[str], list[Hit]]) -> float:
     """How sure the knowledge base is that its best passages answer the question, in [0, 1].
 
     Term coverage (IDF-weighted, words the corpus never uses count fully against) catches questions about
@@ -76,38 +78,45 @@ def _confidence(kb: KnowledgeBase, q_tokens: list[str], asked: list[str], hits: 
     score = _evidence(kb, q_tokens, hits[:3])
     if asked:
         known = frozenset().union(*_stems_by_doc(kb).values())
-        stems = [_place_stem(p) for p in asked if _place_stem(p) in known]
+        stems = [place_stem(p) for p in asked if place_stem(p) in known]
         if not stems:
             score *= 0.5
         content = [t for t in q_tokens if not any(s in t or t in s for s in stems)]
         if stems and content:  # of several places, one whose passages answer is enough
-            score = min(score, max(_place_evidence(kb, question, content, stem) for stem in stems))
+            score = min(score, max(_evidence(kb, content, own(stem)) for stem in stems))
     return round(score, 4)
 
 
-def _place_evidence(kb: KnowledgeBase, question: str, content: list[str], stem: str) -> float:
-    docs = {d for d in kb.docs if stem in _doc_stems(kb, d)}
-    own = kb.search(question, k=3, only_docs=docs) if docs else []
-    return _evidence(kb, content, own) if own else 0.0
-
-
 def _evidence(kb: KnowledgeBase, q_tokens: list[str], top: list[Hit]) -> float:
+    if not top:
+        return 0.0
     coverage = max(kb.lexical.coverage(q_tokens, kb.chunk_tokens[_row(kb, h.chunk)]) for h in top)
     dense = min(1.0, max(0.0, (max(h.dense for h in top) - 0.60) / 0.30))
     return 0.65 * coverage + 0.35 * dense
 
 
-def _hits_per_place(kb: KnowledgeBase, question: str, asked: list[str], hits: list[Hit]) -> list[Hit]:
+def _place_search(kb: KnowledgeBase, question: str) -> Callable[[str], list[Hit]]:
+    """The question's 3 best passages in the documents about a place stem, searched at most once per answer:
+    the confidence and the per-place citations both need them."""
+    @lru_cache(maxsize=None)
+    def own(stem: str) -> list[Hit]:
+        docs = _docs_about(kb, stem)
+        return kb.search(question, k=3, only_docs=docs) if docs else []
+
+    return own
+
+
+def _hits_per_place(kb: KnowledgeBase, asked: list[str], hits: list[Hit], own: Callable[[str], list[Hit]]) -> list[Hit]:
     """For a question naming several places, the best passages of each place's documents, so that every
     place gets an answer even when one place dominates the overall ranking."""
     if len(asked) < 2:
         return []
     extra = []
     for place in asked:
-        stem = _place_stem(place)
-        docs = {d for d in kb.docs if stem in _doc_stems(kb, d)}
+        stem = place_stem(place)
+        docs = _docs_about(kb, stem)
         if docs and not any(h.chunk.doc_id in docs for h in hits[:5]):
-            extra.extend(kb.search(question, k=2, only_docs=docs))
+            extra.extend(own(stem)[:2])
     return extra
 
 
@@ -119,19 +128,19 @@ def _question_places(kb: KnowledgeBase, question: str) -> list[str]:
     return [p for p in places(to_simplified(question), kb.settings.user_dict) if is_place(p)]
 
 
-def _place_stem(place: str) -> str:
-    return re.sub(r"(?<=..)[省市区县]$", "", place)
-
-
 def _doc_stems(kb: KnowledgeBase, doc_id: str) -> frozenset[str]:
     return _stems_by_doc(kb)[doc_id]
+
+
+def _docs_about(kb: KnowledgeBase, stem: str) -> set[str]:
+    return {doc_id for doc_id, stems in _stems_by_doc(kb).items() if stem in stems}
 
 
 @lru_cache(maxsize=4)
 def _stems_by_doc(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
     """Each document's place stems, computed once per knowledge base (which never changes once loaded):
     recomputing them for every question cost ~5 ms at 10k chunks."""
-    return {d.doc_id: frozenset(_place_stem(p) for p in d.meta.places) for d in kb.docs.values()}
+    return {d.doc_id: frozenset(place_stem(p) for p in d.meta.places) for d in kb.docs.values()}
 
 
 def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], asked_places: list[str],
@@ -168,13 +177,13 @@ def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], ask
             score *= 1.3
         candidates.append(_Candidate(hit, sentence, text, simplified, score))
     candidates.sort(key=lambda c: -c.score)
-    asked = {_place_stem(p) for p in asked_places}
+    asked = {place_stem(p) for p in asked_places}
     about = [c for c in candidates if _about(kb, c, asked)] if asked else []
     best = about[0] if about else candidates[0]  # a question about 新余 is answered from 新余 first
     chosen, seen, length = [best], {(best.hit.chunk.doc_id, best.sentence.start)}, len(best.text)
     # A question naming several places gets the best sentence about each of them.
     for place in asked_places:
-        stem = _place_stem(place)
+        stem = place_stem(place)
         if any(_about(kb, c, {stem}) for c in chosen):
             continue
         for c in candidates:

@@ -10,10 +10,10 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from .answering import cite_sentence
-from .chunking import is_heading, is_host_question, paragraphs, without_speaker
+from .chunking import ASKING_SENTENCE, is_heading, is_host_question, paragraphs, without_speaker
 from .embedding import embed
 from .figures import FoundFigure, date_in, find_figures, relative_date_in
-from .metadata import gazetteer, is_place
+from .metadata import gazetteer, is_place, place_stem
 from .models import Chunk, Citation, Document, Sentence
 from .script import in_script_of, to_simplified
 from .search import KnowledgeBase
@@ -21,12 +21,10 @@ from .tokenize import places, tokens
 
 # Host turns that do not end in a question mark: "网友提问：……请问临川区怎么去化解这个问题。"
 _ASKING = re.compile(r"请问|网友提问|网友问|问道|提问[:：]|介绍一下|我是主持人|做客")  # 做客: the host's welcome and farewell
-_LAST_ASK = re.compile(r"[^。！!；;?？]*[?？]")
 _LEAD_IN = re.compile(r"^.*(?:问道|提问|网友问)[:：,，]\s*")
 _DEICTIC = re.compile(r"这方面|这个问题|此项|这一|这项|上述|这些")
 _QUOTES = re.compile(r"[“”‘’\"'「」『』《》]")
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+[章节部分条][、，\s]*|\d{1,2}[.、])\s*")
-_PLACE_STEM = re.compile(r"(?<=..)[省市区县]$")
 _NORMALIZE = re.compile(r"[\s，,。．.；;：:、！!？?“”‘’\"'（）()]")
 MENTIONS = 0.5  # share of the topic's IDF mass a sentence must contain to count as being about the topic
 # A sentence that only names the topic in passing (警示教育制度 for 教育, a list of ten policy areas) is less
@@ -343,9 +341,9 @@ def _body_place(kb: KnowledgeBase, doc: Document, unit: _Unit) -> str:
     other than its own (南昌's briefing has a section on 湾里) is about that place."""
     if _text_place(kb, doc, unit.question):
         return ""
-    own = _PLACE_STEM.sub("", _doc_place(kb, doc))
+    own = place_stem(_doc_place(kb, doc))
     named = Counter(p for s in unit.sentences for p in {_text_place(kb, doc, s.simple)} if p
-                    and _PLACE_STEM.sub("", p) != own)
+                    and place_stem(p) != own)
     place, count = named.most_common(1)[0] if named else ("", 0)
     return place if count >= 2 else ""
 
@@ -356,7 +354,7 @@ def _likely_question(host_turn: str) -> str:
     lead = _LEAD_IN.search(turn)
     if lead:
         return turn[lead.end():].strip()
-    asks = list(_LAST_ASK.finditer(turn))
+    asks = list(ASKING_SENTENCE.finditer(turn))
     asked = asks[-1] if asks else re.search(r"[^。！!；;]*(?:请问|介绍一下)[^。！!；;]*[。！!；;]?", turn)
     if not asked:
         return ""
@@ -372,7 +370,7 @@ def _paragraph_of(doc: Document, start: int) -> int:
 
 def _expand(place: str, candidates: list[str], title: str = "") -> str:
     """临川 -> 临川区 when the document calls it that: the most specific spelling it uses."""
-    stem = _PLACE_STEM.sub("", place)
+    stem = place_stem(place)
     longer = [c for c in candidates if c.startswith(stem)]
     in_title = re.search(re.escape(stem) + "[省市区县]", title)
     return max(longer + ([in_title.group()] if in_title else []), key=len) if longer or in_title else place
@@ -381,8 +379,8 @@ def _expand(place: str, candidates: list[str], title: str = "") -> str:
 def _places_in(kb: KnowledgeBase, text: str, known: list[str]) -> list[str]:
     found = [p for p in places(text, kb.settings.user_dict) if is_place(p)]
     real = gazetteer(kb.settings.user_dict)
-    stems = {_PLACE_STEM.sub("", k) for k in known}
-    return [p for p in found if p in real or _PLACE_STEM.sub("", p) in stems]
+    stems = {place_stem(k) for k in known}
+    return [p for p in found if p in real or place_stem(p) in stems]
 
 
 def _doc_place(kb: KnowledgeBase, doc: Document) -> str:
@@ -399,7 +397,7 @@ def _text_place(kb: KnowledgeBase, doc: Document, text: str) -> str:
     if not text:
         return ""
     named = [p for p in _places_in(kb, text, list(doc.meta.places))
-             if _PLACE_STEM.sub("", p) in {_PLACE_STEM.sub("", q) for q in doc.meta.places}]
+             if place_stem(p) in {place_stem(q) for q in doc.meta.places}]
     return _expand(named[0], list(doc.meta.places)) if named else ""
 
 

@@ -81,6 +81,7 @@ def is_heading(line: str) -> bool:
 
 
 _ASKS = re.compile(r"请问|问道|想问|请[^。，,]{0,8}(?:介绍|谈谈|讲讲|说说)")
+ASKING_SENTENCE = re.compile(r"[^。！!；;?？]*[?？]")  # a sentence ending in a question mark
 
 
 def is_host_question(line: str) -> bool:

@@ -88,6 +88,11 @@ def _places(simplified_clean: str, user_dict: Path) -> tuple[str, ...]:
     return tuple(p for p, n in counts.most_common(6) if n >= 2)
 
 
+def place_stem(place: str) -> str:
+    """临川区 -> 临川, 新余市 -> 新余: how a place is named with and without its administrative suffix."""
+    return re.sub(r"(?<=..)[省市区县]$", "", place)
+
+
 def is_place(word: str) -> bool:
     return word not in _NOT_PLACES
 

@@ -11,9 +11,14 @@ def _converter(config: str) -> OpenCC:
     return OpenCC(config)
 
 
+def to_simplified(text: str) -> str:
+    # Whole documents are converted once, at indexing: only sentence-sized texts are worth remembering.
+    return _to_simplified_cached(text) if len(text) <= 1000 else _converter("t2s").convert(text)
+
+
 # Sentences recur from question to question and the pure-Python converter takes ~0.3 ms a sentence.
 @lru_cache(maxsize=65536)
-def to_simplified(text: str) -> str:
+def _to_simplified_cached(text: str) -> str:
     return _converter("t2s").convert(text)
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 
 from .answering import answer_question
-from .chunking import without_speaker
+from .chunking import ASKING_SENTENCE, without_speaker
 from .script import to_simplified
 from .search import KnowledgeBase
 
-_ASKING = re.compile(r"[^。！!；;?？]*[?？]")
 # Lead-ins that address an official or introduce a netizen: "请问李区长，" "这位网友问道："
 _LEAD_IN = re.compile(r"^(?:.*?(?:问道|提问|网友问)[:：,，]\s*)?(?:那么)?(?:请问|请您谈谈?|请您介绍一下)?"
                       r"(?:[\u4e00-\u9fff]{1,4}(?:区长|市长|县长|书记|局长|主任|部长)[,，、]?)?(?:我们)?")
@@ -24,7 +23,7 @@ _MIN, _MAX = 8, 28
 def asking_clause(turn: str) -> str:
     """The question a turn asks, short enough for a chip: its last asking sentence, without the lead-in,
     cut to its final clauses when long ("…手续麻烦，听说…，办理不动产登记也能比以前便利了吗？")."""
-    asks = _ASKING.findall(without_speaker(to_simplified(turn).strip()))
+    asks = ASKING_SENTENCE.findall(without_speaker(to_simplified(turn).strip()))
     if not asks:
         return ""
     asked = asks[-1].strip()
@@ -41,12 +40,14 @@ def suggest_questions(kb: KnowledgeBase, n: int = 4) -> list[str]:
     then section headings of documents not yet represented, then more people's questions."""
     # Netizens' questions first: they are the ones citizens would ask too.
     turns = sorted((c for c in kb.chunks if c.question), key=lambda c: "网友" not in to_simplified(c.question))
-    asked = [(c.doc_id, asking_clause(c.question)) for c in turns]
+    # Every chunk of a transcript unit or a section repeats its question or heading: each is tried once.
+    asked = list(dict.fromkeys((c.doc_id, asking_clause(c.question)) for c in turns))
     headings = []
     for chunk in kb.chunks:
         heading = _NUMBERING.sub("", to_simplified(chunk.heading or "")).strip()
         if 4 <= len(heading) <= 16 and not re.search(r"[\s\d]", heading):
             headings.append((chunk.doc_id, f"{heading}有哪些举措？"))
+    headings = list(dict.fromkeys(headings))
     chosen: list[str] = []
     docs_used: set[str] = set()
     for candidates, one_per_doc in ((asked, True), (headings, True), (asked, False)):
