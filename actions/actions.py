@@ -97,7 +97,7 @@ class ActionFollowUp(_SafeAction):
         previous = tracker.get_slot("last_question")
         if previous and asks_for_more(text):
             cited = tracker.get_slot("last_citations") or []
-            exclude = {(key.rsplit("|", 1)[0], int(key.rsplit("|", 1)[1])) for key in cited}
+            exclude = {(doc_id, int(start)) for doc_id, start in (key.rsplit("|", 1) for key in cited)}
             ans = answer_question(kb, previous, exclude=exclude)
             return _send_answer(dispatcher, ans, previous, cited)
         question = contextualize(kb, text, previous)

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.config import PROJECT_ROOT, Settings
+from knowledge.config import Settings
 from knowledge.evaluation import load_expectations
 from knowledge.indexing import build_index
 from knowledge.script import to_simplified

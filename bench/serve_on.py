@@ -33,7 +33,7 @@ def main() -> int:
     stack = start_stack(settings, model, args.rasa_port, args.actions_port, log_dir=Path(args.log_dir))
     print("ready", flush=True)
     try:
-        while stack.rasa.poll() is None and stack.actions.poll() is None:
+        while stack.running():
             time.sleep(0.5)
         return 1
     except KeyboardInterrupt:

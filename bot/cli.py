@@ -119,11 +119,10 @@ def cmd_serve(args) -> int:
 
 
 def cmd_web(args) -> int:
-    from .web import run
+    from .web import public_url, run
 
     settings = _settings(args).replace(web_port=args.port, web_host=args.host)
-    print(f"policybot chat page: http://{'localhost' if settings.web_host == '127.0.0.1' else settings.web_host}"
-          f":{settings.web_port}  (relaying to Rasa at {args.rasa_url})", flush=True)
+    print(f"policybot chat page: {public_url(settings)}  (relaying to Rasa at {args.rasa_url})", flush=True)
     run(settings, args.rasa_url, args.actions_url)
     return 0
 

@@ -9,6 +9,8 @@ import time
 
 import httpx
 
+from .rest_client import webhook
+
 
 class RasaUnavailable(RuntimeError):
     """Rasa did not answer; the page shows the service as unavailable and retries on its own."""
@@ -20,7 +22,7 @@ def _message(sender: str, text: str | None, custom, when: float) -> dict:
 
 async def send(client: httpx.AsyncClient, rasa_url: str, session: str, text: str) -> list[dict]:
     try:
-        reply = await client.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": session, "message": text})
+        reply = await client.post(webhook(rasa_url), json={"sender": session, "message": text})
         reply.raise_for_status()
     except httpx.HTTPError as exc:
         raise RasaUnavailable(f"Rasa at {rasa_url}: {exc}") from exc
@@ -47,8 +49,10 @@ async def history(client: httpx.AsyncClient, rasa_url: str, session: str) -> lis
     for event in reply.json().get("events") or []:
         if event.get("event") == "user" and event.get("text"):
             out.append(_message("user", event["text"], None, event.get("timestamp", 0)))
-        elif event.get("event") == "bot" and (event.get("text") or (event.get("data") or {}).get("custom")):
-            out.append(_message("bot", event.get("text"), (event.get("data") or {}).get("custom"), event.get("timestamp", 0)))
+        elif event.get("event") == "bot":
+            custom = (event.get("data") or {}).get("custom")
+            if event.get("text") or custom:
+                out.append(_message("bot", event.get("text"), custom, event.get("timestamp", 0)))
     return out
 
 

@@ -28,6 +28,9 @@ class Stack:
     def processes(self) -> list[subprocess.Popen]:
         return [p for p in (self.web, self.rasa, self.actions) if p is not None]
 
+    def running(self) -> bool:
+        return all(p.poll() is None for p in self.processes())
+
     def stop(self) -> None:
         for proc in self.processes():
             if proc.poll() is None:
@@ -94,8 +97,10 @@ def start_stack(settings: Settings, model: Path, rasa_port: int = 5005, actions_
     stack = Stack(actions, rasa, f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}")
     try:
         if web:
+            from .web import public_url
+
             stack.web = start_web(settings, stack.rasa_url, stack.actions_url, logs[2])
-            stack.web_url = f"http://{'localhost' if settings.web_host == '127.0.0.1' else settings.web_host}:{settings.web_port}"
+            stack.web_url = public_url(settings)
         wait_healthy(f"{stack.actions_url}/health", actions, "the action server")
         wait_healthy(f"{stack.rasa_url}/webhooks/rest/", rasa, "Rasa")
         if stack.web is not None:
@@ -125,7 +130,7 @@ def serve(settings: Settings) -> int:
                 _chat(stack.rasa_url)
             except EOFError:
                 return 0
-        while all(p.poll() is None for p in stack.processes()):
+        while stack.running():
             time.sleep(1)
         print("a bot process stopped; shutting down", file=sys.stderr)
         return 1

@@ -47,6 +47,12 @@ def _load_kb(settings: Settings):
         return None
 
 
+def public_url(settings: Settings) -> str:
+    """The chat page's address as a person types it: localhost for the loopback default."""
+    host = "localhost" if settings.web_host == "127.0.0.1" else settings.web_host
+    return f"http://{host}:{settings.web_port}"
+
+
 def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
