@@ -19,6 +19,7 @@ class Metadata:
     source: str
     places: tuple[str, ...]
     kind: str  # interview | work_plan | briefing | news
+    issuer: str = ""  # the body that issued the document (发文机关), "" when the text names none
 
 
 @dataclass(frozen=True)
