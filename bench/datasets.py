@@ -6,8 +6,10 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-FILES = {"cmrc2018": "cmrc2018/cmrc2018_dev.json", "drcd": "drcd/DRCD_dev.json"}
-SCRIPT = {"cmrc2018": "simplified", "drcd": "traditional"}
+# The dev sets measure; the trial and test sets are for fitting (the answer selector), never for measuring.
+FILES = {"cmrc2018": "cmrc2018/cmrc2018_dev.json", "drcd": "drcd/DRCD_dev.json",
+         "cmrc2018_trial": "cmrc2018/cmrc2018_trial.json", "drcd_test": "drcd/DRCD_test.json"}
+SCRIPT = {"cmrc2018": "simplified", "drcd": "traditional", "cmrc2018_trial": "simplified", "drcd_test": "traditional"}
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class Question:
     text: str
     answer_start: int
     answer_end: int
+    answer: str = ""  # the answer text, passage.text[answer_start:answer_end]
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def load_dataset(eval_dir: Path, name: str) -> Dataset:
                     start = text.find(answer["text"])
                     end = start + len(answer["text"])
                 if start >= 0:
-                    questions.append(Question(str(qa["id"]), pid, qa["question"], start, end))
+                    questions.append(Question(str(qa["id"]), pid, qa["question"], start, end, answer["text"]))
     return Dataset(name, SCRIPT[name], passages, questions)
 
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import httpx
 
 from knowledge.answering import answer_question
-from knowledge.models import Answer, Citation
+from knowledge.models import Answer
 from knowledge.search import KnowledgeBase
 
 from .rest_client import as_answer, send
@@ -26,15 +26,6 @@ def through_rasa(base_url: str, k: int | None = None, timeout: float = 60.0) -> 
     with httpx.Client(timeout=timeout) as client:
         def ask(question: str) -> Answer:
             row = as_answer(question, send(client, base_url, f"policybot-coverage-{uuid.uuid4().hex[:12]}", question))
-            return answer_from_json(row, k)
+            return Answer.from_json(row, k)
 
         yield ask
-
-
-def answer_from_json(row: dict, k: int | None = None) -> Answer:
-    """An Answer from its `ask --json` shape (what the action server puts in Rasa's custom payload)."""
-    fields = Citation.__dataclass_fields__
-    cits = tuple(Citation(**{f: c.get(f, "" if fields[f].type == "str" else 0) for f in fields})
-                 for c in row.get("citations", [])[:k])
-    return Answer(row.get("question", ""), bool(row.get("answered")), float(row.get("confidence") or 0.0),
-                  row.get("answer", ""), cits)

@@ -98,14 +98,14 @@ def _ask_via(args, questions: list[str]) -> int:
     """The same questions through Rasa's REST channel: the dialogue layer end to end."""
     import httpx
 
-    from .answerers import answer_from_json
+    from knowledge.models import Answer
     from .rest_client import ask
 
     try:
         for row in ask(args.via, questions):
             if args.k is not None:
                 row["citations"] = row["citations"][:args.k]
-            print(json.dumps(row, ensure_ascii=False) if args.json else format_answer(answer_from_json(row)), flush=True)
+            print(json.dumps(row, ensure_ascii=False) if args.json else format_answer(Answer.from_json(row)), flush=True)
     except httpx.HTTPError as exc:
         print(f"policybot: cannot reach Rasa at {args.via} ({exc}): is it running (`make run`)?", file=sys.stderr)
         return 1

@@ -1,70 +1,179 @@
-"""A question -> a short extractive answer with numbered citations, or a decline. No text is generated:
-every sentence of an answer is a sentence of a document, and every citation quotes the original exactly."""
+"""A question -> a short extractive answer with numbered citations; an honest "the documents do not say" when
+the topic is covered but the asked fact is not; or a decline. No text is generated: every sentence of an
+answer is a sentence of a document, and every citation quotes the original exactly."""
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from .answer_types import Kind, about_past, announces_list, enumerates, is_item, states, states_unit
+from .candidates import Option, gather, option, quotable, quote_span
 from .chunking import is_heading, without_speaker
-from .metadata import is_place, place_stem
-from .models import Answer, Chunk, Citation, Document, Hit, Sentence
-from .script import in_script_of, is_traditional, to_simplified
+from .focus import focus_tokens, missing_sentence
+from .metadata import place_stem
+from .models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
+from .query import Query, analyse
+from .script import in_script_of, is_traditional
 from .search import KnowledgeBase
-from .tokenize import places, tokens
 
 DECLINE = "知识库中没有找到相关内容，暂时无法回答这个问题。您可以换个说法，或写明地区和事项（例如“临川区不动产登记怎么办理”）再问。"
 NOTHING_MORE = "关于这个问题，知识库中没有更多内容了。您可以换个角度再问。"
 EMPTY = "请输入您想咨询的问题，例如“怎么办理不动产登记？”"
-_QUANTITY = re.compile(r"多少|几|多大|比例|金额|数量|百分")
-_HAS_NUMBER = re.compile(r"(?<!\d)(?!(?:19|20)\d\d年)\d")  # a year is a date, not the figure asked for
-_DURATION_ASKED = re.compile(r"多久|多长时间|多长|时限|几天|多少天|几个工作日|时间")
-_DURATION = re.compile(r"\d+(?:\.\d+)?\s*个?(?:工作日|天|日|小时|分钟|个月|周)|当场|即时|立等可取|即办")
-# Answer types: a "how many" question wants a figure, a "which ones" question wants an enumeration.
-# "哪五型" wants items that end in 型 (忠诚型、创新型、…); "哪些" wants any list of three or more.
-_LIST = re.compile(r"哪(?:些|[几一二三四五六七八九十两\d]+[个项条种类]?(\w)?)")
+
+# Kinds whose answer may be a list the documents announce ("主要采取了以下三项措施。" and then 一是……二是……).
+_LIST_KINDS = frozenset({Kind.MEASURES, Kind.LIST, Kind.PROCEDURE, Kind.MATERIALS, Kind.OTHER, Kind.WHICH})
 
 
 @dataclass(frozen=True)
-class _Candidate:
-    hit: Hit
-    sentence: Sentence
-    text: str  # cleaned sentence, speaker label removed
-    simplified: str  # the same, in simplified Chinese, for matching
-    score: float
+class Composition:
+    """How the ranked sentences become an answer. The selector's scores are log-odds-like ranking scores."""
+
+    # A sentence joins the first one when it scores within this of it (e^-1.5: about a fifth as likely).
+    support_margin: float = 1.5
+    # A sentence opening on the past ("之前办理……要跑三个部门") loses this much when the present is asked:
+    # encyclopedic fitting data has no then-and-now contrasts to learn it from, policy answers are full of them.
+    past_penalty: float = 2.0
+    list_items: int = 8  # at most this many items of an announced list
+    item_window: int = 40  # items are looked for this many sentences after their announcement
 
 
 def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None = None,
-                    exclude: Collection[tuple[str, int]] = ()) -> Answer:
-    """The cited answer to a question. `exclude` holds (doc_id, start) of citations already given in this
-    conversation, so that "还有呢？" gets new passages or hears that there are none."""
-    question = question.strip()
-    if not question:
-        return Answer(question, False, 0.0, EMPTY, ())
-    hits = kb.search(question, k=8)
-    q_tokens = kb.query_tokens(question)
-    asked = _question_places(kb, question)
-    own = _place_search(kb, question)
-    confidence = _confidence(kb, q_tokens, asked, hits, own)
+                    exclude: Collection[tuple[str, int]] = (), composition: Composition = Composition()) -> Answer:
+    """The cited answer to a question. `exclude` holds (doc_id, cleaned start) of sentences already given in
+    this conversation, so that "还有呢？" gets new passages or hears that there are none."""
+    if not question.strip():
+        return Answer(question.strip(), False, 0.0, EMPTY, (), status=Status.EMPTY)
+    query = analyse(kb, question)
+    limit = max(1, max_citations or kb.settings.max_citations)
+    hits = kb.rank(list(query.tokens), query.vector, k=8)
+    own = _place_search(kb, query)
+    confidence = _confidence(kb, query, hits, own)
     if not hits or confidence < kb.settings.decline_below:
-        return Answer(question, False, confidence, in_script_of(DECLINE, question), ())
-    pool = hits[:5] + _hits_per_place(kb, asked, hits, own)
-    chosen = _choose_sentences(kb, question, q_tokens, asked, pool, max_citations or kb.settings.max_citations,
-                               set(exclude))
-    if not chosen:
-        return Answer(question, False, confidence, in_script_of(NOTHING_MORE if exclude else DECLINE, question), ())
-    citations, parts = [], []
-    for n, cand in enumerate(chosen, start=1):
-        citations.append(_cite(kb.docs[cand.hit.chunk.doc_id], cand, n, question))
-        parts.append(f"{in_script_of(cand.text, question)}[{n}]")
-    return Answer(question, True, confidence, "".join(parts), tuple(citations))
+        return _declined(query, confidence)
+    options = gather(kb, hits[:5] + _hits_per_place(kb, query, hits, own), exclude)
+    if not options:
+        return (Answer(query.text, False, confidence, in_script_of(NOTHING_MORE, query.text), (), status=Status.NO_MORE)
+                if exclude else _declined(query, confidence))
+    ranked = _rank(kb, query, options, composition)
+    stems = {place_stem(p) for p in query.places}
+    on_place = [r for r in ranked if _about(kb, r[0], stems)] if stems else ranked
+    pool = on_place or ranked  # a question about 新余 is answered from 新余 first
+    if query.asked.strict and not exclude:  # "还有呢？" wants more on the question, stated or not
+        stating = _stating(kb, query, pool)
+        if not stating:
+            return _not_stated(kb, query, confidence, pool, limit)
+        best = stating[0]
+    else:
+        # "哪五型" is answered by the sentence that lists them, when one does.
+        listing = [r for r in pool if enumerates(query.asked, r[0].candidate.text)] if query.asked.kind == Kind.LIST else []
+        best = (listing or pool)[0]
+    chosen = _compose(kb, query, best, ranked, limit, composition)
+    citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(chosen, start=1))
+    text = "".join(f"{in_script_of(o.text, query.text)}[{n}]" for n, o in enumerate(chosen, start=1))
+    return Answer(query.text, True, confidence, text, citations)
 
 
-def _confidence(kb: KnowledgeBase, q_tokens: list[str], asked: list[str], hits: list[Hit],
-                own: Callable[[str], list[Hit]]) -> float:
+def _declined(query: Query, confidence: float) -> Answer:
+    return Answer(query.text, False, confidence, in_script_of(DECLINE, query.text), (), status=Status.DECLINED)
+
+
+def _rank(kb: KnowledgeBase, query: Query, options: list[Option], composition: Composition) -> list[tuple[Option, float]]:
+    scores = kb.selector.scores(query.as_question(), [o.candidate for o in options], kb.lexical.idf)
+    if not query.asked.past:
+        scores = scores - composition.past_penalty * np.array([about_past(o.candidate.text) for o in options], np.float32)
+    order = np.argsort(-scores, kind="stable")
+    return [(options[i], float(scores[i])) for i in order]
+
+
+def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]) -> list[tuple[Option, float]]:
+    """The ranked sentences that state the asked fact about the asked subject: a figure of 部门 for 几个部门, a
+    sum of money for 登记费要交多少钱, and not about something else (a loan of 3.3亿元)."""
+    focus = focus_tokens(query.simplified, query.asked, query.places, kb.settings.user_dict)
+
+    def about_focus(o: Option) -> bool:
+        return not focus or bool(focus & set(o.candidate.tokens)) or any(w in o.candidate.text for w in focus)
+
+    stating = [r for r in ranked if states(query.asked.kind, r[0].candidate.text, query.simplified) and about_focus(r[0])]
+    with_unit = [r for r in stating if states_unit(query.asked, r[0].candidate.text, query.simplified)]
+    return with_unit or stating
+
+
+def _not_stated(kb: KnowledgeBase, query: Query, confidence: float, ranked: list[tuple[Option, float]],
+                limit: int) -> Answer:
+    related = [o for o, _ in ranked[:limit]]
+    citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(related, start=1))
+    return Answer(query.text, False, confidence, in_script_of(missing_sentence(query.simplified, query.asked), query.text),
+                  (), related=citations, status=Status.NOT_STATED)
+
+
+def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked: list[tuple[Option, float]],
+             limit: int, composition: Composition) -> list[Option]:
+    first, best_score = best
+    if query.asked.kind in _LIST_KINDS and announces_list(first.candidate.text):
+        items = _items_after(kb, first, composition)
+        if items:
+            return [first] + items
+    chosen, seen, length = [first], {first.key}, len(first.text)
+    stems = {place_stem(p) for p in query.places}
+    # A question naming several places gets the best sentence about each of them.
+    for place in query.places:
+        stem = place_stem(place)
+        if any(_about(kb, c, {stem}) for c in chosen):
+            continue
+        for o, _ in ranked:
+            if o.key not in seen and stem in _doc_stems(kb, o.hit.chunk.doc_id):
+                chosen.append(o)
+                seen.add(o.key)
+                length += len(o.text)
+                break
+    for o, score in ranked:
+        if len(chosen) >= limit:
+            break
+        if o.key in seen or (stems and not _about(kb, o, stems)):
+            continue  # a question about 吉阳区 is not answered from 南昌's documents
+        if score >= best_score - composition.support_margin and length + len(o.text) <= kb.settings.answer_chars:
+            chosen.append(o)
+            seen.add(o.key)
+            length += len(o.text)
+    return chosen[:max(limit, len(query.places), 1)]
+
+
+def _items_after(kb: KnowledgeBase, announcement: Option, composition: Composition) -> list[Option]:
+    """The items that follow a list's announcement in its document: the opening sentence of each 一是/二是
+    (or 首先/其次, （一）, 1.) up to the next heading, host question or announcement."""
+    doc = kb.docs[announcement.hit.chunk.doc_id]
+    index, spans = kb.sentence_order(doc.doc_id, announcement.sentence)
+    items: list[Option] = []
+    for s, e in spans[index + 1:index + 1 + composition.item_window]:
+        sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
+        text = without_speaker(doc.clean.text[int(s):int(e)]).strip()
+        if sentence is None or sentence.host or is_heading(text) or announces_list(text):
+            break
+        if is_item(text) and quotable(doc, sentence, text):
+            hit = Hit(_chunk_of(kb, doc.doc_id, sentence), announcement.hit.score, announcement.hit.lexical,
+                      announcement.hit.dense)
+            items.append(option(kb, doc, hit, announcement.candidate.chunk_rank, sentence, text))
+            if len(items) >= composition.list_items:
+                break
+    return items
+
+
+def _sentence_at(kb: KnowledgeBase, doc_id: str, start: int, end: int) -> Sentence | None:
+    for chunk in kb.doc_chunks[doc_id]:
+        for s in chunk.sentences:
+            if s.start == start and s.end == end:
+                return s
+    return None
+
+
+def _chunk_of(kb: KnowledgeBase, doc_id: str, sentence: Sentence) -> Chunk:
+    return next(c for c in kb.doc_chunks[doc_id] if c.start <= sentence.start and sentence.end <= c.end)
+
+
+def _confidence(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]]) -> float:
     """How sure the knowledge base is that its best passages answer the question, in [0, 1].
 
     Term coverage (IDF-weighted, words the corpus never uses count fully against) catches questions about
@@ -73,12 +182,13 @@ def _confidence(kb: KnowledgeBase, q_tokens: list[str], asked: list[str], hits: 
     sure as that place's own passages make it: "新余 不动产登记" is not answered by 临川's registration office
     (with several places, the best-covered one counts).
     """
+    q_tokens = list(query.tokens)
     if not hits or not q_tokens:
         return 0.0
-    score = _evidence(kb, q_tokens, hits[:3])
-    if asked:
+    score = _evidence(kb, q_tokens, hits[:3]) * _focus_factor(kb, query, hits[:3])
+    if query.places:
         known = frozenset().union(*_stems_by_doc(kb).values())
-        stems = [place_stem(p) for p in asked if place_stem(p) in known]
+        stems = [place_stem(p) for p in query.places if place_stem(p) in known]
         if not stems:
             score *= 0.5
         content = [t for t in q_tokens if not any(s in t or t in s for s in stems)]
@@ -87,32 +197,43 @@ def _confidence(kb: KnowledgeBase, q_tokens: list[str], asked: list[str], hits: 
     return round(score, 4)
 
 
+def _focus_factor(kb: KnowledgeBase, query: Query, top: list[Hit]) -> float:
+    """A question whose asking clause names things no top passage mentions (社保卡 of 社保卡丢了怎么补办, 护照 of
+    护照怎么办理) is about something else, however close its other words: from 1 when at least half of the
+    clause's IDF mass is covered down to 0.5 when none is."""
+    focus = list(focus_tokens(query.simplified, query.asked, query.places, kb.settings.user_dict))
+    if not focus:
+        return 1.0
+    covered = max(kb.lexical.coverage(focus, kb.chunk_tokens[kb.chunk_row[h.chunk.chunk_id]]) for h in top)
+    return 0.5 + min(covered, 0.5)
+
+
 def _evidence(kb: KnowledgeBase, q_tokens: list[str], top: list[Hit]) -> float:
     if not top:
         return 0.0
-    coverage = max(kb.lexical.coverage(q_tokens, kb.chunk_tokens[_row(kb, h.chunk)]) for h in top)
+    coverage = max(kb.lexical.coverage(q_tokens, kb.chunk_tokens[kb.chunk_row[h.chunk.chunk_id]]) for h in top)
     dense = min(1.0, max(0.0, (max(h.dense for h in top) - 0.60) / 0.30))
     return 0.65 * coverage + 0.35 * dense
 
 
-def _place_search(kb: KnowledgeBase, question: str) -> Callable[[str], list[Hit]]:
+def _place_search(kb: KnowledgeBase, query: Query) -> Callable[[str], list[Hit]]:
     """The question's 3 best passages in the documents about a place stem, searched at most once per answer:
     the confidence and the per-place citations both need them."""
     @lru_cache(maxsize=None)
     def own(stem: str) -> list[Hit]:
         docs = _docs_about(kb, stem)
-        return kb.search(question, k=3, only_docs=docs) if docs else []
+        return kb.rank(list(query.tokens), query.vector, k=3, only_docs=docs) if docs else []
 
     return own
 
 
-def _hits_per_place(kb: KnowledgeBase, asked: list[str], hits: list[Hit], own: Callable[[str], list[Hit]]) -> list[Hit]:
+def _hits_per_place(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]]) -> list[Hit]:
     """For a question naming several places, the best passages of each place's documents, so that every
     place gets an answer even when one place dominates the overall ranking."""
-    if len(asked) < 2:
+    if len(query.places) < 2:
         return []
     extra = []
-    for place in asked:
+    for place in query.places:
         stem = place_stem(place)
         docs = _docs_about(kb, stem)
         if docs and not any(h.chunk.doc_id in docs for h in hits[:5]):
@@ -120,12 +241,8 @@ def _hits_per_place(kb: KnowledgeBase, asked: list[str], hits: list[Hit], own: C
     return extra
 
 
-def _row(kb: KnowledgeBase, chunk: Chunk) -> int:
-    return kb.chunk_row[chunk.chunk_id]
-
-
-def _question_places(kb: KnowledgeBase, question: str) -> list[str]:
-    return [p for p in places(to_simplified(question), kb.settings.user_dict) if is_place(p)]
+def _about(kb: KnowledgeBase, o: Option, stems: set[str]) -> bool:
+    return bool(stems & _doc_stems(kb, o.hit.chunk.doc_id)) or any(s in o.candidate.text for s in stems)
 
 
 def _doc_stems(kb: KnowledgeBase, doc_id: str) -> frozenset[str]:
@@ -143,119 +260,26 @@ def _stems_by_doc(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
     return {d.doc_id: frozenset(place_stem(p) for p in d.meta.places) for d in kb.docs.values()}
 
 
-def _choose_sentences(kb: KnowledgeBase, question: str, q_tokens: list[str], asked_places: list[str],
-                      hits: list[Hit], limit: int, exclude: set[tuple[str, int]]) -> list[_Candidate]:
-    simple_question = to_simplified(question)
-    wants_number = bool(_QUANTITY.search(simple_question))
-    wants_duration = bool(_DURATION_ASKED.search(simple_question))
-    enumeration = _enumeration_pattern(simple_question)
-    pool: list[tuple[Hit, Sentence, str, str, float]] = []
-    for hit in hits:
-        doc = kb.docs[hit.chunk.doc_id]
-        for sentence in hit.chunk.sentences:
-            text = without_speaker(doc.clean.text[sentence.start:sentence.end])
-            if sentence.caption or sentence.host or len(text) < 6 or re.search(r"[?？]$", text) or is_heading(text):
-                continue  # captions, headings and the host's own questions are not answers
-            if exclude and (doc.doc_id, doc.clean.original_span(*_clean_quote_span(doc, sentence)).start) in exclude:
-                continue
-            simplified = to_simplified(text)
-            words = set(tokens(simplified, kb.settings.user_dict))
-            pool.append((hit, sentence, text, simplified, kb.lexical.coverage(q_tokens, words)))
-    if not pool:
-        return []
-    # Sentence-level similarity finds the sentence that answers a paraphrase inside a long chunk; the
-    # sentences were embedded when the index was built, so only the question is embedded here.
-    vectors = np.vstack([kb.sentence_vector(hit.chunk.doc_id, s) for hit, s, *_ in pool])
-    cosines = vectors @ kb.embed_query(question)
-    low, high = float(cosines.min()), float(cosines.max())
-    candidates: list[_Candidate] = []
-    for (hit, sentence, text, simplified, coverage), cos in zip(pool, cosines):
-        relative = (float(cos) - low) / (high - low) if high - low > 1e-6 else 1.0
-        score = hit.score * (0.25 + 0.5 * coverage + 0.5 * relative)
-        if (wants_number and _HAS_NUMBER.search(text) or wants_duration and _DURATION.search(simplified)
-                or enumeration and enumeration.search(simplified)):
-            score *= 1.3
-        candidates.append(_Candidate(hit, sentence, text, simplified, score))
-    candidates.sort(key=lambda c: -c.score)
-    asked = {place_stem(p) for p in asked_places}
-    about = [c for c in candidates if _about(kb, c, asked)] if asked else []
-    best = about[0] if about else candidates[0]  # a question about 新余 is answered from 新余 first
-    chosen, seen, length = [best], {(best.hit.chunk.doc_id, best.sentence.start)}, len(best.text)
-    # A question naming several places gets the best sentence about each of them.
-    for place in asked_places:
-        stem = place_stem(place)
-        if any(_about(kb, c, {stem}) for c in chosen):
-            continue
-        for c in candidates:
-            if stem in _doc_stems(kb, c.hit.chunk.doc_id) and _fits(c, seen, length, kb, True):
-                chosen.append(c)
-                seen.add((c.hit.chunk.doc_id, c.sentence.start))
-                length += len(c.text)
-                break
-    for c in candidates:
-        if len(chosen) >= limit:
-            break
-        if asked and not _about(kb, c, asked):
-            continue  # a question about 吉阳区 is not answered from 南昌's documents
-        if c.score >= 0.6 * best.score and _fits(c, seen, length, kb, False):
-            chosen.append(c)
-            seen.add((c.hit.chunk.doc_id, c.sentence.start))
-            length += len(c.text)
-    return chosen[:max(limit, 1)]
+def _cite(doc: Document, option: Option, n: int, question: str) -> Citation:
+    return _citation(doc, option.hit.chunk, option.sentence, option.text, option.hit.score, n, question)
 
 
-def _about(kb: KnowledgeBase, c: _Candidate, stems: set[str]) -> bool:
-    return bool(stems & _doc_stems(kb, c.hit.chunk.doc_id)) or any(s in c.simplified for s in stems)
-
-
-def _enumeration_pattern(question: str) -> re.Pattern[str] | None:
-    m = _LIST.search(question)
-    if not m:
-        return None
-    item = re.escape(m.group(1)) if m.group(1) else ""
-    return re.compile(rf"(?:[^、，,。；]{{1,8}}{item}、){{2,}}[^、，,。；]{{1,8}}{item}")
-
-
-def _fits(c: _Candidate, seen: set, length: int, kb: KnowledgeBase, required: bool) -> bool:
-    if (c.hit.chunk.doc_id, c.sentence.start) in seen:
-        return False
-    return required or length + len(c.text) <= kb.settings.answer_chars
-
-
-def _cite(doc: Document, cand: _Candidate, n: int, question: str) -> Citation:
-    start, end = _clean_quote_span(doc, cand.sentence)
+def _citation(doc: Document, chunk: Chunk, sentence: Sentence, text: str, score: float, n: int, question: str) -> Citation:
+    start, end = quote_span(doc, sentence)
     span = doc.clean.original_span(start, end)
-    chunk = doc.clean.original_span(cand.hit.chunk.start, cand.hit.chunk.end)
-    meta = doc.meta
+    whole = doc.clean.original_span(chunk.start, chunk.end)
     # Converted in three parts so that the cited sentence's offsets in the passage stay exact.
     before, cited, after = (in_script_of(doc.clean.text[a:b], question) for a, b in (
-        (cand.hit.chunk.start, cand.sentence.start), (cand.sentence.start, cand.sentence.end),
-        (cand.sentence.end, cand.hit.chunk.end)))
+        (chunk.start, sentence.start), (sentence.start, sentence.end), (sentence.end, chunk.end)))
     return Citation(
-        n=n, doc_id=doc.doc_id, title=in_script_of(meta.title, question) if is_traditional(question) else meta.title,
-        date=meta.date, quote=doc.original[span.start:span.end], context=doc.original[chunk.start:chunk.end],
-        start=span.start, end=span.end, score=round(cand.hit.score, 4),
-        text=in_script_of(cand.text, question), heading=cand.hit.chunk.heading, paragraph=cand.hit.chunk.paragraph,
+        n=n, doc_id=doc.doc_id, title=in_script_of(doc.meta.title, question) if is_traditional(question) else doc.meta.title,
+        date=doc.meta.date, quote=doc.original[span.start:span.end], context=doc.original[whole.start:whole.end],
+        start=span.start, end=span.end, score=round(score, 4),
+        text=in_script_of(text, question), heading=chunk.heading, paragraph=chunk.paragraph,
         passage=before + cited + after, passage_start=len(before), passage_end=len(before) + len(cited),
     )
 
 
-def _clean_quote_span(doc: Document, sentence: Sentence) -> tuple[int, int]:
-    """The sentence's cleaned span, narrowed to its longest stretch that maps to no mojibake in the original,
-    so that a quote never shows a garbled run."""
-    if not doc.clean.garbled:
-        return sentence.start, sentence.end
-    runs, run_start = [], sentence.start
-    for i in range(sentence.start, sentence.end):
-        o = doc.clean.to_original[i]
-        if any(g.start <= o < g.end for g in doc.clean.garbled):
-            runs.append((run_start, i))
-            run_start = i + 1
-    runs.append((run_start, sentence.end))
-    best = max(runs, key=lambda r: r[1] - r[0])
-    return best if best[1] > best[0] else (sentence.start, sentence.end)
-
-
 def cite_sentence(doc: Document, chunk: Chunk, sentence: Sentence, text: str, n: int, question: str) -> Citation:
     """A citation of one sentence of a chunk, made exactly as answers make theirs (briefings use it)."""
-    return _cite(doc, _Candidate(Hit(chunk, 0.0, 0.0, 0.0), sentence, text, to_simplified(text), 0.0), n, question)
+    return _citation(doc, chunk, sentence, text, 0.0, n, question)

