@@ -54,13 +54,14 @@ class _Mapped:
         assert len(new) == len(self.text), "width table must map one character to one"
         return _Mapped(new, self.idx)
 
-    def without(self, spans: list[tuple[int, int]]) -> "_Mapped":
-        """The text with the given [start, end) spans (in order, not overlapping) removed."""
-        keep, pos = [], 0
+    def between(self, spans: list[tuple[int, int]]) -> list[tuple[int, "_Mapped"]]:
+        """The pieces of text around the given [start, end) spans (in order, not overlapping), each with the
+        original offset of the span before it (-1 for the first piece)."""
+        pieces, pos, before = [], 0, -1
         for start, end in spans + [(len(self.text), len(self.text))]:
-            keep.append((pos, start))
-            pos = end
-        return _Mapped("".join(self.text[s:e] for s, e in keep), [i for s, e in keep for i in self.idx[s:e]])
+            pieces.append((before, _Mapped(self.text[pos:start], self.idx[pos:start])))
+            pos, before = end, self.idx[start] if start < len(self.text) else -1
+        return pieces
 
     def strip(self) -> "_Mapped":
         start = len(self.text) - len(self.text.lstrip())
@@ -130,7 +131,8 @@ def _clean(original: str, furniture: bool) -> tuple[CleanText, list[str]]:
 
 def _clean_lines(m: _Mapped, furniture: bool) -> tuple[_Mapped, list[Span], list[str]]:
     """Remove page furniture (furniture.py) and empty lines, trim whitespace, mark ▲ captions; lines are
-    joined with one newline. Also returns the removed furniture pieces."""
+    joined with one newline. Furniture inside a line (a dateline between a title and its body) breaks it in
+    two, so that no sentence runs across it and no quote includes it. Also returns the removed pieces."""
     text, idx = [], []
     captions: list[Span] = []
     removed: list[str] = []
@@ -139,24 +141,27 @@ def _clean_lines(m: _Mapped, furniture: bool) -> tuple[_Mapped, list[Span], list
         line = _Mapped(raw, m.idx[pos:pos + len(raw)]).strip()
         newline = m.idx[pos - 1] if pos else 0  # the original line break this line follows
         pos += len(raw) + 1
-        if furniture and line.text:
-            spans = furniture_spans(simplified_chars(line.text))
-            removed.extend(line.text[s:e] for s, e in spans)
-            line = line.without(spans).strip()
-        if not line.text:
-            continue
-        is_caption = line.text.startswith("▲")
-        if is_caption:
-            line = _Mapped(line.text[1:], line.idx[1:]).strip()
-        collapsed = line.sub(re.compile(r"\s{2,}"), lambda _: " ")
-        if text:
-            text.append("\n")
-            idx.append(newline)
-        if is_caption:
-            offset = sum(len(t) for t in text)
-            captions.append(Span(offset, offset + len(collapsed.text)))
-        text.append(collapsed.text)
-        idx.extend(collapsed.idx)
+        spans = furniture_spans(simplified_chars(line.text)) if furniture and line.text else []
+        removed.extend(line.text[s:e] for s, e in spans)
+        started = False
+        for furniture_at, part in line.between(spans):
+            part = part.strip()
+            if not part.text:
+                continue
+            is_caption = part.text.startswith("▲")
+            if is_caption:
+                part = _Mapped(part.text[1:], part.idx[1:]).strip()
+            collapsed = part.sub(re.compile(r"\s{2,}"), lambda _: " ")
+            if text:
+                text.append("\n")
+                # The first piece of a line follows its line break; a later one, the furniture before it.
+                idx.append(furniture_at if started else newline)
+            started = True
+            if is_caption:
+                offset = sum(len(t) for t in text)
+                captions.append(Span(offset, offset + len(collapsed.text)))
+            text.append(collapsed.text)
+            idx.extend(collapsed.idx)
     return _Mapped("".join(text), idx), captions, removed
 
 
