@@ -13,8 +13,8 @@ from .notice import iso_date, leading_title, signature, title_issuer
 from .script import simplified_chars, to_simplified
 from .tokenize import places as find_places
 
-# A page's own dates first: a labelled one, then a dateline with a time of day. After them the signature
-# date (notice.signature), then any date the text gives.
+# The date a document bears at its signature (notice.signature) is its own; a site may post it days or years
+# later. Without one, the page's dates: a labelled one, then a dateline with a time of day; then any the text gives.
 _PAGE_DATES = (
     re.compile(r"(?:发布日期|发布时间|日期)[:：]\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})"),
     re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*\d{1,2}:\d{2}"),
@@ -79,7 +79,7 @@ def _title(doc_id: str, simplified: str, clean: str, kind: str, places: tuple[st
 
 
 def _date(simplified: str, signed_on: str) -> str:
-    return _first_date(simplified, _PAGE_DATES) or signed_on or _first_date(simplified, _TEXT_DATES)
+    return signed_on or _first_date(simplified, _PAGE_DATES) or _first_date(simplified, _TEXT_DATES)
 
 
 def _first_date(simplified: str, patterns: tuple[re.Pattern[str], ...]) -> str:
