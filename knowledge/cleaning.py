@@ -81,7 +81,7 @@ def strip_pinyin(text: str) -> str:
 
 
 # Above this share of a document's characters, removing "furniture" would gut it: the rules have more likely
-# misread the document than found a page that is mostly navigation (furniture is under 3% of each shipped
+# misread the document than found a page that is mostly navigation (furniture is at most 3.3% of a shipped
 # document), so the document is kept with its furniture and reported.
 MAX_FURNITURE_SHARE = 0.5
 
