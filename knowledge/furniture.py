@@ -23,14 +23,14 @@ import re
 # its furniture pieces are removed.
 FURNITURE_LINE_MAX = 100
 
-_SEPARATOR = r"[>›»＞]"
-_CRUMB_ITEM = r"[^\s>›»＞]{1,12}"
+_SEPARATOR = r"[>›»＞→]+"
+_CRUMB_ITEM = r"[^\s>›»＞→]{1,12}"
 _CRUMB_STEP = rf"{_CRUMB_ITEM}\s*{_SEPARATOR}\s*"
 _LOCATION_LABEL = r"(?:您当前所在位置|您现在的位置|当前位置|您的位置|所在位置)"
 # 首页 > 政务公开 > 通知公告: each step is short and followed by a separator; the last one is taken only when
 # it is short and a space follows it, since after it the title may start with no space.
 _BREADCRUMB = (rf"(?:{_LOCATION_LABEL}[:：]?\s*(?:{_CRUMB_STEP})+|首页\s*{_SEPARATOR}\s*(?:{_CRUMB_STEP})*)"
-               rf"(?:[^\s>›»＞]{{1,10}}(?=\s|$))?")
+               rf"(?:[^\s>›»＞→]{{1,10}}(?=\s|$))?")
 
 _VIEWS = r"(?:访问量|浏览量|浏览次数|阅读量|阅读次数|点击量|点击数|点击率)"
 _NAMED_FIELD = r"(?:(?:信息|文章)?来源|作者|发布机构|发文机关|发文单位|发布单位)"

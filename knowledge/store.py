@@ -89,6 +89,7 @@ class BuildWriter:
         self.index_dir = index_dir
         # A unique folder: two builds within one second (an update right after a build) must not share one.
         self.path = Path(tempfile.mkdtemp(prefix=f"build-{time.strftime('%Y%m%d-%H%M%S')}-", dir=index_dir))
+        self.path.chmod(0o755)  # mkdtemp's folder is private; servers running as another user read the index
         self.name = self.path.name
         (self.path / "docs").mkdir()
         self.docs: dict[str, dict] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from knowledge.cleaning import _WIDTH, clean_document, clean_text
@@ -135,6 +136,21 @@ def test_a_one_line_notice_loses_only_its_furniture():
     assert cleaned.clean.text == f"{title}\n{body}"  # the dateline between them was a break
     assert cleaned.furniture_kept == ""
     _assert_maps_back(page, cleaned.clean)
+
+
+@pytest.mark.parametrize("before, after", [
+    ("您当前所在位置：首页 > 政务公开 > 通知公告 > 正文 ", ""),
+    ("当前位置：首页>>政务公开>>通知公告 ", ""),
+    ("首页→政务公开→通知公告 ", ""),
+    ("发布时间：2023-10-23 来源：怀柔区城管委 ", ""),
+    ("【字体：大 中 小】 ", ""),
+    ("", " 【字体：大 中 小】【打印本页】【关闭窗口】"),
+    ("", " 扫一扫在手机打开当前页"),
+    ("", " （责任编辑：王五）"),
+    ("", " [责任编辑: 李春] 010020021570000000000000011109181275652871"),
+])
+def test_furniture_pieces_around_a_one_line_notice(before, after):
+    assert clean_text(before + _NOTICE_BODY + after).text == _NOTICE_BODY
 
 
 def test_a_one_line_notice_without_furniture_is_left_as_it_is():
