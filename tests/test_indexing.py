@@ -212,12 +212,16 @@ def test_a_document_cleaning_would_empty_is_kept_and_reported(notices):
     assert not again.touched and again.furniture_kept == report.furniture_kept
 
 
-def test_two_builds_within_one_second_do_not_collide(small_corpus, tmp_path, monkeypatch):
+def test_two_builds_within_one_second_do_not_collide(tmp_path, monkeypatch):
     import knowledge.store as store
 
     monkeypatch.setattr(store.time, "strftime", lambda *_: "20260101-000000")  # both builds in the same second
-    settings = _settings(small_corpus, tmp_path)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("新余市推行企业开办一日办结。", encoding="utf-8")
+    (corpus / "b.txt").write_text("临川区试行不动产登记延时服务。", encoding="utf-8")
+    settings = _settings(corpus, tmp_path)
     build_index(settings, progress=False)
-    (small_corpus / "001_3bffe2b40b3aca62.txt").unlink()
-    assert build_index(settings, progress=False).removed == ["001_3bffe2b40b3aca62.txt"]
-    assert list(KnowledgeBase.load(settings).docs) == ["004_7877965d32ecbab8.txt"]
+    (corpus / "a.txt").unlink()
+    assert build_index(settings, progress=False).removed == ["a.txt"]
+    assert list(KnowledgeBase.load(settings).docs) == ["b.txt"]
