@@ -55,9 +55,12 @@ def cmd_index(args) -> int:
         print(f"rebuilt every document ({report.rebuilt_all})")
     print(f"index {settings.index_dir}: {report.chunks} chunks from {len(report.added) + len(report.changed) + len(report.unchanged)}"
           f" documents (added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)},"
-          f" unchanged {len(report.unchanged)}, unreadable {len(report.skipped)})")
+          f" unchanged {len(report.unchanged)}, unreadable {len(report.skipped)},"
+          f" furniture kept {len(report.furniture_kept)})")
     for reason in report.skipped.values():
         print(f"  unreadable: {reason}", file=sys.stderr)
+    for kept in report.furniture_kept:
+        print(f"  furniture kept: {kept.doc_id}: {kept.reason}", file=sys.stderr)
     return 0
 
 

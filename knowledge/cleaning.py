@@ -10,21 +10,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .charfreq import is_common_char
+from .furniture import furniture_spans
 from .models import CleanText, Span
-from .script import to_simplified
+from .script import simplified_chars
 
 # Pinyin that some sites insert after traditional characters: 網(wǎng)友, 區(qū). A tone mark is required so that
 # ordinary bracketed Latin text such as (PPP) or (ok) survives.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _PINYIN = re.compile(rf"(?<=[\u3400-\u9fff?])\((?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}\)")
-
-# Lines that are web-page furniture, matched on the simplified form of the line.
-_BOILERPLATE = re.compile(
-    r"^(您当前所在位置|当前位置|首页\s*>|\[?责任编辑|原标题|来源[:：]|打印|关闭|分享到)"
-    r"|访问量|用微信扫一扫|用微博扫一扫|扫一扫|点击查看|【(打印|关闭|字体)"
-    r"|^\s*\d{15,}\s*$"  # trailing page ids such as 0100200215700000...
-    r"|^\s*\d{4}年\d{1,2}月\d{1,2}日\s*[\d:]*\s*来源[:：]"  # dateline: kept in metadata, not in the body
-)
 
 # Full-width letters, digits and percent signs, and odd spaces; Chinese punctuation stays as it is.
 _WIDTH = {**{c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}, **{c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)},
@@ -61,6 +54,20 @@ class _Mapped:
         assert len(new) == len(self.text), "width table must map one character to one"
         return _Mapped(new, self.idx)
 
+    def between(self, spans: list[tuple[int, int]]) -> list[tuple[int, "_Mapped"]]:
+        """The pieces of text around the given [start, end) spans (in order, not overlapping), each with the
+        original offset of the span before it (-1 for the first piece)."""
+        pieces, pos, before = [], 0, -1
+        for start, end in spans + [(len(self.text), len(self.text))]:
+            pieces.append((before, _Mapped(self.text[pos:start], self.idx[pos:start])))
+            pos, before = end, self.idx[start] if start < len(self.text) else -1
+        return pieces
+
+    def strip(self) -> "_Mapped":
+        start = len(self.text) - len(self.text.lstrip())
+        end = len(self.text.rstrip())
+        return _Mapped(self.text[start:end], self.idx[start:end]) if start < end else _Mapped("", [])
+
 
 def _spread(source: list[int], n: int, fallback: int) -> list[int]:
     """Original offsets for n replacement characters standing where `source` characters stood."""
@@ -73,7 +80,44 @@ def strip_pinyin(text: str) -> str:
     return _PINYIN.sub("", text)
 
 
-def clean_text(original: str) -> CleanText:
+# Above this share of a document's characters, removing "furniture" would gut it: the rules have more likely
+# misread the document than found a page that is mostly navigation (furniture is at most 3.3% of a shipped
+# document), so the document is kept with its furniture and reported.
+MAX_FURNITURE_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    clean: CleanText
+    furniture_kept: str  # why page furniture was left in the text ("" when it was removed)
+
+
+def clean_document(original: str) -> Cleaned:
+    """clean_text, unless removing page furniture would leave nothing or cut more than MAX_FURNITURE_SHARE of
+    the text: then the text is kept with its furniture (widths, invisible characters, pinyin and mojibake are
+    still fixed) and `furniture_kept` says what happened."""
+    clean, removed = _clean(original, furniture=True)
+    kept, cut = _visible(clean.text), sum(_visible(piece) for piece in removed)
+    if not cut or (kept and cut <= MAX_FURNITURE_SHARE * (kept + cut)):
+        return Cleaned(clean, "")
+    what = ("removing page furniture would leave no text" if not kept else
+            f"removing page furniture would cut {cut / (kept + cut):.0%} of its text")
+    first = " ".join(removed[0].split())
+    example = first if len(first) <= 40 else first[:39] + "…"
+    return Cleaned(_clean(original, furniture=False)[0], f"{what} (first piece taken for furniture: “{example}”)")
+
+
+def _visible(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def clean_text(original: str, furniture: bool = True) -> CleanText:
+    """The cleaned text and its map to the original; `furniture=False` leaves page furniture in."""
+    return _clean(original, furniture)[0]
+
+
+def _clean(original: str, furniture: bool) -> tuple[CleanText, list[str]]:
+    """The cleaned text, and the pieces removed as page furniture."""
     m = _Mapped(original, list(range(len(original))))
     m = m.sub(_INVISIBLE, lambda _: "").translate(_WIDTH)
     m = m.sub(re.compile(r"(?m)^\?+"), lambda _: "")  # a lost BOM or byte at a line start
@@ -81,37 +125,44 @@ def clean_text(original: str) -> CleanText:
     m = _repair_mojibake(m, garbled)
     m = m.sub(_PINYIN, lambda _: "")
     m = m.sub(re.compile(r"</?[a-z]{1,6}>"), lambda _: "")  # stray tags such as </p> left by scrapers
-    m, captions = _clean_lines(m)
-    return CleanText(m.text, tuple(m.idx), tuple(garbled), tuple(captions))
+    m, captions, removed = _clean_lines(m, furniture)
+    return CleanText(m.text, tuple(m.idx), tuple(garbled), tuple(captions)), removed
 
 
-def _clean_lines(m: _Mapped) -> tuple[_Mapped, list[Span]]:
-    """Drop boilerplate and empty lines, trim whitespace, mark ▲ captions; lines are joined with one newline."""
+def _clean_lines(m: _Mapped, furniture: bool) -> tuple[_Mapped, list[Span], list[str]]:
+    """Remove page furniture (furniture.py) and empty lines, trim whitespace, mark ▲ captions; lines are
+    joined with one newline. Furniture inside a line (a dateline between a title and its body) breaks it in
+    two, so that no sentence runs across it and no quote includes it. Also returns the removed pieces."""
     text, idx = [], []
     captions: list[Span] = []
+    removed: list[str] = []
     pos = 0
     for raw in m.text.split("\n"):
-        line_start = pos
+        line = _Mapped(raw, m.idx[pos:pos + len(raw)]).strip()
+        newline = m.idx[pos - 1] if pos else 0  # the original line break this line follows
         pos += len(raw) + 1
-        line = raw
-        lead = len(line) - len(line.lstrip())
-        line = line.strip()
-        if not line or _BOILERPLATE.search(to_simplified(line)):
-            continue
-        start = line_start + lead
-        is_caption = line.startswith("▲")
-        if is_caption:
-            line, start = line[1:].lstrip(), start + 1 + (len(line[1:]) - len(line[1:].lstrip()))
-        collapsed = _Mapped(line, m.idx[start:start + len(line)]).sub(re.compile(r"\s{2,}"), lambda _: " ")
-        if text:
-            text.append("\n")
-            idx.append(m.idx[line_start - 1] if line_start else 0)
-        if is_caption:
-            offset = sum(len(t) for t in text)
-            captions.append(Span(offset, offset + len(collapsed.text)))
-        text.append(collapsed.text)
-        idx.extend(collapsed.idx)
-    return _Mapped("".join(text), idx), captions
+        spans = furniture_spans(simplified_chars(line.text)) if furniture and line.text else []
+        removed.extend(line.text[s:e] for s, e in spans)
+        started = False
+        for furniture_at, part in line.between(spans):
+            part = part.strip()
+            if not part.text:
+                continue
+            is_caption = part.text.startswith("▲")
+            if is_caption:
+                part = _Mapped(part.text[1:], part.idx[1:]).strip()
+            collapsed = part.sub(re.compile(r"\s{2,}"), lambda _: " ")
+            if text:
+                text.append("\n")
+                # The first piece of a line follows its line break; a later one, the furniture before it.
+                idx.append(furniture_at if started else newline)
+            started = True
+            if is_caption:
+                offset = sum(len(t) for t in text)
+                captions.append(Span(offset, offset + len(collapsed.text)))
+            text.append(collapsed.text)
+            idx.extend(collapsed.idx)
+    return _Mapped("".join(text), idx), captions, removed
 
 
 def _repair_mojibake(m: _Mapped, garbled: list[Span]) -> _Mapped:

@@ -6,12 +6,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cleaning import clean_text
+from .cleaning import clean_document
 from .metadata import extract_metadata
 from .models import Document
 from .readers import SUPPORTED_SUFFIXES, UnreadableDocument, read_text
 
-METADATA_FILE = "metadata.json"  # optional: {"<doc_id>": {"title": ..., "date": ..., "source": ..., "kind": ...}}
+METADATA_FILE = "metadata.json"  # optional: {"<doc_id>": {"title", "date", "source", "issuer", "places", "kind"}}
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,24 @@ def load_overrides(corpus_dir: Path) -> dict[str, dict]:
     return data
 
 
-def load_document(file: CorpusFile, overrides: dict[str, dict], user_dict: Path) -> Document:
+@dataclass(frozen=True)
+class LoadedDocument:
+    doc: Document
+    furniture_kept: str = ""  # what happened and what to do, when page furniture was left in its text
+
+
+_FURNITURE_KEPT_ADVICE = ("indexed with the furniture left in, so nothing is lost: if the file is a listing or "
+                          "navigation page, remove it from the corpus; if the quoted piece is the document's own "
+                          "text, report it as a cleaning bug (knowledge/furniture.py)")
+
+
+def load_document(file: CorpusFile, overrides: dict[str, dict], user_dict: Path) -> LoadedDocument:
     """Raises UnreadableDocument naming the file when it cannot be read or holds no text."""
     original = read_text(file.path)
-    clean = clean_text(original)
-    if not clean.text.strip():
-        raise UnreadableDocument(file.path, "no text left after removing page furniture; check the file's content")
-    meta = extract_metadata(file.doc_id, original, clean, user_dict, overrides.get(file.doc_id))
-    return Document(file.doc_id, original, clean, meta, file.content_hash)
+    cleaned = clean_document(original)
+    if not cleaned.clean.text.strip():
+        raise UnreadableDocument(file.path, "no text in it once invisible characters and mojibake are removed; "
+                                            "check the file's content")
+    meta = extract_metadata(file.doc_id, original, cleaned.clean, user_dict, overrides.get(file.doc_id))
+    notice = f"{cleaned.furniture_kept}; {_FURNITURE_KEPT_ADVICE}" if cleaned.furniture_kept else ""
+    return LoadedDocument(Document(file.doc_id, original, cleaned.clean, meta, file.content_hash), notice)

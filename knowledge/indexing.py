@@ -19,6 +19,14 @@ from .store import Bundle, BuildWriter, current_build, locked, read_manifest, se
 from .tokenize import tokens
 
 
+@dataclass(frozen=True)
+class FurnitureKept:
+    """A document indexed with its page furniture, because removing it would have gutted the text."""
+
+    doc_id: str
+    reason: str  # what happened and what to do
+
+
 @dataclass
 class BuildReport:
     added: list[str] = field(default_factory=list)
@@ -26,6 +34,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # doc_id -> why it could not be read
+    furniture_kept: list[FurnitureKept] = field(default_factory=list)  # indexed with their page furniture
     chunks: int = 0
     rebuilt_all: str = ""  # why every document was re-embedded, if it was
 
@@ -77,6 +86,8 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool = True
                     writer.reuse(old_build, f.doc_id, entry)
                     report.unchanged.append(f.doc_id)
                     report.chunks += entry["chunks"]
+                    if entry.get("furniture_kept"):  # still true of the file: said at every build until fixed
+                        report.furniture_kept.append(FurnitureKept(f.doc_id, entry["furniture_kept"]))
                 else:
                     todo.append(f)
                     (report.changed if entry else report.added).append(f.doc_id)
@@ -90,15 +101,17 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool = True
             for f in todo:
                 bar.set_postfix_str(f.doc_id[-30:])
                 try:
-                    doc = load_document(f, overrides, settings.user_dict)
+                    loaded = load_document(f, overrides, settings.user_dict)
                 except UnreadableDocument as exc:
                     report.skipped[f.doc_id] = str(exc)
                     tqdm.write(f"skipped: {exc}", file=sys.stderr)
                     _forget(report, f.doc_id)
                     bar.update()
                     continue
-                bundle = bundle_document(doc, settings)
-                writer.add(bundle)
+                if loaded.furniture_kept:
+                    report.furniture_kept.append(FurnitureKept(f.doc_id, loaded.furniture_kept))
+                bundle = bundle_document(loaded.doc, settings)
+                writer.add(bundle, loaded.furniture_kept)
                 report.chunks += len(bundle.chunks)
                 bar.update()
             bar.close()

@@ -1,4 +1,4 @@
-"""Title, date, source, places and kind of a document, read from its text (a corpus may override them)."""
+"""Title, date, source, issuer, places and kind of a document, read from its text (a corpus may override them)."""
 from __future__ import annotations
 
 import collections
@@ -7,24 +7,33 @@ from functools import lru_cache
 from pathlib import Path
 
 from .cleaning import strip_pinyin
+from .furniture import FIELD_VALUE
 from .models import CleanText, Metadata
-from .script import to_simplified
+from .notice import iso_date, leading_title, signature, title_issuer
+from .script import simplified_chars, to_simplified
 from .tokenize import places as find_places
 
-_DATE_PATTERNS = (
+# The date a document bears at its signature (notice.signature) is its own; a site may post it days or years
+# later. Without one, the page's dates: a labelled one, then a dateline with a time of day; then any the text gives.
+_PAGE_DATES = (
     re.compile(r"(?:发布日期|发布时间|日期)[:：]\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})"),
-    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*\d{1,2}:\d{2}"),  # a dateline with a time of day
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*\d{1,2}:\d{2}"),
+)
+_TEXT_DATES = (
     re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
     re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
 )
+_ISSUER_FIELD = re.compile(rf"(?:发文机关|发布机构|发文机构|发文单位|发布单位)[:：]\s*({FIELD_VALUE})")
 _SOURCE_PATTERNS = (
     re.compile(r"来源[:：]\s*([^\s\]】|]{2,30})"),
     re.compile(r"欢迎访问([^,，。\s]{2,30}?网站)"),
     re.compile(r"用微信扫一扫([^\s]{2,20}?网)"),
 )
-_LOCATION_LINE = re.compile(r"(?:您当前所在位置|当前位置)[:：].*>\s*(.+)$", re.M)
+# The breadcrumb's last step, when it is a title: in a notice scraped as one line, the body follows it.
+_LOCATION_LINE = re.compile(r"(?:您当前所在位置|当前位置)[:：][^\n]{0,80}>\s*([^\n>]{2,100})$", re.M)
 _ORIGINAL_TITLE = re.compile(r"^原标题[:：]\s*(.+)$", re.M)
-_SENTENCE_END = re.compile(r"[。！？!?；;]$")
+# A title line holds no sentence: none ends inside it (headlines may exclaim mid-line: 赛马争先”!三亚…).
+_NOT_A_TITLE = re.compile(r"[。；;]|[！？!?]$")
 _PLACE_SUFFIX = re.compile(r"..+[省市区县州镇乡]$")
 _NOT_PLACES = {"城市", "文明城市", "湖区", "社区", "园区", "景区", "城区", "市区", "山区", "辖区", "片区", "中国", "全国", "全省", "全市", "全区", "中央", "国家", "我省", "我市", "我区", "本市", "本省"}
 
@@ -35,10 +44,13 @@ def extract_metadata(doc_id: str, original: str, clean: CleanText, user_dict: Pa
     simplified_clean = to_simplified(clean.text)
     kind = _kind(simplified_clean)
     places = _places(simplified_clean, user_dict)
+    signed_by, signed_on = signature(simplified_clean)
+    title = _title(doc_id, simplified, clean.text, kind, places)
     meta = {
-        "title": _title(doc_id, simplified, clean.text, kind, places),
-        "date": _date(simplified),
+        "title": title,
+        "date": _date(simplified, signed_on),
         "source": _source(simplified),
+        "issuer": _issuer(simplified, signed_by, to_simplified(title)),
         "places": places,
         "kind": kind,
     }
@@ -53,8 +65,11 @@ def _title(doc_id: str, simplified: str, clean: str, kind: str, places: tuple[st
     if located:
         return located.group(1).strip()
     first = clean.split("\n", 1)[0].strip()
-    if 4 <= len(first) <= 60 and not _SENTENCE_END.search(first):
+    if 4 <= len(first) <= 60 and not _NOT_A_TITLE.search(first):
         return first
+    leading = leading_title(simplified_chars(first))
+    if leading:
+        return first[leading[0]:leading[1]]
     # No title line (an interview transcript or a plan without its heading): name it by its subject.
     topic = re.search(r"就(“[^”]{1,12}”[^，,。与]{0,12}?)(?:工作)?(?:这个话题|与我们|进行交流)", to_simplified(clean))
     subject = places[:1]
@@ -63,14 +78,22 @@ def _title(doc_id: str, simplified: str, clean: str, kind: str, places: tuple[st
     return "".join(parts) if len(parts) > 1 else Path(doc_id).stem
 
 
-def _date(simplified: str) -> str:
-    for pattern in _DATE_PATTERNS:
+def _date(simplified: str, signed_on: str) -> str:
+    return signed_on or _first_date(simplified, _PAGE_DATES) or _first_date(simplified, _TEXT_DATES)
+
+
+def _first_date(simplified: str, patterns: tuple[re.Pattern[str], ...]) -> str:
+    for pattern in patterns:
         m = pattern.search(simplified)
-        if m:
-            y, mo, d = (int(g) for g in m.groups())
-            if 1949 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31:
-                return f"{y:04d}-{mo:02d}-{d:02d}"
+        if m and (date := iso_date(*m.groups())):
+            return date
     return ""
+
+
+def _issuer(simplified: str, signed_by: str, simplified_title: str) -> str:
+    """发文机关: a field that names it, else the signature's organisations, else the title's X关于…."""
+    field = _ISSUER_FIELD.search(simplified)
+    return field.group(1) if field else signed_by or title_issuer(simplified_title)
 
 
 def _source(simplified: str) -> str:

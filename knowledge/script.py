@@ -44,3 +44,15 @@ def _script_of_char(ch: str) -> str:
 def in_script_of(text: str, question: str) -> str:
     """Text converted to the script the question was written in."""
     return to_traditional(text) if is_traditional(question) else to_simplified(text)
+
+
+def simplified_chars(text: str) -> str:
+    """Simplified text of the same length, converted character by character, so that an offset found in it
+    holds in `text` (whole-text conversion may turn a phrase into one of another length)."""
+    return "".join(_simplified_char(ch) for ch in text)
+
+
+@lru_cache(maxsize=None)
+def _simplified_char(ch: str) -> str:
+    converted = _converter("t2s").convert(ch)
+    return converted if len(converted) == 1 else ch

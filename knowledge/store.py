@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from .models import Chunk, CleanText, Document, Metadata, Sentence, Span
 
 FORMAT_VERSION = 2
 # Bump when cleaning, chunking or tokenising changes what a build would contain: old indexes then rebuild.
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 
 
 class IndexUnavailable(RuntimeError):
@@ -86,19 +87,23 @@ class BuildWriter:
 
     def __init__(self, index_dir: Path):
         self.index_dir = index_dir
-        self.name = f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-        self.path = index_dir / self.name
-        (self.path / "docs").mkdir(parents=True)
+        # A unique folder: two builds within one second (an update right after a build) must not share one.
+        self.path = Path(tempfile.mkdtemp(prefix=f"build-{time.strftime('%Y%m%d-%H%M%S')}-", dir=index_dir))
+        self.path.chmod(0o755)  # mkdtemp's folder is private; servers running as another user read the index
+        self.name = self.path.name
+        (self.path / "docs").mkdir()
         self.docs: dict[str, dict] = {}
 
-    def add(self, bundle: Bundle) -> None:
+    def add(self, bundle: Bundle, furniture_kept: str = "") -> None:
+        """`furniture_kept`: why the document was indexed with its page furniture, recorded in its entry."""
         key = _key(bundle.doc.doc_id)
         payload = {"doc": _doc_to_json(bundle.doc), "chunks": [asdict(c) for c in bundle.chunks], "tokens": bundle.tokens}
         (self.path / "docs" / f"{key}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
         np.savez(self.path / "docs" / f"{key}.npz", chunks=bundle.vectors.astype(np.float32),
                  sentence_spans=bundle.sentence_spans.astype(np.int64),
                  sentences=bundle.sentence_vectors.astype(np.float32))
-        self.docs[bundle.doc.doc_id] = {"hash": bundle.doc.content_hash, "chunks": len(bundle.chunks), "key": key}
+        entry = {"hash": bundle.doc.content_hash, "chunks": len(bundle.chunks), "key": key}
+        self.docs[bundle.doc.doc_id] = {**entry, "furniture_kept": furniture_kept} if furniture_kept else entry
 
     def reuse(self, old_build: Path, doc_id: str, entry: dict) -> None:
         """Carry an unchanged document over from the previous build without re-embedding it."""

@@ -59,3 +59,20 @@ def test_missing_index_is_a_clear_error(tmp_path):
     out = _run(Settings(index_dir=tmp_path / "none"), "ask", "你好")
     assert out.returncode == 1
     assert "policybot index" in out.stderr
+
+
+def test_index_names_each_document_kept_with_its_furniture(tmp_path):
+    from knowledge.config import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "stub.txt").write_text("当前位置：首页 > 政务公开\n来源：怀柔区城管委 发布时间：2023-10-23 访问量：35\n【打印】【关闭】",
+                                     encoding="utf-8")
+    (corpus / "notice.txt").write_text("北京市怀柔区城市管理委员会关于做好供暖工作的通知 各镇乡：本区自2023年11月15日起供暖。",
+                                       encoding="utf-8")
+    out = _run(Settings(index_dir=tmp_path / "index"), "index", "--corpus", str(corpus), "--quiet")
+    assert out.returncode == 0, out.stderr
+    assert "unreadable 0, furniture kept 1)" in out.stdout
+    kept = [line for line in out.stderr.splitlines() if "furniture kept" in line]
+    assert len(kept) == 1 and kept[0].startswith("  furniture kept: stub.txt: removing page furniture would leave no text")
+    assert "remove it from the corpus" in kept[0]

@@ -124,3 +124,104 @@ def test_chunks_never_split_numbers_and_keep_host_questions(kb):
     assert linchuan and all("不動產登記也能比以前便利了嗎" in c.search_text or "不动产登记也能比以前便利了吗" in c.search_text
                             for c in linchuan)
     assert any("3.305亿元" in c.search_text for c in kb.chunks)
+
+
+# A notice as one government site serves it: one line, furniture around it, and a body that itself speaks of
+# 来源, 责任编辑 and 访问量. Cleaning by whole lines used to drop all of it.
+_NOTICE_TITLE = "北京市怀柔区城市管理委员会关于做好2023—2024年采暖季供暖保障工作的通知"
+_NOTICE_BODY = (
+    "各镇乡人民政府、各街道办事处，区属各供热单位：为确保我区2023—2024年采暖季供暖工作平稳有序，保障群众温暖过冬，"
+    "现将有关事项通知如下。一、供暖时间。本采暖季供暖时间为2023年11月15日至2024年3月15日，各供热单位应于11月1日前"
+    "完成冷运行调试，11月10日前完成热运行调试。遇极端天气，区城管委将视情况提前或延长供暖。二、工作要求。各供热单位要"
+    "全面排查锅炉、管网、换热站等设施设备，及时消除安全隐患；要足额储备燃料，确保供热稳定；要公开报修电话，实行24小时"
+    "值守，接到报修后2小时内到达现场。各镇乡、街道要摸清辖区内老旧小区、独居老人等重点对象底数，做好走访帮扶。"
+    "三、室温标准。居民住宅卧室、起居室室温不得低于18℃，达不到标准的，供热单位应当按规定退还相应的采暖费。"
+    "四、信息公开。各单位在政府网站发布供暖信息时，应注明信息来源和责任编辑，并按月统计栏目访问量，于每月5日前报区城管委。"
+    "五、投诉处理。群众可拨打12345市民服务热线反映供暖问题，区城管委对投诉集中的供热单位进行约谈，情节严重的依法处理。"
+    "六、联系方式。区城管委供热科，联系电话：69641234。特此通知。")
+_NOTICE_SIGNATURE = "北京市怀柔区城市管理委员会 2023年10月20日"
+_NOTICE_PAGE = (f"首页 > 政务公开 > 通知公告 {_NOTICE_TITLE} 来源：怀柔区城管委 | 发布时间：2023-10-23 09:30 | 访问量：1234 "
+                f"{_NOTICE_BODY} {_NOTICE_SIGNATURE} 责任编辑：张三 【打印】【关闭】")
+# A page of the usual shape, one part a line, with its furniture lines.
+_PAGE = ("当前位置：首页 > 政务公开 > 通知公告\n北京市怀柔区应急管理局关于开展冬季安全检查的通知\n"
+         "来源：怀柔区应急管理局  发布时间：2023-11-01  浏览次数：56\n【字体：大 中 小】\n各镇乡人民政府：\n"
+         "为防范冬季火灾事故，区应急管理局定于11月开展安全检查，重点检查人员密集场所的消防通道和取暖设施。\n"
+         "[责任编辑: 李四]\n打印本页 关闭窗口\n用微信扫一扫")
+# A page that is nothing but furniture: cleaning would leave no text.
+_STUB = "当前位置：首页 > 政务公开 > 通知公告\n来源：怀柔区城管委　发布时间：2023-10-23　访问量：35\n【打印】【关闭】"
+
+
+@pytest.fixture(scope="module")
+def notices(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("notices")
+    (corpus / "notice.txt").write_text(_NOTICE_PAGE, encoding="utf-8")
+    (corpus / "page.txt").write_text(_PAGE, encoding="utf-8")
+    (corpus / "stub.txt").write_text(_STUB, encoding="utf-8")
+    (corpus / "metadata.json").write_text('{"page.txt": {"issuer": "怀柔区应急管理局"}}', encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("index"))
+    return settings, build_index(settings, progress=False), KnowledgeBase.load(settings)
+
+
+def test_a_one_line_notice_is_indexed_without_its_furniture(notices):
+    settings, report, kb = notices
+    assert "notice.txt" in report.added and not report.skipped
+    doc = kb.docs["notice.txt"]
+    assert doc.clean.text == f"{_NOTICE_TITLE}\n{_NOTICE_BODY} {_NOTICE_SIGNATURE}"  # the dateline was a break
+    assert (doc.meta.title, doc.meta.date, doc.meta.issuer) == (_NOTICE_TITLE, "2023-10-20", "北京市怀柔区城市管理委员会")
+
+
+def test_a_one_line_notice_is_chunked_by_sentences(notices):
+    settings, _, kb = notices
+    text = kb.docs["notice.txt"].clean.text
+    chunks = [c for c in kb.chunks if c.doc_id == "notice.txt"]
+    assert len(chunks) >= len(text) // settings.chunk_size
+    ends = {s.end for c in chunks for s in c.sentences}
+    assert all(i + 1 in ends for i, ch in enumerate(text) if ch in "。；")  # every sentence ends where it should
+    assert all(sum(s.end - s.start for s in c.sentences) <= settings.chunk_size for c in chunks)
+
+
+def test_a_question_about_a_one_line_notice_is_answered_from_it(notices):
+    from knowledge.answering import answer_question
+
+    _, _, kb = notices
+    original = kb.docs["notice.txt"].original
+    for question, said in (("怀柔区什么时候开始供暖？", "2023年11月15日"), ("发布供暖信息时要注明什么？", "信息来源和责任编辑")):
+        ans = answer_question(kb, question)
+        assert ans.answered and {c.doc_id for c in ans.citations} == {"notice.txt"}, ans.answer
+        assert all(original[c.start:c.end] == c.quote for c in ans.citations)
+        assert any(said in c.quote for c in ans.citations), ans.answer
+        assert not any("访问量：1234" in c.quote or "责任编辑：张三" in c.quote for c in ans.citations)
+
+
+def test_a_page_still_loses_its_furniture_lines(notices):
+    _, _, kb = notices
+    doc = kb.docs["page.txt"]
+    assert doc.clean.text == ("北京市怀柔区应急管理局关于开展冬季安全检查的通知\n各镇乡人民政府：\n为防范冬季火灾事故，区应急管理局定于"
+                              "11月开展安全检查，重点检查人员密集场所的消防通道和取暖设施。")
+    assert doc.meta.issuer == "怀柔区应急管理局"  # from metadata.json, over the title's 北京市怀柔区应急管理局
+
+
+def test_a_document_cleaning_would_empty_is_kept_and_reported(notices):
+    settings, report, kb = notices
+    assert [k.doc_id for k in report.furniture_kept] == ["stub.txt"]
+    reason = report.furniture_kept[0].reason
+    assert "would leave no text" in reason and "remove it from the corpus" in reason
+    assert kb.docs["stub.txt"].clean.text == _STUB.replace("　", " ")  # kept whole, widths still fixed
+    assert read_manifest(settings.index_dir)["documents"]["stub.txt"]["furniture_kept"] == reason
+    again = build_index(settings, progress=False)  # nothing changed: still said, from the manifest
+    assert not again.touched and again.furniture_kept == report.furniture_kept
+
+
+def test_two_builds_within_one_second_do_not_collide(tmp_path, monkeypatch):
+    import knowledge.store as store
+
+    monkeypatch.setattr(store.time, "strftime", lambda *_: "20260101-000000")  # both builds in the same second
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("新余市推行企业开办一日办结。", encoding="utf-8")
+    (corpus / "b.txt").write_text("临川区试行不动产登记延时服务。", encoding="utf-8")
+    settings = _settings(corpus, tmp_path)
+    build_index(settings, progress=False)
+    (corpus / "a.txt").unlink()
+    assert build_index(settings, progress=False).removed == ["a.txt"]
+    assert list(KnowledgeBase.load(settings).docs) == ["b.txt"]
