@@ -17,7 +17,7 @@ from knowledge.briefing import Material, briefing_material, prepare_briefing, to
 from knowledge.briefing_render import to_chat, to_payload
 from knowledge.config import load_settings
 from knowledge.dialogue import asks_for_more, contextualize, topic_of
-from knowledge.models import Answer
+from knowledge.models import Answer, Status
 from knowledge.search import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -42,20 +42,21 @@ def _said(tracker: Tracker) -> str:
 
 
 def _cited(ans: Answer) -> list[str]:
-    return [f"{c.doc_id}|{c.start}" for c in ans.citations]
+    return [f"{c.doc_id}|{c.start}" for c in ans.citations + ans.related]
 
 
 def _send_answer(dispatcher: CollectingDispatcher, ans: Answer, asked: str,
                  already_cited: list[str] | None = None) -> list[dict[str, Any]]:
     """Sends the answer; remembers its question, topic, documents and citations for the follow-ups.
-    With already_cited (a "还有呢？"), the citations add up rather than replace."""
+    With already_cited (a "还有呢？"), the citations add up rather than replace. A question whose fact the
+    documents do not state still sets the topic: "那要多久？" after it is about the same thing."""
     payload = ans.to_json()
     dispatcher.utter_message(text=ans.answer, json_message=payload)
-    if not ans.answered:
+    if ans.status not in (Status.ANSWERED, Status.NOT_STATED):
         return []
     kb = knowledge_base()
     return [SlotSet("last_question", asked), SlotSet("topic", topic_of(kb, asked)),
-            SlotSet("last_docs", sorted({c.doc_id for c in ans.citations})),
+            SlotSet("last_docs", sorted({c.doc_id for c in ans.citations + ans.related})),
             SlotSet("last_citations", (already_cited or []) + _cited(ans))]
 
 
@@ -145,7 +146,7 @@ class ActionDefaultFallback(_SafeAction):
     def act(self, dispatcher, tracker):
         question = _said(tracker)
         ans = answer_question(knowledge_base(), question)
-        if ans.answered:
+        if ans.status in (Status.ANSWERED, Status.NOT_STATED):
             return _send_answer(dispatcher, ans, question)
         dispatcher.utter_message(response=REPHRASE, json_message=ans.to_json())
         return []

@@ -73,6 +73,9 @@ def write_report(r: dict) -> str:
     out += _table(["answerable", "hit@1", "hit@3", "hit@5", "MRR", "answerable declined", "out of scope declined"],
                   [[dev["answerable"], dev["hit@1"], dev["hit@3"], dev["hit@5"], dev["mrr"], dev["answerable_declined"],
                     dev["out_of_scope_declined"]]])
+    out += ["", f"Answers whose own text (not only a cited passage) holds an expected phrase: "
+            f"**{dev.get('answer_text_holds_expected', '–')}**.", ""]
+    out += _answers_section(r)
     cal = r["calibration"]
     out += ["", "## Calibration", "",
             f"Positives: the {cal['positives']} answerable dev questions (should be answered). Negatives: "
@@ -173,6 +176,36 @@ def _index_choice(r: dict) -> str:
             "The approximate index is built when the knowledge base loads (IVF about 20 s at 100k chunks here).")
 
 
+def _answers_section(r: dict) -> list[str]:
+    answers = r.get("answers")
+    if not answers:
+        return []
+    fit = answers.get("fitting") or {}
+    out = ["## Answers: does the first sentence state the answer?", "",
+           "Answer-sentence accuracy: the share of questions whose first answer sentence holds the gold answer text. "
+           "*Gold passage*: the candidates are the sentences of the passage holding the answer (every chunk of it, "
+           "through the product's search and candidate code); *pooled*: the product's own candidates, the sentences of "
+           "the 5 best chunks of the whole pooled corpus. Every selector ranks the same candidates; the shipped one is "
+           "`knowledge/selector` (LightGBM, lambdarank) fitted by `python -m bench.fit_selector` on "
+           f"{', '.join(fit.get('data') or [])} ({fit.get('groups')} candidate groups, {fit.get('candidates')} "
+           f"sentences, fit {(fit.get('seconds') or {}).get('fit_with_cv')} s on 2 cores after "
+           f"{(fit.get('seconds') or {}).get('candidates_and_features')} s of candidates and features), never on these dev sets.", ""]
+    for name, run in answers["datasets"].items():
+        out += [f"**{name} dev** ({run['passages']} passages, {run['questions']} questions; the candidates hold the "
+                f"answer for {_f(next(iter(run['first_sentence'].values()))['gold']['reachable'])} of them with the gold "
+                "passage)", ""]
+        rows = [[sel, _f(v["gold"]["accuracy"]), _f(v["pooled"]["accuracy"]),
+                 _f(run["end_to_end"][sel]["first_sentence_holds_gold"]), _f(run["end_to_end"][sel]["answer_holds_gold"]),
+                 _f(run["end_to_end"][sel]["answered"])] for sel, v in run["first_sentence"].items()]
+        e2e = next(iter(run["end_to_end"].values()))["questions"]
+        out += _table(["selector", "gold passage", "pooled", f"end to end: first sentence ({e2e} q)",
+                       "end to end: answer text", "answered"], rows) + [""]
+    out += ["*End to end*: `answer_question` over the pooled passages with each selector in turn (confidence, "
+            "answer types, lists and the rest of answering unchanged): does the first cited sentence, and does the "
+            "whole answer text, hold the gold answer.", ""]
+    return out
+
+
 def _misses(r: dict) -> list[str]:
     missed = [t for t in r["targets"] if not t["met"]]
     if not missed:
@@ -187,6 +220,10 @@ def _misses(r: dict) -> list[str]:
                          "validated weight or a reranker on a held-out split would be the way to close it.")
         elif name.startswith("fusion beats BM25"):
             lines.append(f"- *{name}*: best margin {t['margin']:.3f} ({t['against']}).")
+        elif name.startswith("answer-sentence accuracy"):
+            lines.append(f"- *{name}*: short by {abs(t['margin']):.3f}. {_selector_gap(r)}")
+        elif name.startswith("dev set"):
+            lines.append(f"- *{name}*: {t['value']} (rows in `docs/benchmarks.json`, dev_questions).")
         elif name.startswith("in-process"):
             lines.append(f"- *{name}*: over by {-t['margin']:.0f} ms. {_embedding_share(r)} What would close it: "
                          "query embedding on one torch thread (or a quantised/ONNX query encoder) and a machine "
@@ -203,6 +240,19 @@ def _misses(r: dict) -> list[str]:
                          "and the action server on their own), or less work per message in Rasa's pipeline; "
                          "the knowledge base's own share is the in-process figure.")
     return lines
+
+
+def _selector_gap(r: dict) -> str:
+    cv = (r.get("answers", {}).get("fitting") or {}).get("first_sentence_accuracy_3_fold_cv") or {}
+    drcd_cv = cv.get("drcd_test/gold")
+    return ("The selector ranks each passage's sentences with lexical, positional, embedding and answer-type "
+            "features; what it misses needs reading: the answer sentence paraphrases the question "
+            "(\"是谁让现代网球诞生\" → \"由温菲尔德在英国发明\") or shares fewer of its words than a neighbouring "
+            "sentence that restates the question. "
+            + (f"Cross-validated on its own fitting data it reaches {drcd_cv:.3f} on DRCD, so more data of the same "
+               "kind would not close it. " if drcd_cv else "")
+            + "What would: a reader model (a cross-encoder over question and sentence), which on these 2 CPU cores "
+            "costs about a second per question for 40 candidates, ten times the answer-latency budget.")
 
 
 def _embedding_share(r: dict) -> str:

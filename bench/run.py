@@ -14,6 +14,7 @@ from knowledge.script import to_simplified
 from knowledge.search import KnowledgeBase
 
 from . import devset, retrieval, scaling, speed
+from .answers import answer_quality, fitting_figures
 from .cache import EmbeddingCache
 from .datasets import load_dataset, sample
 from .systems import LABELS, ChatchatCorpus, PolicybotCorpus
@@ -34,13 +35,16 @@ class Plan:
     scaling_questions: int
     rasa: bool
     rasa_repeats: int
+    selection_passages: int | None = None  # per dataset, for answer-sentence accuracy (None: every dev passage)
+    end_to_end_questions: int | None = 600  # per dataset, answered end to end with each selector
 
 
 FULL = Plan(passages=300, questions=600, off_topic=150, pooled_build_passages=5, default_build=True, answer_repeats=2,
             answer_sizes=(10_000,), scaling_sizes=(1_000, 10_000, 100_000), scaling_questions=100, rasa=True,
             rasa_repeats=2)
 QUICK = Plan(passages=20, questions=40, off_topic=15, pooled_build_passages=2, default_build=False, answer_repeats=1,
-             answer_sizes=(1_000,), scaling_sizes=(1_000,), scaling_questions=20, rasa=False, rasa_repeats=0)
+             answer_sizes=(1_000,), scaling_sizes=(1_000,), scaling_questions=20, rasa=False, rasa_repeats=0,
+             selection_passages=20, end_to_end_questions=20)
 
 
 def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: bool) -> dict:
@@ -71,6 +75,10 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
     drcd_simplified = retrieval.converted_dataset(drcd, to_simplified)
     drcd_simplified_corpus = PolicybotCorpus(drcd_simplified.passages, settings, cache, "drcd→simplified")
     results["cross_script"] = retrieval.cross_script(cmrc, *corpora["cmrc2018"], drcd_simplified, drcd_simplified_corpus)
+
+    results["answers"] = {"fitting": fitting_figures(), "datasets": {
+        name: answer_quality(sample(load_dataset(eval_dir, name), plan.selection_passages, None), settings, cache,
+                             plan.end_to_end_questions) for name in ("cmrc2018", "drcd")}}
 
     results["dev_questions"] = devset.dev_questions(kb, dev_path)
     off_topic = [q.text for q in cmrc.questions[:plan.off_topic]] + [q.text for q in drcd.questions[:plan.off_topic]]

@@ -147,9 +147,16 @@ def cmd_feedback_export(args) -> int:
 def format_answer(ans) -> str:
     lines = [ans.answer, f"（置信度 {ans.confidence:.2f}）"]
     for c in ans.citations:
-        where = f"{c.doc_id} 第{c.paragraph}段，字符 {c.start}–{c.end}"
-        lines.append(f"[{c.n}] {c.title}{'（' + c.date + '）' if c.date else ''} · {where}\n    “{c.text}”")
+        lines.append(_format_citation(f"[{c.n}]", c))
+    if ans.related:
+        lines.append("相关内容：")
+        lines.extend(_format_citation("·", c) for c in ans.related)
     return "\n".join(lines)
+
+
+def _format_citation(label: str, c) -> str:
+    where = f"{c.doc_id} 第{c.paragraph}段，字符 {c.start}–{c.end}"
+    return f"{label} {c.title}{'（' + c.date + '）' if c.date else ''} · {where}\n    “{c.text}”"
 
 
 def cmd_eval(args) -> int:

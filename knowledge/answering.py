@@ -3,6 +3,7 @@ the topic is covered but the asked fact is not; or a decline. No text is generat
 answer is a sentence of a document, and every citation quotes the original exactly."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +24,8 @@ DECLINE = "知识库中没有找到相关内容，暂时无法回答这个问题
 NOTHING_MORE = "关于这个问题，知识库中没有更多内容了。您可以换个角度再问。"
 EMPTY = "请输入您想咨询的问题，例如“怎么办理不动产登记？”"
 
+# Words of the asking expression that only ask (多长时间 of 要多长时间, 多少钱): not content to be covered.
+_ASKING = re.compile(r"多少|多长|多久|多大|几|什么|甚么|哪|怎|如何|为何|为什么|时候|时间|钱|是否|能否")
 # Kinds whose answer may be a list the documents announce ("主要采取了以下三项措施。" and then 一是……二是……).
 _LIST_KINDS = frozenset({Kind.MEASURES, Kind.LIST, Kind.PROCEDURE, Kind.MATERIALS, Kind.OTHER, Kind.WHICH})
 
@@ -42,11 +45,16 @@ class Composition:
 
 def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None = None,
                     exclude: Collection[tuple[str, int]] = (), composition: Composition = Composition()) -> Answer:
-    """The cited answer to a question. `exclude` holds (doc_id, cleaned start) of sentences already given in
-    this conversation, so that "还有呢？" gets new passages or hears that there are none."""
+    """The cited answer to a question. `exclude` holds (doc_id, start) of citations already given in this
+    conversation, so that "还有呢？" gets new passages or hears that there are none."""
     if not question.strip():
         return Answer(question.strip(), False, 0.0, EMPTY, (), status=Status.EMPTY)
-    query = analyse(kb, question)
+    return answer_query(kb, analyse(kb, question), max_citations, exclude, composition)
+
+
+def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = None,
+                 exclude: Collection[tuple[str, int]] = (), composition: Composition = Composition()) -> Answer:
+    """answer_question for a question already analysed (a benchmark supplies cached embeddings this way)."""
     limit = max(1, max_citations or kb.settings.max_citations)
     hits = kb.rank(list(query.tokens), query.vector, k=8)
     own = _place_search(kb, query)
@@ -176,16 +184,19 @@ def _chunk_of(kb: KnowledgeBase, doc_id: str, sentence: Sentence) -> Chunk:
 def _confidence(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]]) -> float:
     """How sure the knowledge base is that its best passages answer the question, in [0, 1].
 
-    Term coverage (IDF-weighted, words the corpus never uses count fully against) catches questions about
-    things the documents do not mention; dense similarity catches paraphrases; a place the question names
-    but no document is about (广州, 深圳) halves it. A question about a place the corpus does know is only as
-    sure as that place's own passages make it: "新余 不动产登记" is not answered by 临川's registration office
-    (with several places, the best-covered one counts).
+    Term coverage (IDF-weighted, words the corpus never uses count fully against; the asking words such as
+    多长时间 do not count) catches questions about things the documents do not mention; dense similarity
+    catches paraphrases; the asking clause's own words must be covered too (see _evidence). A place the
+    question names but no document is about (广州, 深圳) halves it. A question about a place the corpus does
+    know is only as sure as that place's own passages make it: "新余 不动产登记" is not answered by 临川's
+    registration office (with several places, the best-covered one counts).
     """
-    q_tokens = list(query.tokens)
+    cue = query.simplified[query.asked.cue_start:query.asked.cue_end] if query.asked.cue_start >= 0 else ""
+    q_tokens = [t for t in query.tokens if not (cue and t in cue and _ASKING.search(t))] or list(query.tokens)
     if not hits or not q_tokens:
         return 0.0
-    score = _evidence(kb, q_tokens, hits[:3]) * _focus_factor(kb, query, hits[:3])
+    focus = list(focus_tokens(query.simplified, query.asked, query.places, kb.settings.user_dict))
+    score = _evidence(kb, q_tokens, focus, hits[:3])
     if query.places:
         known = frozenset().union(*_stems_by_doc(kb).values())
         stems = [place_stem(p) for p in query.places if place_stem(p) in known]
@@ -193,27 +204,22 @@ def _confidence(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[
             score *= 0.5
         content = [t for t in q_tokens if not any(s in t or t in s for s in stems)]
         if stems and content:  # of several places, one whose passages answer is enough
-            score = min(score, max(_evidence(kb, content, own(stem)) for stem in stems))
+            score = min(score, max(_evidence(kb, content, focus, own(stem)) for stem in stems))
     return round(score, 4)
 
 
-def _focus_factor(kb: KnowledgeBase, query: Query, top: list[Hit]) -> float:
-    """A question whose asking clause names things no top passage mentions (社保卡 of 社保卡丢了怎么补办, 护照 of
-    护照怎么办理) is about something else, however close its other words: from 1 when at least half of the
-    clause's IDF mass is covered down to 0.5 when none is."""
-    focus = list(focus_tokens(query.simplified, query.asked, query.places, kb.settings.user_dict))
-    if not focus:
-        return 1.0
-    covered = max(kb.lexical.coverage(focus, kb.chunk_tokens[kb.chunk_row[h.chunk.chunk_id]]) for h in top)
-    return 0.5 + min(covered, 0.5)
-
-
-def _evidence(kb: KnowledgeBase, q_tokens: list[str], top: list[Hit]) -> float:
+def _evidence(kb: KnowledgeBase, q_tokens: list[str], focus: list[str], top: list[Hit]) -> float:
+    """0.65 × IDF coverage of the question's words + 0.35 × scaled cosine, in the best of the passages `top`,
+    times the focus factor: a question whose asking clause names things none of them mentions (社保卡 of
+    社保卡丢了怎么补办, 信用档案 asked of 临川's documents) is about something else, however close its other
+    words: from 1 when half of the clause's IDF mass is covered down to 0.5 when none is."""
     if not top:
         return 0.0
-    coverage = max(kb.lexical.coverage(q_tokens, kb.chunk_tokens[kb.chunk_row[h.chunk.chunk_id]]) for h in top)
+    words = [kb.chunk_tokens[kb.chunk_row[h.chunk.chunk_id]] for h in top]
+    coverage = max(kb.lexical.coverage(q_tokens, w) for w in words)
     dense = min(1.0, max(0.0, (max(h.dense for h in top) - 0.60) / 0.30))
-    return 0.65 * coverage + 0.35 * dense
+    focused = 0.5 + min(0.5, max(kb.lexical.coverage(focus, w) for w in words)) if focus else 1.0
+    return (0.65 * coverage + 0.35 * dense) * focused
 
 
 def _place_search(kb: KnowledgeBase, query: Query) -> Callable[[str], list[Hit]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from tqdm import tqdm
 
 from .evaluation import Expectation, hit_rank
-from .models import Answer, Citation
+from .models import Answer, Citation, Status
 from .questions_file import Question
 from .script import to_simplified
 
@@ -79,6 +79,8 @@ class Summary:
     low_confidence: int
     mean_confidence: float
     documents: tuple[DocumentCoverage, ...]
+    # Of the declined: the topic is covered but the asked fact is not stated (a fee, an address): content to add.
+    not_stated: int = 0
     # Only meaningful when the file gave expectations (with_expectation > 0).
     with_expectation: int = 0
     answerable: int = 0  # questions with an expected document or answer
@@ -90,7 +92,7 @@ class Summary:
 
     def to_json(self) -> dict:
         out = {
-            "total": self.total, "answered": self.answered, "declined": self.declined,
+            "total": self.total, "answered": self.answered, "declined": self.declined, "not_stated": self.not_stated,
             "coverage_pct": self.coverage_pct, "decline_below": self.decline_below,
             "low_confidence_below": self.low_confidence_below, "low_confidence": self.low_confidence,
             "mean_confidence": self.mean_confidence,
@@ -187,6 +189,7 @@ def summarize(results: tuple[Result, ...], decline_below: float, documents: dict
         low_confidence=sum(r.low_confidence for r in results),
         mean_confidence=round(sum(r.answer.confidence for r in results) / total, 4) if total else 0.0,
         documents=_per_document(results, documents),
+        not_stated=sum(r.answer.status == Status.NOT_STATED for r in results),
         with_expectation=sum(r.question.has_expectation for r in results),
         answerable=len(answerable),
         hit_at_1=hit(1) if answerable else None, hit_at_3=hit(3) if answerable else None,

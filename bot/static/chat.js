@@ -98,6 +98,22 @@ function renderBot(message, question) {
     bubble.appendChild(sources);
     if (custom.answered) addFeedback(bubble, question, custom);
   }
+  // The documents cover the topic but do not state what was asked: the closest passages, to read, not as an answer.
+  const related = Array.isArray(custom.related) ? custom.related : [];
+  if (related.length) {
+    const box = el("div", "related");
+    box.appendChild(el("div", "related-title", "相关内容"));
+    for (const c of related) {
+      const b = el("button", null);
+      b.type = "button";
+      b.appendChild(el("span", "related-text", c.text || c.quote || ""));
+      b.appendChild(el("span", "related-source", "—— " + (c.title || c.doc_id) + (c.date ? "（" + c.date + "）" : "")));
+      b.addEventListener("click", () => openCitation(c));
+      box.appendChild(b);
+    }
+    bubble.appendChild(box);
+    addFeedback(bubble, question, custom);
+  }
   return bubble;
 }
 
