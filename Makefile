@@ -20,7 +20,7 @@ export TOKENIZERS_PARALLELISM := false
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run chat install install-rasa index test bench clean chromium
+.PHONY: run chat install install-rasa index test bench selector clean chromium
 
 # The whole bot: index (incremental), Rasa model (trained only when its data changed), action server, Rasa.
 run: install install-rasa
@@ -80,6 +80,11 @@ test: install install-rasa chromium
 bench: install install-rasa index
 	$(VENV)/bin/policybot eval $(EVAL_DIR)/dev_questions.jsonl
 	$(VENV)/bin/python -m bench --eval-dir $(EVAL_DIR) --out docs
+
+# Fit the answer-sentence selector again (knowledge/selector/selector.txt and training.json) on CMRC 2018 trial
+# and DRCD test from EVAL_DIR; a few minutes on 2 cores (the embedding cache under var/bench-cache is shared with bench).
+selector: install
+	$(VENV)/bin/python -m bench.fit_selector --eval-dir $(EVAL_DIR)
 
 clean:
 	rm -rf var models .pytest_cache

@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", default=str(PROJECT_ROOT / "var" / "bench-cache"))
     parser.add_argument("--out", default=str(PROJECT_ROOT / "knowledge" / "selector"), help="folder for selector.txt and training.json")
     parser.add_argument("--no-cv", action="store_true", help=f"skip the {FOLDS}-fold cross-validation figures")
+    parser.add_argument("--passages", type=int, default=None, help="a seeded sample of this many passages per data set (default: all)")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"boosting rounds (default {ROUNDS})")
     args = parser.parse_args(argv)
 
     import lightgbm
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from knowledge.selector.features import KIND_FEATURE
 
     from .cache import EmbeddingCache
-    from .datasets import load_dataset
+    from .datasets import load_dataset, sample
     from .selection import group_accuracy, groups, passage_knowledge_base
 
     started = time.time()
@@ -55,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     blocks, sizes, labels, origin, asked_by = [], [], [], [], []
     counts = {}
     for name in FIT_SETS:
-        ds = load_dataset(Path(args.eval_dir), name)
+        ds = sample(load_dataset(Path(args.eval_dir), name), args.passages, None)
         kb = passage_knowledge_base(ds.passages, settings, cache, name)
         for g in groups(kb, ds, cache):
             if not g.labels.any() or len(g.options) < 2:
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         idx = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in rows])
         data = lightgbm.Dataset(X[idx], y[idx], group=sizes_a[rows], feature_name=list(FEATURES),
                                 categorical_feature=[KIND_FEATURE], free_raw_data=False)
-        return lightgbm.train(PARAMS, data, num_boost_round=ROUNDS)
+        return lightgbm.train(PARAMS, data, num_boost_round=args.rounds)
 
     def accuracy(booster: lightgbm.Booster, rows: np.ndarray) -> dict:
         starts = np.concatenate([[0], np.cumsum(sizes_a)])
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = {
         "fitted": time.strftime("%Y-%m-%d %H:%M"), "data": list(FIT_SETS), "counts": counts,
         "groups": len(sizes), "candidates": int(len(y)), "positives": int(y.sum()),
-        "features": list(FEATURES), "params": PARAMS, "rounds": ROUNDS,
+        "features": list(FEATURES), "params": PARAMS, "rounds": args.rounds, "passages_per_set": args.passages or "all",
         "lightgbm": lightgbm.__version__, "python": platform.python_version(), "cores": os.cpu_count(),
         "seconds": {"candidates_and_features": round(prepared - started, 1), "fit_with_cv": round(fitted - prepared, 1)},
         "first_sentence_accuracy_in_sample": accuracy(booster, all_rows),

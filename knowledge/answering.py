@@ -198,13 +198,15 @@ def _confidence(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[
     focus = list(focus_tokens(query.simplified, query.asked, query.places, kb.settings.user_dict))
     score = _evidence(kb, q_tokens, focus, hits[:3])
     if query.places:
-        known = frozenset().union(*_stems_by_doc(kb).values())
-        stems = [place_stem(p) for p in query.places if place_stem(p) in known]
-        if not stems:
+        stems = [place_stem(p) for p in query.places]
+        # A place no document is about and none mentions (广州 asked of Jiangxi's documents): half as sure.
+        if not any(_docs_about(kb, s) or kb.lexical.idf(s) < kb.lexical.unseen_idf for s in stems):
             score *= 0.5
+        # Places that documents are about decide; one mentioned in passing (a city every notice names once) does not.
+        about = [s for s in stems if _docs_about(kb, s)]
         content = [t for t in q_tokens if not any(s in t or t in s for s in stems)]
-        if stems and content:  # of several places, one whose passages answer is enough
-            score = min(score, max(_evidence(kb, content, focus, own(stem)) for stem in stems))
+        if about and content:  # of several places, one whose passages answer is enough
+            score = min(score, max(_evidence(kb, content, focus, own(stem)) for stem in about))
     return round(score, 4)
 
 
@@ -228,7 +230,7 @@ def _place_search(kb: KnowledgeBase, query: Query) -> Callable[[str], list[Hit]]
     @lru_cache(maxsize=None)
     def own(stem: str) -> list[Hit]:
         docs = _docs_about(kb, stem)
-        return kb.rank(list(query.tokens), query.vector, k=3, only_docs=docs) if docs else []
+        return kb.rank(list(query.tokens), query.vector, k=3, only_docs=set(docs)) if docs else []
 
     return own
 
@@ -255,8 +257,17 @@ def _doc_stems(kb: KnowledgeBase, doc_id: str) -> frozenset[str]:
     return _stems_by_doc(kb)[doc_id]
 
 
-def _docs_about(kb: KnowledgeBase, stem: str) -> set[str]:
-    return {doc_id for doc_id, stems in _stems_by_doc(kb).items() if stem in stems}
+def _docs_about(kb: KnowledgeBase, stem: str) -> frozenset[str]:
+    return _docs_by_stem(kb).get(stem, frozenset())
+
+
+@lru_cache(maxsize=4)
+def _docs_by_stem(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for doc_id, stems in _stems_by_doc(kb).items():
+        for stem in stems:
+            out.setdefault(stem, set()).add(doc_id)
+    return {stem: frozenset(docs) for stem, docs in out.items()}
 
 
 @lru_cache(maxsize=4)

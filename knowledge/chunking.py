@@ -94,6 +94,21 @@ def is_host_question(line: str) -> bool:
     return len(simplified) <= 300 and bool(re.search(r"[?？]$", simplified) or _ASKS.search(last))
 
 
+def _title_apart(paras: list[_Paragraph], title: str) -> list[_Paragraph]:
+    """A notice scraped as one line starts with its title ("…关于做好冬季供暖工作的通知 各镇乡人民政府：为做好……"):
+    the title becomes a paragraph of its own, so that it heads the body and is never quoted as part of a sentence."""
+    if not paras or len(title) < 4:
+        return paras
+    first = paras[0]
+    lead = len(first.text) - len(first.text.lstrip())
+    head = first.text[lead:lead + len(title)]
+    if to_simplified(head) != to_simplified(title) or len(first.text) - lead - len(title) < 10:
+        return paras
+    cut = first.start + lead + len(title)
+    return [_Paragraph(first.number, first.start, cut, first.text[:lead + len(title)]),
+            _Paragraph(first.number, cut, first.end, first.text[lead + len(title):])] + paras[1:]
+
+
 def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
     """Chunks of about `size` characters that never cross a heading; in a transcript the host's question
     is kept with the official's answer, so each chunk's search text carries both."""
@@ -101,14 +116,14 @@ def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
     units: list[tuple[str, str, list[_Paragraph]]] = []  # (heading, question, paragraphs)
     heading, question = "", ""
     interview = doc.meta.kind == "interview"
-    for para in paragraphs(text):
+    for para in _title_apart(paragraphs(text), doc.meta.title):
         if not para.text.strip():
             continue
         if interview and is_host_question(para.text):
             question = para.text
             units.append((heading, question, [para]))
             continue
-        if is_heading(para.text):
+        if is_heading(para.text) or to_simplified(para.text.strip()) == to_simplified(doc.meta.title.strip()):
             heading, question = para.text.strip(), ""
             units.append((heading, "", [para]))
             continue

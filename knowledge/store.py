@@ -22,7 +22,7 @@ from .models import Chunk, CleanText, Document, Metadata, Sentence, Span
 
 FORMAT_VERSION = 2
 # Bump when cleaning, chunking or tokenising changes what a build would contain: old indexes then rebuild.
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 6
 
 
 class IndexUnavailable(RuntimeError):

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from knowledge.answering import answer_question
 from knowledge.evaluation import evaluate, load_expectations
+from knowledge.models import Answer, Status
 from knowledge.script import in_script_of, is_traditional, to_simplified
 
 _QUESTIONS = [
@@ -22,7 +23,7 @@ _QUESTIONS = [
 
 
 def _check_citations(kb, ans):
-    for c in ans.citations:
+    for c in ans.citations + ans.related:
         doc = kb.docs[c.doc_id]
         assert doc.original[c.start:c.end] == c.quote
         assert c.quote and c.quote in c.context
@@ -109,3 +110,74 @@ def test_follow_up_about_a_place_without_that_topic_is_declined(kb):
     assert ans.answered and all(c.doc_id.startswith("004") for c in ans.citations)
     ans = answer_question(kb, contextualize(kb, "那临川呢？", "新余为多少家企业建立了信用档案？"))
     assert not ans.answered, ans.answer  # 临川's interview has no credit files (and 家 is not a topic)
+
+
+# The issue's questions, as a citizen reads the answer: its text must state the fact asked.
+
+def test_a_duration_question_is_answered_with_the_duration(kb):
+    ans = answer_question(kb, "临川区不动产登记要多长时间能办完？")
+    assert ans.answered and "5个工作日" in ans.citations[0].text
+    assert not ans.answer.startswith("之前")
+
+
+def test_the_present_state_wins_over_the_past_one(kb):
+    ans = answer_question(kb, "在临川办不动产登记要跑几个部门？")
+    assert ans.answered and "只需要跑一个部门" in to_simplified(ans.citations[0].text)
+    past = answer_question(kb, "以前在临川办不动产登记要跑几个部门？")
+    assert past.answered and "三个部门" in to_simplified(past.citations[0].text)
+
+
+def test_an_announced_list_is_followed_by_its_items(kb):
+    ans = answer_question(kb, "臨川區怎樣打造「四最」營商環境？")
+    assert ans.answered and is_traditional(ans.answer)
+    texts = [to_simplified(c.text) for c in ans.citations]
+    assert "以下三项措施" in texts[0]
+    assert [t[:2] for t in texts[1:4]] == ["一是", "二是", "三是"]
+    _check_citations(kb, ans)
+
+
+def test_a_title_is_never_the_answer(kb):
+    ans = answer_question(kb, "南昌市怎么推进“五型”政府建设？")
+    assert ans.answered
+    assert all(to_simplified(c.text) != to_simplified(kb.docs[c.doc_id].meta.title) for c in ans.citations)
+    assert "忠诚型" in ans.answer or "推进" in ans.answer
+
+
+def test_a_look_alike_question_the_documents_do_not_cover_is_declined(kb):
+    for q in ("社保卡丢了怎么补办？", "护照怎么办理？", "营业执照怎么办理？"):
+        ans = answer_question(kb, q)
+        assert not ans.answered and not ans.citations and not ans.related, (q, ans.answer)
+        assert ans.status == Status.DECLINED
+
+
+@pytest.mark.parametrize("question, missing", [
+    ("临川办不动产登记，登记费要交多少钱？", "登记费的具体金额"),
+    ("临川区不动产登记中心的地址在哪里？", "地址"),
+    ("临川不动产登记需要什么材料？", "材料"),
+])
+def test_a_covered_topic_without_the_asked_fact_says_what_is_missing(kb, question, missing):
+    ans = answer_question(kb, question)
+    assert not ans.answered and ans.status == Status.NOT_STATED
+    assert ans.answer.startswith("文件中没有") and missing in ans.answer
+    assert not ans.citations and ans.related
+    assert all(c.doc_id.startswith("000") for c in ans.related)  # 临川's interview, the topic's document
+    _check_citations(kb, ans)
+    row = ans.to_json()
+    assert row["answered"] is False and row["status"] == "not_stated" and row["related"] and row["citations"] == []
+
+
+def test_follow_ups_ask_the_new_question(kb):
+    from knowledge.dialogue import contextualize
+
+    first = answer_question(kb, "在临川办理不动产登记要跑几个部门？")
+    follow = answer_question(kb, contextualize(kb, "那一般需要多长时间？", "在临川办理不动产登记要跑几个部门？"))
+    assert follow.answered and follow.answer != first.answer
+    assert "5个工作日" in follow.citations[0].text
+    materials = answer_question(kb, contextualize(kb, "那需要什么材料？", "在临川办理不动产登记要跑几个部门？"))
+    assert materials.status == Status.NOT_STATED and "材料" in materials.answer and materials.related
+
+
+def test_answer_json_round_trip(kb):
+    for q in ("吉阳区设置了几个综合受理窗口？", "临川办不动产登记，登记费要交多少钱？", "明天广州会下雨吗？"):
+        ans = answer_question(kb, q)
+        assert Answer.from_json(json.loads(json.dumps(ans.to_json(), ensure_ascii=False))) == ans

@@ -53,6 +53,17 @@ def test_question_then_follow_up_in_context(talk):
     assert thanks and "不客气" in thanks or "谢" in thanks or "客气" in thanks
 
 
+def test_a_follow_up_asks_its_own_question_about_the_topic(talk):
+    first = as_answer("在临川办理不动产登记要跑几个部门？", talk("在临川办理不动产登记要跑几个部门？"))
+    assert first["answered"] and "一个部门" in to_simplified(first["answer"])
+    follow = as_answer("那一般需要多长时间？", talk("那一般需要多长时间？"))
+    assert follow["answered"] and follow["answer"] != first["answer"], follow
+    assert "5个工作日" in follow["answer"]
+    materials = as_answer("那需要什么材料？", talk("那需要什么材料？"))
+    assert materials["status"] == "not_stated" and not materials["answered"], materials
+    assert "材料" in materials["answer"] and materials["related"] and not materials["citations"]
+
+
 def test_asking_for_more_brings_new_passages(talk):
     first = as_answer("怎么办理不动产登记？", talk("怎么办理不动产登记？"))
     more = as_answer("还有呢？", talk("还有呢？"))

@@ -247,3 +247,18 @@ def test_unavailable_then_recovers_on_its_own(stack, stack_settings, rasa_model,
             if proc is not None:
                 proc.terminate()
                 proc.wait(timeout=60)
+
+
+def test_a_fact_the_documents_do_not_state_shows_related_passages(web, page):
+    open_chat(page, web)
+    bubble = ask(page, "临川办不动产登记，登记费要交多少钱？")
+    text = bubble.inner_text()
+    assert "文件中没有说明登记费的具体金额" in text
+    related = bubble.locator(".related button")
+    related.first.wait_for()
+    assert "相关内容" in bubble.locator(".related-title").inner_text() and related.count() >= 1
+    assert bubble.locator("button.cite").count() == 0  # nothing is presented as the answer
+    related.first.click()
+    page.locator("#sheet").wait_for(state="visible")
+    assert len(page.locator("#sheet-quote mark").inner_text()) > 5
+    assert not page.errors and not page.outside, (page.errors, page.outside)

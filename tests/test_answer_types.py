@@ -1,0 +1,107 @@
+"""What a question asks for, whether a sentence states it, and how a missing fact is named: the closed classes of
+Chinese question and answer forms, checked on real question shapes."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, strategies as st
+
+from knowledge.answer_types import (Kind, about_past, announces_list, asked, enumerates, is_item, states,
+                                    states_unit)
+from knowledge.focus import missing_sentence, subject
+from knowledge.script import to_simplified
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("临川区不动产登记要多长时间能办完？", Kind.DURATION),
+    ("那一般需要多久？", Kind.DURATION),
+    ("在临川办不动产登记要跑几个部门？", Kind.COUNT),
+    ("新建区涉税审批办税时长压缩了多少？", Kind.COUNT),  # an amount of change, not a duration: 压缩80%以上
+    ("临川办不动产登记，登记费要交多少钱？", Kind.MONEY),
+    ("临川区新建的第一实验学校投资了多少？", Kind.MONEY),
+    ("湾里政务服务一次不跑率达到多少？", Kind.RATIO),
+    ("第一批负面清单是什么时候公布的？", Kind.DATE),
+    ("临川区不动产登记中心的地址在哪里？", Kind.ADDRESS),
+    ("在哪里办理不动产登记？", Kind.PROCEDURE),  # where to get it done: a window or an app, not an address
+    ("临川区政务服务中心的电话是多少？", Kind.CONTACT),
+    ("办理不动产登记需要什么材料？", Kind.MATERIALS),
+    ("怎么办理不动产登记？", Kind.PROCEDURE),
+    ("臨川區怎樣打造「四最」營商環境？", Kind.MEASURES),
+    ("为什么要建设“五型”政府？", Kind.REASON),
+    ("红黑榜是什么？", Kind.DEFINITION),
+    ("“五型”政府指的是哪五型？", Kind.LIST),
+    ("审批手续能有人帮忙代办吗？", Kind.PROCEDURE),
+    ("新余的改革是谁提出的？", Kind.PERSON),
+    ("东芝和哪一家公司达成协议？", Kind.WHICH),
+])
+def test_asked_kind(question, kind):
+    assert asked(to_simplified(question)).kind == kind
+
+
+def test_past_is_asked_only_when_the_question_says_so():
+    assert asked("之前办不动产登记要跑几个部门？").past
+    assert not asked("现在办不动产登记要跑几个部门？").past
+
+
+@pytest.mark.parametrize("kind, sentence, question, expected", [
+    (Kind.DURATION, "2019年9月之后,我区已经实现一般登记5个工作日,大幅度精简了办事流程", "", True),
+    (Kind.DURATION, "办证周期也时间较长", "", False),
+    (Kind.MONEY, "累计为36户企业兑现税收返还奖励资金2.29亿元", "", True),
+    (Kind.MONEY, "已经实现在线申请、契税缴纳、登记费缴纳等功能", "", False),
+    (Kind.RATIO, "一次不跑率达97.08%", "", True),
+    (Kind.CONTACT, "咨询电话0794-8223456", "", True),
+    (Kind.CONTACT, "可以关注临川区人民政府门户网站", "", False),
+    (Kind.ADDRESS, "登记中心位于临川区赣东大道1号", "", True),
+    (Kind.ADDRESS, "微信公众号已经实现在线申请", "", False),
+    (Kind.MATERIALS, "申请人需携带身份证原件和不动产权证书", "", True),
+    (Kind.MATERIALS, "办事群众只需要跑一个部门、提交一套资料", "", False),
+    # a figure the question itself quotes does not answer it
+    (Kind.DATE, "2019年开始,登记数据已经共享", "2019年开始共享了什么数据？", False),
+])
+def test_states(kind, sentence, question, expected):
+    assert states(kind, sentence, question) is expected
+
+
+def test_a_count_is_answered_by_a_figure_of_the_counted_thing():
+    a = asked("在临川办不动产登记要跑几个部门？")
+    assert states_unit(a, "办事群众只需要跑一个部门、提交一套资料")
+    assert not states_unit(a, "累计为36户企业兑现税收返还奖励")
+    windows = asked("吉阳区设置了几个综合受理窗口？")
+    assert states_unit(windows, "设置综合受理窗口6个,纳入综合窗口统一受理的事项322项")
+
+
+def test_which_five_is_answered_by_an_enumeration_of_them():
+    a = asked("“五型”政府指的是哪五型？")
+    assert enumerates(a, "围绕“忠诚型、创新型、担当型、服务型、过硬型”的“五型”政府建设全面发力")
+    assert not enumerates(a, "要在房管局、不动产登记中心和税务局三个部门")
+
+
+def test_past_and_lists():
+    assert about_past("之前办理不动产登记,要在房管局、不动产登记中心和税务局三个部门")
+    assert not about_past("现在已经实行了不动产登记与房屋交易、税费缴纳“一窗受理”")
+    assert announces_list("在打造“四最”营商环境,我们主要采取了以下三项措施。")
+    assert announces_list("主要做法如下：")
+    assert not announces_list("一是实行“一对一”帮扶。")
+    for item in ("一是实行“一对一”帮扶。", "（二）加强组织领导。", "首先,要明确责任。", "3.完善延时错时预约服务。"):
+        assert is_item(item), item
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("临川办不动产登记，登记费要交多少钱？", "文件中没有说明登记费的具体金额。"),
+    ("临川区不动产登记中心的地址在哪里？", "文件中没有写明临川区不动产登记中心的地址。"),
+    ("临川区不动产登记要多长时间能办完？", "文件中没有说明临川区不动产登记需要多长时间。"),
+    ("吉阳区设置了几个综合受理窗口？", "文件中没有给出吉阳区设置的综合受理窗口的具体数量。"),
+    ("临川不动产登记需要什么材料？", "文件中没有列出临川不动产登记需要的材料。"),
+    ("需要什么材料？", "文件中没有列出需要的材料。"),
+])
+def test_the_missing_fact_is_named(question, expected):
+    assert missing_sentence(question, asked(question)) == expected
+
+
+@given(st.text(alphabet="临川区不动产登记费要交多少钱几个部门地址在哪里电话需要什么材料多长时间，？的了", max_size=30))
+def test_every_question_gets_a_kind_and_a_subject_without_error(question):
+    a = asked(question)
+    assert isinstance(a.kind, Kind)
+    assert subject(question, a) == subject(question, a).strip()
+    if a.strict:
+        text = missing_sentence(question, a)
+        assert text.startswith("文件中没有") and text.endswith("。")
