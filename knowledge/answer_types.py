@@ -18,7 +18,8 @@ class Kind(str, Enum):
     RATIO = "ratio"
     COUNT = "count"  # any figure: 几个部门, 多少项, 压缩了多少
     PERSON = "person"
-    ADDRESS = "address"  # a place or an address
+    ADDRESS = "address"  # the address of an office: 地址, 登记中心在哪里
+    PLACE = "place"  # where something is or happens: 生活在哪里, 哪个国家
     CONTACT = "contact"  # phone, hotline, e-mail
     MATERIALS = "materials"
     PROCEDURE = "procedure"
@@ -42,10 +43,13 @@ _MEASURE = "个项家户名条件种次座所位批类场台辆套张份本部�
 
 # First match wins, so the specific kinds come before the general ones (多少钱 before 多少, 怎么办理 before 怎么).
 _ASKED: tuple[tuple[Kind, str], ...] = (
-    (Kind.CONTACT, r"电话|联系方式|热线|怎么联系|如何联系|联系谁|手机号|邮箱|传真|咨询号码"),
+    (Kind.CONTACT, r"(?:电话|热线|手机号|邮箱|传真)(?:号码)?(?:是|为)?(?:多少|什么|啥|哪个|几号)|联系方式|联系电话|咨询电话|"
+                   r"服务热线|怎么联系|如何联系|联系谁|打什么电话|打哪个电话"),
     (Kind.MATERIALS, r"(?:什么|哪些|何种)(?:材料|资料|证件|手续材料)|材料有哪些|需要带什么|要带什么|带哪些|提供什么|提交什么"),
-    (Kind.MONEY, r"多少钱|几块钱|多少元|多少费|费用|收费|收多少|交多少|缴多少|付多少|价格|金额|补贴多少|补助多少|"
-                 r"(?:投资|投入|花费|花)了?多少|多少(?:资金|经费|万元|亿元)"),
+    # "费用" alone is no question of money ("如何免除高费用"): an amount is asked with 多少/几 or 收费/免费.
+    (Kind.MONEY, r"多少钱|几块钱|多少元|多少费|(?:费用|收费|价格|金额|补贴|补助|资金|税费|罚款)[^，,。？?]{0,4}(?:多少|几)|"
+                 r"(?:收|交|缴|付|罚|赔|补|投资|投入|花费|花)了?多少|多少(?:资金|经费|万元|亿元)|收费标准|怎么收费|如何收费|"
+                 r"收费吗|要钱吗|免费吗|要不要钱|收不收费"),
     (Kind.DURATION, r"多久|多长时间|多少时间|多长|几天|多少天|几个(?:工作)?日|多少个?工作日|几个月|多少个月|"
                     r"(?<![近这前后])几年|多少年|几个小时|多少小时|时限是|期限是|办结时限|什么时候能办(?:完|好|结)|"
                     r"多快|办完要|要花多少时间"),
@@ -54,8 +58,11 @@ _ASKED: tuple[tuple[Kind, str], ...] = (
     (Kind.PERSON, r"谁|哪位|什么人|何人|哪个人|哪些人"),
     # Where to get something done is a procedure (a window, a hall, an app), not an address.
     (Kind.PROCEDURE, r"(?:在|去|到)?(?:哪里|哪儿|哪|什么地方)(?:可以|能|才能)?(?:办|申请|提交|交|缴|领|预约|咨询|投诉|反映)"),
-    (Kind.ADDRESS, r"地址|在哪里|在哪儿|在哪|去哪|到哪|哪里|哪儿|什么地方|何处|何地|位于|地点|位置|"
-                   r"哪个(?:国家|城市|地区|省|市|县|区|镇|窗口|部门)|哪[国省市县]|哪座城市"),
+    # An office's address: asked outright, or "where is" an office (登记中心, 政务服务大厅, 税务局).
+    (Kind.ADDRESS, r"地址|门牌|(?:中心|大厅|窗口|局|厅|委|办公室|办事处|服务站|服务点|政府|法院|派出所|医院)(?:的位置)?"
+                   r"(?:在|位于)?(?:哪里|哪儿|哪|什么地方|何处)"),
+    (Kind.PLACE, r"在哪里|在哪儿|在哪|去哪|到哪|哪里|哪儿|什么地方|何处|何地|位于|地点|位置|"
+                 r"哪个(?:国家|城市|地区|省|市|县|区|镇)|哪[国省市县]|哪座城市"),
     (Kind.COUNT, rf"多少|几[{_MEASURE}]|数量|多大|规模"),
     (Kind.REASON, r"为什么|为何|什么原因|原因|怎么会|为啥|目的是什么|有什么意义|意义何在"),
     (Kind.PROCEDURE, r"(?:怎么|怎样|如何|怎么样)(?:办理|申请|办|预约|补办|缴纳|交|登记|报名|认定|领取|注销|变更)|流程|步骤|手续|程序|怎么弄|去哪办"),
@@ -89,6 +96,7 @@ _STATES: dict[Kind, re.Pattern[str]] = {
     Kind.MATERIALS: re.compile(r"(?:需要|需|须|应当|携带|提供|提交|准备|持|凭)[^。；;]{0,30}"
                                r"(?:身份证|户口|户籍|证明|申请书|申请表|合同|原件|复印件|照片|营业执照|证照|权属证书|不动产权证|发票|协议)"
                                r"|(?:材料|资料)(?:包括|有|如下|清单)|(?:材料|资料)[:：]"),
+    Kind.PLACE: re.compile(r"[\u4e00-\u9fff]{1,8}(?:省|市|县|区|镇|乡|村|国|州|岛|山|河|江|湖|海|路|街|港|湾|洲)|位于|坐落|地址"),
     Kind.PERSON: re.compile(r"[\u4e00-\u9fff]{1,3}(?:·[\u4e00-\u9fff]{1,6})+|(?:先生|女士|教授|博士|局长|区长|市长|书记|主任|院士|皇帝|国王)"),
     Kind.REASON: re.compile(r"因为|由于|为了|因此|所以|原因|导致|目的|旨在|以便|是因"),
     Kind.DEFINITION: re.compile(r"是指|指的是|即|称为|又称|又名|简称|就是|是一[个种项支座部]|意为|意思是|包括|分为"),

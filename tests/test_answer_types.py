@@ -21,8 +21,15 @@ from knowledge.script import to_simplified
     ("湾里政务服务一次不跑率达到多少？", Kind.RATIO),
     ("第一批负面清单是什么时候公布的？", Kind.DATE),
     ("临川区不动产登记中心的地址在哪里？", Kind.ADDRESS),
+    ("临川区不动产登记中心在哪里？", Kind.ADDRESS),  # an office: its address
+    ("厚嘴鸡鸠喜欢生活在哪里？", Kind.PLACE),  # not an office: any place answers
+    ("雷切尔·墨索里尼是哪个国家的人？", Kind.PLACE),
     ("在哪里办理不动产登记？", Kind.PROCEDURE),  # where to get it done: a window or an app, not an address
     ("临川区政务服务中心的电话是多少？", Kind.CONTACT),
+    ("临川区政务服务中心的联系方式？", Kind.CONTACT),
+    ("费斯特出版公司诉乡村电话公司案此案的争议点是什么？", Kind.DEFINITION),  # 电话 named, not asked
+    ("关岛是如何免除与美国通话时的高费用？", Kind.MEASURES),  # 费用 named, no amount asked
+    ("办理不动产登记收费吗？", Kind.MONEY),
     ("办理不动产登记需要什么材料？", Kind.MATERIALS),
     ("怎么办理不动产登记？", Kind.PROCEDURE),
     ("臨川區怎樣打造「四最」營商環境？", Kind.MEASURES),
