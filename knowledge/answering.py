@@ -15,7 +15,7 @@ from .candidates import Option, gather, option, quotable, quote_span
 from .chunking import is_heading, without_speaker
 from .focus import focus_tokens, missing_sentence
 from .metadata import place_stem
-from .models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
+from .models import Answer, Chunk, Citation, Document, Hit, Sentence, Status, file_of
 from .query import Query, analyse
 from .script import in_script_of, is_traditional
 from .search import KnowledgeBase
@@ -273,8 +273,12 @@ def _docs_by_stem(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
 @lru_cache(maxsize=4)
 def _stems_by_doc(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
     """Each document's place stems, computed once per knowledge base (which never changes once loaded):
-    recomputing them for every question cost ~5 ms at 10k chunks."""
-    return {d.doc_id: frozenset(place_stem(p) for p in d.meta.places) for d in kb.docs.values()}
+    recomputing them for every question cost ~5 ms at 10k chunks. The parts of a large file share the places
+    of all its parts: a part that never names 新余 is still part of 新余's yearbook."""
+    by_file: dict[str, set[str]] = {}
+    for d in kb.docs.values():
+        by_file.setdefault(file_of(d.doc_id), set()).update(place_stem(p) for p in d.meta.places)
+    return {d.doc_id: frozenset(by_file[file_of(d.doc_id)]) for d in kb.docs.values()}
 
 
 def _cite(doc: Document, option: Option, n: int, question: str) -> Citation:

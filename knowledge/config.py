@@ -25,6 +25,10 @@ class Settings:
     chunk_size: int = 300
     chunk_overlap: int = 1  # in sentences: each chunk repeats the last sentence of the previous one
     embed_batch_size: int = 16
+    # A file longer than this (in characters) is indexed in parts of at most this size, which bounds memory.
+    max_document_chars: int = 2_000_000
+    # While indexing, finished documents are made live (and kept if the run is interrupted) this often.
+    index_checkpoint_s: float = 60.0
     candidates: int = 50  # chunks taken from each retriever before fusion
     max_citations: int = 3
     answer_chars: int = 200
@@ -57,6 +61,8 @@ _ENV = {
     "POLICYBOT_SELECTOR": ("selector_model", Path),
     "POLICYBOT_CHUNK_SIZE": ("chunk_size", int),
     "POLICYBOT_CHUNK_OVERLAP": ("chunk_overlap", int),
+    "POLICYBOT_MAX_DOCUMENT_CHARS": ("max_document_chars", int),
+    "POLICYBOT_INDEX_CHECKPOINT_S": ("index_checkpoint_s", float),
     "POLICYBOT_DECLINE_BELOW": ("decline_below", float),
     "POLICYBOT_DATA_DIR": ("data_dir", Path),
     "POLICYBOT_WEB_HOST": ("web_host", str),

@@ -9,7 +9,7 @@ from pathlib import Path
 from .cleaning import clean_document
 from .metadata import extract_metadata
 from .models import Document
-from .readers import SUPPORTED_SUFFIXES, UnreadableDocument, read_text
+from .readers import SUPPORTED_SUFFIXES, UnreadableDocument
 
 METADATA_FILE = "metadata.json"  # optional: {"<doc_id>": {"title", "date", "source", "issuer", "places", "kind"}}
 
@@ -63,13 +63,28 @@ _FURNITURE_KEPT_ADVICE = ("indexed with the furniture left in, so nothing is los
                           "text, report it as a cleaning bug (knowledge/furniture.py)")
 
 
-def load_document(file: CorpusFile, overrides: dict[str, dict], user_dict: Path) -> LoadedDocument:
-    """Raises UnreadableDocument naming the file when it cannot be read or holds no text."""
-    original = read_text(file.path)
+def load_text(file: CorpusFile, original: str, overrides: dict[str, dict], user_dict: Path,
+              doc_id: str | None = None) -> LoadedDocument:
+    """A document from the text read from a file: the whole file, or one part of a large one (`doc_id`
+    "name#2"). Raises UnreadableDocument naming the file when it holds no text."""
     cleaned = clean_document(original)
     if not cleaned.clean.text.strip():
         raise UnreadableDocument(file.path, "no text in it once invisible characters and mojibake are removed; "
                                             "check the file's content")
-    meta = extract_metadata(file.doc_id, original, cleaned.clean, user_dict, overrides.get(file.doc_id))
+    meta = extract_metadata(doc_id or file.doc_id, original, cleaned.clean, user_dict, overrides.get(file.doc_id))
     notice = f"{cleaned.furniture_kept}; {_FURNITURE_KEPT_ADVICE}" if cleaned.furniture_kept else ""
-    return LoadedDocument(Document(file.doc_id, original, cleaned.clean, meta, file.content_hash), notice)
+    return LoadedDocument(Document(doc_id or file.doc_id, original, cleaned.clean, meta, file.content_hash), notice)
+
+
+def part_spans(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """[start, end) spans of at most max_chars characters that together cover the text, each ending at a
+    line end (else a sentence end) near its limit, so that no paragraph is cut when one can be kept whole."""
+    spans, start = [], 0
+    while len(text) - start > max_chars:
+        window = text[start + max_chars // 2:start + max_chars]
+        cut = max(window.rfind("\n"), max(window.rfind(m) for m in "。！？；"))
+        end = start + max_chars // 2 + cut + 1 if cut >= 0 else start + max_chars
+        spans.append((start, end))
+        start = end
+    spans.append((start, len(text)))
+    return spans

@@ -1,8 +1,20 @@
 """The nouns passed between the knowledge-base functions."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
+
+
+def part_id(file: str, part: int) -> str:
+    """The document id of one part of a file too large to index whole: "yearbook.txt#2"."""
+    return f"{file}#{part}"
+
+
+def file_of(doc_id: str) -> str:
+    """The file a document comes from: itself, or the file it is a part of (file names end in an extension,
+    so a trailing "#<n>" is always a part number)."""
+    return re.sub(r"#\d+$", "", doc_id)
 
 
 @dataclass(frozen=True)

@@ -94,21 +94,34 @@ class BuildWriter:
         (self.path / "docs").mkdir()
         self.docs: dict[str, dict] = {}
 
-    def add(self, bundle: Bundle, furniture_kept: str = "") -> None:
-        """`furniture_kept`: why the document was indexed with its page furniture, recorded in its entry."""
+    def add(self, bundle: Bundle, furniture_kept: str = "", file: str | None = None) -> None:
+        """`furniture_kept`: why the document was indexed with its page furniture, recorded in its entry;
+        `file`: the file a part of a large file came from."""
         key = _key(bundle.doc.doc_id)
         payload = {"doc": _doc_to_json(bundle.doc), "chunks": [asdict(c) for c in bundle.chunks], "tokens": bundle.tokens}
-        (self.path / "docs" / f"{key}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-        np.savez(self.path / "docs" / f"{key}.npz", chunks=bundle.vectors.astype(np.float32),
-                 sentence_spans=bundle.sentence_spans.astype(np.int64),
+        json_path, npz_path = self.path / "docs" / f"{key}.json", self.path / "docs" / f"{key}.npz"
+        for path in (json_path, npz_path):
+            # The folder may hold a hard link to a live build's file (an older version carried over at a
+            # checkpoint): writing through it would change the live index, so the link goes first.
+            path.unlink(missing_ok=True)
+        json_path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+        np.savez(npz_path, chunks=bundle.vectors.astype(np.float32), sentence_spans=bundle.sentence_spans.astype(np.int64),
                  sentences=bundle.sentence_vectors.astype(np.float32))
         entry = {"hash": bundle.doc.content_hash, "chunks": len(bundle.chunks), "key": key}
+        if file:
+            entry["file"] = file
         self.docs[bundle.doc.doc_id] = {**entry, "furniture_kept": furniture_kept} if furniture_kept else entry
+
+    def forget_file(self, file: str) -> None:
+        """Drops every entry of a file (its parts written before it turned out unreadable, or older versions)."""
+        for doc_id in [d for d, e in self.docs.items() if e.get("file", d) == file]:
+            del self.docs[doc_id]
 
     def reuse(self, old_build: Path, doc_id: str, entry: dict) -> None:
         """Carry an unchanged document over from the previous build without re-embedding it."""
         for suffix in (".json", ".npz"):
             src, dst = old_build / "docs" / f"{entry['key']}{suffix}", self.path / "docs" / f"{entry['key']}{suffix}"
+            dst.unlink(missing_ok=True)
             try:
                 os.link(src, dst)
             except OSError:
@@ -118,6 +131,10 @@ class BuildWriter:
     def commit(self, fingerprint: dict, corpus_dir: Path, skipped: dict[str, str]) -> None:
         manifest = {**fingerprint, "corpus": str(corpus_dir), "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
                     "documents": self.docs, "skipped": skipped}
+        keys = {e["key"] for e in self.docs.values()}
+        for stale in (self.path / "docs").iterdir():  # parts a file no longer has, versions replaced since a checkpoint
+            if stale.stem not in keys:
+                stale.unlink(missing_ok=True)
         _write_atomic(self.path / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
         _write_atomic(self.index_dir / "CURRENT", self.name)
         for old in self.index_dir.glob("build-*"):

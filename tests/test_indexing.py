@@ -6,6 +6,7 @@ import pytest
 
 from knowledge.config import Settings
 from knowledge.indexing import build_index
+from knowledge.store import load_bundles
 from knowledge.search import KnowledgeBase
 from knowledge.store import IndexUnavailable, read_manifest
 
@@ -41,7 +42,9 @@ def test_incremental_update_reembeds_only_the_changed_document(small_corpus, tmp
     assert report.changed == ["004_7877965d32ecbab8.txt"]
     assert report.added == ["new.md"]
     assert report.removed == ["001_3bffe2b40b3aca62.txt"]
-    assert len(embedded) == 4  # chunks and sentences of the changed document and of the new one, nothing else
+    # One call per document (its chunks and sentences together): the changed document and the new one, nothing else.
+    assert len(embedded) == 2 and sum(embedded) == sum(
+        len(b.chunks) + len(b.sentence_spans) for b in load_bundles(settings.index_dir)[1])
     after = _vectors(settings)
     assert set(after) == {"004_7877965d32ecbab8.txt", "new.md"}
     assert after["004_7877965d32ecbab8.txt"].shape[0] >= before["004_7877965d32ecbab8.txt"].shape[0]
