@@ -6,14 +6,17 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-FILES = {"cmrc2018": "cmrc2018/cmrc2018_dev.json", "drcd": "drcd/DRCD_dev.json"}
-SCRIPT = {"cmrc2018": "simplified", "drcd": "traditional"}
+FILES = {"cmrc2018": "cmrc2018/cmrc2018_dev.json", "drcd": "drcd/DRCD_dev.json",
+         # for fitting (bench/fusion_weights.py), never for reporting
+         "cmrc2018_trial": "cmrc2018/cmrc2018_trial.json", "drcd_test": "drcd/DRCD_test.json"}
+SCRIPT = {"cmrc2018": "simplified", "drcd": "traditional", "cmrc2018_trial": "simplified", "drcd_test": "traditional"}
 
 
 @dataclass(frozen=True)
 class Passage:
     passage_id: str
     text: str
+    title: str = ""  # the article's
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def load_dataset(eval_dir: Path, name: str) -> Dataset:
         for para in article["paragraphs"]:
             pid = str(para["id"])
             text = para["context"]
-            passages.append(Passage(pid, text))
+            passages.append(Passage(pid, text, article.get("title", "")))
             for qa in para["qas"]:
                 answer = qa["answers"][0]
                 start = int(answer["answer_start"])

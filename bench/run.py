@@ -64,12 +64,12 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
     drcd = sample(load_dataset(eval_dir, "drcd"), plan.passages, plan.questions)
     corpora = {}
     for ds in (cmrc, drcd):
-        corpora[ds.name] = (PolicybotCorpus(ds.passages, settings, cache, ds.name),
+        corpora[ds.name] = (PolicybotCorpus.of_passages(ds.passages, settings, cache, ds.name),
                             ChatchatCorpus(ds.passages, settings, cache, ds.name))
     results["retrieval"] = {ds.name: retrieval.quality(ds, *corpora[ds.name]) for ds in (cmrc, drcd)}
 
     drcd_simplified = retrieval.converted_dataset(drcd, to_simplified)
-    drcd_simplified_corpus = PolicybotCorpus(drcd_simplified.passages, settings, cache, "drcd→simplified")
+    drcd_simplified_corpus = PolicybotCorpus.of_passages(drcd_simplified.passages, settings, cache, "drcd→simplified")
     results["cross_script"] = retrieval.cross_script(cmrc, *corpora["cmrc2018"], drcd_simplified, drcd_simplified_corpus)
 
     results["dev_questions"] = devset.dev_questions(kb, dev_path)

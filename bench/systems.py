@@ -14,7 +14,7 @@ from knowledge.indexing import bundle_document
 from knowledge.lexical import LexicalIndex
 from knowledge.models import CleanText, Document, Metadata
 from knowledge.script import to_simplified
-from knowledge.search import KnowledgeBase
+from knowledge.search import KnowledgeBase, Query
 from knowledge.tokenize import tokens
 
 from .cache import EmbeddingCache
@@ -34,20 +34,29 @@ class ChunkRef:
     end: int
 
 
-def passage_document(p: Passage) -> Document:
-    """A passage as an already clean document. No title: the Chatchat-style baseline gets none either, and a
+def text_document(doc_id: str, text: str, meta: Metadata = Metadata("", "", "", (), "news")) -> Document:
+    """A text as an already clean document."""
+    clean = CleanText(text, tuple(range(len(text))), (), ())
+    return Document(doc_id, text, clean, meta, "")
+
+
+def passage_document(p: Passage, titled: bool = False) -> Document:
+    """A passage as a document. No title unless `titled`: the Chatchat-style baseline gets none either, and a
     CMRC/DRCD title often names the answer's entity."""
-    clean = CleanText(p.text, tuple(range(len(p.text))), (), ())
-    return Document(p.passage_id, p.text, clean, Metadata("", "", "", (), "news"), "")
+    return text_document(p.passage_id, p.text, Metadata(p.title if titled else "", "", "", (), "news"))
 
 
 class PolicybotCorpus:
-    """policybot's own chunking, BM25, FAISS and fusion over the passages, built in memory."""
+    """policybot's own chunking, BM25, FAISS and fusion over the documents, built in memory."""
 
-    def __init__(self, passages: list[Passage], settings: Settings, cache: EmbeddingCache, desc: str = ""):
+    @classmethod
+    def of_passages(cls, passages: list[Passage], settings: Settings, cache: EmbeddingCache, desc: str = "",
+                    titled: bool = False) -> "PolicybotCorpus":
+        return cls([passage_document(p, titled) for p in passages], settings, cache, desc)
+
+    def __init__(self, docs: list[Document], settings: Settings, cache: EmbeddingCache, desc: str = ""):
         self.settings = settings
         self.cache = cache
-        docs = [passage_document(p) for p in passages]
         from knowledge.chunking import chunk_document
 
         # Embed every chunk in one cached pass (batched), then let the product bundle each document from it.
@@ -57,19 +66,19 @@ class PolicybotCorpus:
         self.kb = KnowledgeBase(settings, self.bundles)
         self.refs = [ChunkRef(c.doc_id, c.start, c.end) for c in self.kb.chunks]
 
-    def query(self, questions: list[str], normalise: bool) -> tuple[list[list[str]], np.ndarray]:
+    def query(self, questions: list[str], normalise: bool) -> tuple[list[Query], np.ndarray]:
         texts = [to_simplified(q) if normalise else q for q in questions]
         vecs = self.cache.embed(texts, desc="embedding questions")
-        return [tokens(t, self.settings.user_dict) for t in texts], vecs
+        return [self.kb.query(t, v) for t, v in zip(texts, vecs)], vecs
 
-    def rank(self, system: str, q_tokens: list[str], q_vec: np.ndarray) -> list[int]:
+    def rank(self, system: str, query: Query, q_vec: np.ndarray) -> list[int]:
         if system == "bm25":
-            scores = self.kb.lexical.scores(q_tokens)
+            scores = self.kb.lexical.scores(query.words)
             return [int(i) for i in np.argsort(-scores, kind="stable")[:TOP] if scores[i] > 0]
         if system == "dense":
             return [int(i) for i in self.kb.dense.search(q_vec, TOP)[1]]
         if system == "fusion":
-            return [self.kb.chunk_row[h.chunk.chunk_id] for h in self.kb.rank(q_tokens, q_vec, TOP)]
+            return [self.kb.chunk_row[h.chunk.chunk_id] for h in self.kb.rank(query, TOP)]
         raise ValueError(f"unknown system {system!r}: one of {', '.join(SYSTEMS)}")
 
 

@@ -24,6 +24,7 @@ class Settings:
     chunk_overlap: int = 1  # in sentences: each chunk repeats the last sentence of the previous one
     embed_batch_size: int = 16
     candidates: int = 50  # chunks taken from each retriever before fusion
+    candidate_documents: int = 5  # and all the chunks of this many documents best by the document-level index
     max_citations: int = 3
     answer_chars: int = 200
     # Confidence below this declines: 0.25 answers ~2% of 600 off-topic questions (CMRC/DRCD asked of the

@@ -21,7 +21,7 @@ from .models import Chunk, CleanText, Document, Metadata, Sentence, Span
 
 FORMAT_VERSION = 2
 # Bump when cleaning, chunking or tokenising changes what a build would contain: old indexes then rebuild.
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 6  # 6: every chunk's search text starts with its document's issuer and date too
 
 
 class IndexUnavailable(RuntimeError):
