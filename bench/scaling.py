@@ -17,8 +17,8 @@ from .systems import PolicybotCorpus
 
 def scaling(corpora: list[PolicybotCorpus], questions: list[str], sizes: tuple[int, ...]) -> dict:
     bundles = [b for c in corpora for b in c.bundles]
-    queries, q_vecs = corpora[0].query(questions, True)
-    state = {"bundles": bundles, "settings": corpora[0].settings, "queries": queries, "q_vecs": q_vecs}
+    q_tokens, q_vecs = corpora[0].query(questions, True)
+    state = {"bundles": bundles, "settings": corpora[0].settings, "q_tokens": q_tokens, "q_vecs": q_vecs}
     out = {"base_chunks": sum(len(b.chunks) for b in bundles), "questions": len(questions), "sizes": {}}
     with tempfile.NamedTemporaryFile(suffix=".pkl", delete=False) as fh:
         pickle.dump(state, fh)

@@ -28,8 +28,7 @@ def _rss_mb() -> float:
 
 
 def probe(state: dict, size: int) -> dict:
-    settings, queries, q_vecs = state["settings"], state["queries"], state["q_vecs"]
-    q_tokens = [q.words for q in queries]
+    settings, q_tokens, q_vecs = state["settings"], state["q_tokens"], state["q_vecs"]
     before = _rss_mb()
     started = time.perf_counter()
     kb = KnowledgeBase(settings.replace(dense_index="flat"), replicate_bundles(state["bundles"], size))
@@ -48,7 +47,7 @@ def probe(state: dict, size: int) -> dict:
             "build_s": round(build, 2), "index_mb": round(len(faiss.serialize_index(index._index)) / 2**20, 1),
             "search": timing(_timed(lambda i: index.search(q_vecs[i], settings.candidates), len(q_vecs))),
             "recall@10_vs_flat": round(float(np.mean([len(a & b) / max(len(a), 1) for a, b in zip(exact, found)])), 4),
-            "fusion": timing(_timed(lambda i: kb.rank(queries[i], 10), len(q_vecs))),
+            "fusion": timing(_timed(lambda i: kb.rank(q_tokens[i], q_vecs[i], 10), len(q_vecs))),
         }
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return out

@@ -14,7 +14,7 @@ from knowledge.indexing import bundle_document
 from knowledge.lexical import LexicalIndex
 from knowledge.models import CleanText, Document, Metadata
 from knowledge.script import to_simplified
-from knowledge.search import KnowledgeBase, Query
+from knowledge.search import KnowledgeBase
 from knowledge.tokenize import tokens
 
 from .cache import EmbeddingCache
@@ -66,19 +66,19 @@ class PolicybotCorpus:
         self.kb = KnowledgeBase(settings, self.bundles)
         self.refs = [ChunkRef(c.doc_id, c.start, c.end) for c in self.kb.chunks]
 
-    def query(self, questions: list[str], normalise: bool) -> tuple[list[Query], np.ndarray]:
+    def query(self, questions: list[str], normalise: bool) -> tuple[list[list[str]], np.ndarray]:
         texts = [to_simplified(q) if normalise else q for q in questions]
         vecs = self.cache.embed(texts, desc="embedding questions")
-        return [self.kb.query(t, v) for t, v in zip(texts, vecs)], vecs
+        return [tokens(t, self.settings.user_dict) for t in texts], vecs
 
-    def rank(self, system: str, query: Query, q_vec: np.ndarray) -> list[int]:
+    def rank(self, system: str, q_tokens: list[str], q_vec: np.ndarray) -> list[int]:
         if system == "bm25":
-            scores = self.kb.lexical.scores(query.words)
+            scores = self.kb.lexical.scores(q_tokens)
             return [int(i) for i in np.argsort(-scores, kind="stable")[:TOP] if scores[i] > 0]
         if system == "dense":
             return [int(i) for i in self.kb.dense.search(q_vec, TOP)[1]]
         if system == "fusion":
-            return [self.kb.chunk_row[h.chunk.chunk_id] for h in self.kb.rank(query, TOP)]
+            return [self.kb.chunk_row[h.chunk.chunk_id] for h in self.kb.rank(q_tokens, q_vec, TOP)]
         raise ValueError(f"unknown system {system!r}: one of {', '.join(SYSTEMS)}")
 
 
