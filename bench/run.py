@@ -13,7 +13,7 @@ from knowledge.indexing import build_index
 from knowledge.script import to_simplified
 from knowledge.search import KnowledgeBase
 
-from . import devset, retrieval, scaling, speed
+from . import devset, multidoc, retrieval, scaling, speed
 from .cache import EmbeddingCache
 from .datasets import load_dataset, sample
 from .systems import LABELS, ChatchatCorpus, PolicybotCorpus
@@ -34,13 +34,15 @@ class Plan:
     scaling_questions: int
     rasa: bool
     rasa_repeats: int
+    faq_documents: int | None  # Taipei FAQ pairs for multi-document retrieval, a fixed seeded sample; None: all
 
 
 FULL = Plan(passages=300, questions=600, off_topic=150, pooled_build_passages=5, default_build=True, answer_repeats=2,
             answer_sizes=(10_000,), scaling_sizes=(1_000, 10_000, 100_000), scaling_questions=100, rasa=True,
-            rasa_repeats=2)
+            rasa_repeats=2, faq_documents=None)
 QUICK = Plan(passages=20, questions=40, off_topic=15, pooled_build_passages=2, default_build=False, answer_repeats=1,
-             answer_sizes=(1_000,), scaling_sizes=(1_000,), scaling_questions=20, rasa=False, rasa_repeats=0)
+             answer_sizes=(1_000,), scaling_sizes=(1_000,), scaling_questions=20, rasa=False, rasa_repeats=0,
+             faq_documents=300)
 
 
 def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: bool) -> dict:
@@ -71,6 +73,7 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
     drcd_simplified = retrieval.converted_dataset(drcd, to_simplified)
     drcd_simplified_corpus = PolicybotCorpus.of_passages(drcd_simplified.passages, settings, cache, "drcd→simplified")
     results["cross_script"] = retrieval.cross_script(cmrc, *corpora["cmrc2018"], drcd_simplified, drcd_simplified_corpus)
+    results["multidoc"] = {"taipei_faq": multidoc.taipei_faq(eval_dir, settings, cache, plan.faq_documents)}
 
     results["dev_questions"] = devset.dev_questions(kb, dev_path)
     off_topic = [q.text for q in cmrc.questions[:plan.off_topic]] + [q.text for q in drcd.questions[:plan.off_topic]]

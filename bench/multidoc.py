@@ -1,0 +1,138 @@
+"""Multi-document retrieval on the Taipei city-government FAQ (taipei_faq/faq.jsonl): which document comes first.
+
+Each FAQ answer is a document issued by its department (`Metadata.issuer` = dept; no title: the FAQ question as
+title would make the task trivial); each FAQ question is a query whose gold is its own answer, and answers with
+identical text count as one document. Systems: a plain whole-document BM25 over character bigrams (bm25s, the
+dept on the first line, as policybot's header carries it), jieba BM25 over policybot's chunks (a document
+scores its best chunk), and policybot as shipped (the document of the first hit; R@5 over the first distinct
+documents), plus policybot without its document-level evidence. Each is run with the questions simplified and
+as asked (traditional): policybot converts a question to simplified itself, the plain baselines do not."""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import bm25s
+import numpy as np
+from tqdm import tqdm
+
+from knowledge.config import Settings
+from knowledge.models import Metadata
+from knowledge.script import to_simplified
+from knowledge.search import Fusion
+from knowledge.tokenize import bigrams, tokens
+
+from .cache import EmbeddingCache
+from .systems import PolicybotCorpus, text_document
+
+FILE = "taipei_faq/faq.jsonl"
+TOP = 5
+HITS = 50  # chunks asked of policybot to find its first TOP distinct documents
+SYSTEMS = ("bigram_bm25", "bigram_bm25_original_script", "chunk_bm25", "policybot_without_document", "policybot")
+LABELS = {
+    "bigram_bm25": "whole-document character-bigram BM25 (simplified text)",
+    "bigram_bm25_original_script": "whole-document character-bigram BM25 (text as written, traditional)",
+    "chunk_bm25": "jieba BM25 over policybot's chunks (best chunk per document)",
+    "policybot_without_document": "policybot without document-level evidence (document weight 0)",
+    "policybot": "policybot (as shipped)",
+}
+FORMS = ("simplified", "as_asked")
+
+
+@dataclass(frozen=True)
+class Faq:
+    faq_id: str
+    dept: str
+    question: str
+    answer: str
+
+
+def load_faq(eval_dir: Path, limit: int | None = None, seed: int = 0) -> list[Faq]:
+    """All pairs, or a fixed seeded sample of `limit` of them."""
+    path = eval_dir / FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: pass --eval-dir pointing at shared/eval")
+    faqs = [Faq(r["id"], r["dept"], r["question"], r["answer"])
+            for r in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if r.get("answer")]
+    if limit:
+        random.Random(seed).shuffle(faqs)
+        faqs = sorted(faqs[:limit], key=lambda f: f.faq_id)
+    return faqs
+
+
+def gold(faqs: list[Faq]) -> list[set[str]]:
+    """Per question, the documents that answer it: its own, and any other with the very same text."""
+    same: dict[str, set[str]] = {}
+    for f in faqs:
+        same.setdefault(f.answer, set()).add(f.faq_id)
+    return [same[f.answer] for f in faqs]
+
+
+class BigramBaseline:
+    """BM25 over character bigrams of each whole document, the dept on its first line."""
+
+    def __init__(self, faqs: list[Faq], convert):
+        self.ids = [f.faq_id for f in faqs]
+        self.convert = convert
+        self._bm25 = bm25s.BM25()
+        self._bm25.index([bigrams(convert(f"{f.dept}\n{f.answer}")) for f in faqs], show_progress=False)
+
+    def rank(self, question: str) -> list[str]:
+        terms = [t for t in bigrams(question) if t in self._bm25.vocab_dict]
+        if not terms:
+            return []
+        scores = self._bm25.get_scores(terms)
+        return [self.ids[i] for i in np.argsort(-scores, kind="stable")[:TOP] if scores[i] > 0]
+
+
+def _distinct(doc_ids) -> list[str]:
+    out: list[str] = []
+    for d in doc_ids:
+        if d not in out:
+            out.append(d)
+            if len(out) == TOP:
+                break
+    return out
+
+
+def _recall(ranked: list[list[str]], golds: list[set[str]]) -> dict:
+    n = max(len(ranked), 1)
+    return {"recall@1": round(sum(bool(r) and r[0] in g for r, g in zip(ranked, golds)) / n, 4),
+            "recall@5": round(sum(any(d in g for d in r[:TOP]) for r, g in zip(ranked, golds)) / n, 4),
+            "questions": len(ranked)}
+
+
+def taipei_faq(eval_dir: Path, settings: Settings, cache: EmbeddingCache, limit: int | None = None) -> dict:
+    faqs = load_faq(eval_dir, limit)
+    golds = gold(faqs)
+    docs = [text_document(f.faq_id, f.answer, Metadata("", "", "", (), "news", f.dept)) for f in faqs]
+    policybot = PolicybotCorpus(docs, settings, cache, "taipei faq")
+    kb = policybot.kb
+    plain = {"bigram_bm25": BigramBaseline(faqs, to_simplified), "bigram_bm25_original_script": BigramBaseline(faqs, str)}
+    chunk_doc = [c.doc_id for c in kb.chunks]
+    without_document = replace(kb.fusion, document=0.0)
+    shipped = kb.fusion
+    asked = [f.question for f in faqs]
+    # policybot reads every question simplified, whatever its script, so its queries serve both forms.
+    q_tokens, q_vecs = policybot.query(asked, True)
+    out: dict = {"documents": len(docs), "chunks": len(kb.chunks), "questions": len(faqs),
+                 "same_answer_groups": sum(1 for g in {frozenset(g) for g in golds} if len(g) > 1),
+                 "documents_in_same_answer_groups": sum(len(g) > 1 for g in golds),
+                 "fusion": shipped.__dict__}
+    for form in FORMS:
+        texts = [to_simplified(q) for q in asked] if form == "simplified" else asked
+        ranked: dict[str, list[list[str]]] = {s: [] for s in SYSTEMS}
+        for i, text in enumerate(tqdm(texts, desc=f"taipei faq {form}", unit="q", leave=False)):
+            for name, baseline in plain.items():
+                ranked[name].append(baseline.rank(text))
+            scores = kb.lexical.scores(tokens(text, settings.user_dict))
+            ranked["chunk_bm25"].append(_distinct(chunk_doc[r] for r in np.argsort(-scores, kind="stable")
+                                                  if scores[r] > 0))
+            for name, fusion in (("policybot_without_document", without_document), ("policybot", shipped)):
+                kb.fusion = fusion
+                ranked[name].append(_distinct(h.chunk.doc_id for h in kb.rank(q_tokens[i], q_vecs[i], HITS)))
+            kb.fusion = shipped
+        out[form] = {s: _recall(ranked[s], golds) for s in SYSTEMS}
+    return out
