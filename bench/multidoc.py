@@ -4,9 +4,10 @@ Each FAQ answer is a document issued by its department (`Metadata.issuer` = dept
 title would make the task trivial); each FAQ question is a query whose gold is its own answer, and answers with
 identical text count as one document. Systems: a plain whole-document BM25 over character bigrams (bm25s, the
 dept on the first line, as policybot's header carries it), jieba BM25 over policybot's chunks (a document
-scores its best chunk), and policybot as shipped (the document of the first hit; R@5 over the first distinct
-documents), plus policybot without its document-level evidence. Each is run with the questions simplified and
-as asked (traditional): policybot converts a question to simplified itself, the plain baselines do not."""
+scores its best chunk), and policybot as shipped (the documents of its hits, in order: R@1 is the document of
+the first hit), plus policybot without its document-level evidence; recall@1/5/10 and MRR@10 over each system's
+first 10 distinct documents. Each is run with the questions simplified and as asked (traditional): policybot
+converts a question to simplified itself, the plain baselines do not."""
 from __future__ import annotations
 
 import json
@@ -25,11 +26,12 @@ from knowledge.search import Fusion
 from knowledge.tokenize import bigrams, tokens
 
 from .cache import EmbeddingCache
+from .metrics import first_gold_rank, recall_mrr
 from .systems import PolicybotCorpus, text_document
 
 FILE = "taipei_faq/faq.jsonl"
-TOP = 5
-HITS = 50  # chunks asked of policybot to find its first TOP distinct documents
+TOP = 10  # distinct documents ranked per question
+HITS = 60  # chunks asked of policybot to find its first TOP distinct documents
 SYSTEMS = ("bigram_bm25", "bigram_bm25_original_script", "chunk_bm25", "policybot_without_document", "policybot")
 LABELS = {
     "bigram_bm25": "whole-document character-bigram BM25 (simplified text)",
@@ -97,13 +99,6 @@ def _distinct(doc_ids) -> list[str]:
     return out
 
 
-def _recall(ranked: list[list[str]], golds: list[set[str]]) -> dict:
-    n = max(len(ranked), 1)
-    return {"recall@1": round(sum(bool(r) and r[0] in g for r, g in zip(ranked, golds)) / n, 4),
-            "recall@5": round(sum(any(d in g for d in r[:TOP]) for r, g in zip(ranked, golds)) / n, 4),
-            "questions": len(ranked)}
-
-
 def taipei_faq(eval_dir: Path, settings: Settings, cache: EmbeddingCache, limit: int | None = None) -> dict:
     faqs = load_faq(eval_dir, limit)
     golds = gold(faqs)
@@ -134,5 +129,5 @@ def taipei_faq(eval_dir: Path, settings: Settings, cache: EmbeddingCache, limit:
                 kb.fusion = fusion
                 ranked[name].append(_distinct(h.chunk.doc_id for h in kb.rank(q_tokens[i], q_vecs[i], HITS)))
             kb.fusion = shipped
-        out[form] = {s: _recall(ranked[s], golds) for s in SYSTEMS}
+        out[form] = {s: recall_mrr([first_gold_rank(r, g) for r, g in zip(ranked[s], golds)]) for s in SYSTEMS}
     return out
