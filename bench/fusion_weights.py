@@ -48,7 +48,8 @@ def sweep(eval_dir: Path, cache_dir: Path, passages: int, questions: int) -> dic
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.fusion_weights", description=__doc__)
-    parser.add_argument("--eval-dir", default=os.environ.get("POLICYBOT_EVAL_DIR", str(PROJECT_ROOT.parent / "shared" / "eval")))
+    parser.add_argument("--eval-dir", default=os.environ.get("POLICYBOT_EVAL_DIR",
+                                                             str(PROJECT_ROOT.parent / "shared" / "eval")))
     parser.add_argument("--cache-dir", default=str(PROJECT_ROOT / "var" / "bench-cache"), help="embedding cache")
     parser.add_argument("--passages", type=int, default=300)
     parser.add_argument("--questions", type=int, default=600)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import bm25s
@@ -105,29 +105,29 @@ def taipei_faq(eval_dir: Path, settings: Settings, cache: EmbeddingCache, limit:
     docs = [text_document(f.faq_id, f.answer, Metadata("", "", "", (), "news", f.dept)) for f in faqs]
     policybot = PolicybotCorpus(docs, settings, cache, "taipei faq")
     kb = policybot.kb
-    plain = {"bigram_bm25": BigramBaseline(faqs, to_simplified), "bigram_bm25_original_script": BigramBaseline(faqs, str)}
+    plain = {"bigram_bm25": BigramBaseline(faqs, to_simplified),
+             "bigram_bm25_original_script": BigramBaseline(faqs, str)}
     chunk_doc = [c.doc_id for c in kb.chunks]
-    without_document = replace(kb.fusion, document=0.0)
     shipped = kb.fusion
-    asked = [f.question for f in faqs]
-    # policybot reads every question simplified, whatever its script, so its queries serve both forms.
-    q_tokens, q_vecs = policybot.query(asked, True)
+    # policybot reads every question simplified, whatever its script: its ranking serves both forms.
+    q_tokens, q_vecs = policybot.query([f.question for f in faqs], True)
+    by_policybot: dict[str, list[list[str]]] = {}
+    for name, fusion in (("policybot_without_document", replace(shipped, document=0.0)), ("policybot", shipped)):
+        kb.fusion = fusion
+        by_policybot[name] = [_distinct(h.chunk.doc_id for h in kb.rank(t, v, HITS))
+                              for t, v in zip(q_tokens, tqdm(q_vecs, desc=f"taipei faq {name}", leave=False))]
+    kb.fusion = shipped
     out: dict = {"documents": len(docs), "chunks": len(kb.chunks), "questions": len(faqs),
                  "same_answer_groups": sum(1 for g in {frozenset(g) for g in golds} if len(g) > 1),
-                 "documents_in_same_answer_groups": sum(len(g) > 1 for g in golds),
-                 "fusion": shipped.__dict__}
+                 "documents_in_same_answer_groups": sum(len(g) > 1 for g in golds), "fusion": asdict(shipped)}
     for form in FORMS:
-        texts = [to_simplified(q) for q in asked] if form == "simplified" else asked
-        ranked: dict[str, list[list[str]]] = {s: [] for s in SYSTEMS}
-        for i, text in enumerate(tqdm(texts, desc=f"taipei faq {form}", unit="q", leave=False)):
-            for name, baseline in plain.items():
-                ranked[name].append(baseline.rank(text))
-            scores = kb.lexical.scores(tokens(text, settings.user_dict))
+        texts = [to_simplified(f.question) if form == "simplified" else f.question for f in faqs]
+        ranked = {name: [baseline.rank(t) for t in texts] for name, baseline in plain.items()}
+        ranked["chunk_bm25"] = []
+        for t in texts:
+            scores = kb.lexical.scores(tokens(t, settings.user_dict))
             ranked["chunk_bm25"].append(_distinct(chunk_doc[r] for r in np.argsort(-scores, kind="stable")
                                                   if scores[r] > 0))
-            for name, fusion in (("policybot_without_document", without_document), ("policybot", shipped)):
-                kb.fusion = fusion
-                ranked[name].append(_distinct(h.chunk.doc_id for h in kb.rank(q_tokens[i], q_vecs[i], HITS)))
-            kb.fusion = shipped
+        ranked.update(by_policybot)
         out[form] = {s: recall_mrr([first_gold_rank(r, g) for r, g in zip(ranked[s], golds)]) for s in SYSTEMS}
     return out

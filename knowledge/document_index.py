@@ -2,7 +2,8 @@
 
 A chunk is short; the question's words may be spread over its document (the issuer in the signature, the
 measures in the fifth paragraph). This index scores whole documents, and search adds its score to each of a
-document's chunks. Bigrams need no segmentation, so they also catch names jieba splits its own way.
+document's chunks. It reads bigrams of words rather than words: a name that jieba segments one way in the
+question and another in the document still shares its bigrams.
 """
 from __future__ import annotations
 

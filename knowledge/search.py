@@ -51,8 +51,8 @@ class KnowledgeBase:
         self.dense = DenseIndex(self.vectors, settings.dense_index)
         doc_row = {doc_id: i for i, doc_id in enumerate(self.docs)}
         self.chunk_doc = np.array([doc_row[c.doc_id] for c in self.chunks], dtype=np.int64)  # document row per chunk
-        self._doc_rows = np.split(np.argsort(self.chunk_doc, kind="stable"),
-                                    np.cumsum(np.bincount(self.chunk_doc, minlength=len(doc_row)))[:-1])
+        self._doc_rows = np.split(np.argsort(self.chunk_doc, kind="stable"),  # each document's chunk rows
+                                  np.cumsum(np.bincount(self.chunk_doc, minlength=len(doc_row)))[:-1])
         self.documents = DocumentIndex(document_terms(b.tokens) for b in bundles)
         # An answer embeds its question for search and again for sentence choice: once is enough.
         self._embed_cached = lru_cache(maxsize=512)(self._embed)

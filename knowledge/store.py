@@ -21,7 +21,8 @@ from .models import Chunk, CleanText, Document, Metadata, Sentence, Span
 
 FORMAT_VERSION = 2
 # Bump when cleaning, chunking or tokenising changes what a build would contain: old indexes then rebuild.
-PIPELINE_VERSION = 6  # 6: every chunk's search text starts with its document's issuer and date too
+# 6: a chunk's search text starts with its document's issuer and date too (a lone heading's with no header).
+PIPELINE_VERSION = 6
 
 
 class IndexUnavailable(RuntimeError):
