@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small samples, no Rasa, 1k scaling only (about a minute)")
     parser.add_argument("--out", default=str(PROJECT_ROOT / "docs"), help="folder for benchmarks.md and benchmarks.json")
     parser.add_argument("--eval-dir", default=os.environ.get("POLICYBOT_EVAL_DIR", str(PROJECT_ROOT.parent / "shared" / "eval")),
-                        help="shared/eval with dev_questions.jsonl, cmrc2018/ and drcd/")
+                        help="shared/eval with dev_questions.jsonl, cmrc2018/, drcd/ and taipei_faq/")
     parser.add_argument("--cache-dir", default=str(PROJECT_ROOT / "var" / "bench-cache"), help="embedding cache")
     parser.add_argument("--passages", type=int, default=None, help="passages per dataset (0: all)")
     parser.add_argument("--no-rasa", action="store_true", help="skip the Rasa latency and cold-start figures")

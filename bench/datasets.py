@@ -16,6 +16,7 @@ SCRIPT = {"cmrc2018": "simplified", "drcd": "traditional", "cmrc2018_trial": "si
 class Passage:
     passage_id: str
     text: str
+    title: str = ""  # the article's
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def load_dataset(eval_dir: Path, name: str) -> Dataset:
         for para in article["paragraphs"]:
             pid = str(para["id"])
             text = para["context"]
-            passages.append(Passage(pid, text))
+            passages.append(Passage(pid, text, article.get("title", "")))
             for qa in para["qas"]:
                 answer = qa["answers"][0]
                 start = int(answer["answer_start"])

@@ -1,13 +1,15 @@
 """Recall@k and MRR@10 from gold ranks; medians and 95th percentiles from timings."""
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import numpy as np
 
 KS = (1, 5, 10)
 
 
-def first_gold_rank(ranked: list[int], gold: set[int]) -> int | None:
-    """1-based rank of the first gold chunk among the ranked rows, None when none is there."""
+def first_gold_rank(ranked: list[Hashable], gold: set[Hashable]) -> int | None:
+    """1-based rank of the first gold item (chunk row, document id) among the ranked ones, None when none is there."""
     return next((i for i, row in enumerate(ranked, start=1) if row in gold), None)
 
 

@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from knowledge.script import to_simplified, to_traditional
 
-from .datasets import Dataset, Passage, Question
+from .datasets import Dataset, Question
 from .metrics import first_gold_rank, recall_mrr
 from .systems import SYSTEMS, ChatchatCorpus, ChunkRef, PolicybotCorpus
 
@@ -49,7 +49,7 @@ def quality(ds: Dataset, policybot: PolicybotCorpus, chatchat: ChatchatCorpus) -
 
 def converted_dataset(ds: Dataset, convert) -> Dataset:
     """The passages in the other script; questions whose answer moved (a conversion changed a length) are dropped."""
-    passages = [Passage(p.passage_id, convert(p.text)) for p in ds.passages]
+    passages = [replace(p, text=convert(p.text), title=convert(p.title)) for p in ds.passages]
     text = {p.passage_id: p.text for p in ds.passages}
     new = {p.passage_id: p.text for p in passages}
     questions = [q for q in ds.questions if len(text[q.passage_id]) == len(new[q.passage_id])

@@ -13,7 +13,7 @@ from knowledge.indexing import build_index
 from knowledge.script import to_simplified
 from knowledge.search import KnowledgeBase
 
-from . import devset, retrieval, scaling, speed
+from . import devset, multidoc, retrieval, scaling, speed
 from .answers import answer_quality, fitting_figures
 from .cache import EmbeddingCache
 from .datasets import load_dataset, sample
@@ -35,16 +35,17 @@ class Plan:
     scaling_questions: int
     rasa: bool
     rasa_repeats: int
+    faq_documents: int | None = None  # Taipei FAQ pairs for multi-document retrieval, a fixed seeded sample; None: all
     selection_passages: int | None = None  # per dataset, for answer-sentence accuracy (None: every dev passage)
     end_to_end_questions: int | None = 600  # per dataset, answered end to end with each selector
 
 
 FULL = Plan(passages=300, questions=600, off_topic=150, pooled_build_passages=5, default_build=True, answer_repeats=2,
             answer_sizes=(10_000,), scaling_sizes=(1_000, 10_000, 100_000), scaling_questions=100, rasa=True,
-            rasa_repeats=2)
+            rasa_repeats=2, faq_documents=None)
 QUICK = Plan(passages=20, questions=40, off_topic=15, pooled_build_passages=2, default_build=False, answer_repeats=1,
              answer_sizes=(1_000,), scaling_sizes=(1_000,), scaling_questions=20, rasa=False, rasa_repeats=0,
-             selection_passages=20, end_to_end_questions=20)
+             faq_documents=300, selection_passages=20, end_to_end_questions=20)
 
 
 def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: bool) -> dict:
@@ -68,13 +69,14 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
     drcd = sample(load_dataset(eval_dir, "drcd"), plan.passages, plan.questions)
     corpora = {}
     for ds in (cmrc, drcd):
-        corpora[ds.name] = (PolicybotCorpus(ds.passages, settings, cache, ds.name),
+        corpora[ds.name] = (PolicybotCorpus.of_passages(ds.passages, settings, cache, ds.name),
                             ChatchatCorpus(ds.passages, settings, cache, ds.name))
     results["retrieval"] = {ds.name: retrieval.quality(ds, *corpora[ds.name]) for ds in (cmrc, drcd)}
 
     drcd_simplified = retrieval.converted_dataset(drcd, to_simplified)
-    drcd_simplified_corpus = PolicybotCorpus(drcd_simplified.passages, settings, cache, "drcd→simplified")
+    drcd_simplified_corpus = PolicybotCorpus.of_passages(drcd_simplified.passages, settings, cache, "drcd→simplified")
     results["cross_script"] = retrieval.cross_script(cmrc, *corpora["cmrc2018"], drcd_simplified, drcd_simplified_corpus)
+    results["multidoc"] = {"taipei_faq": multidoc.taipei_faq(eval_dir, settings, cache, plan.faq_documents)}
 
     results["answers"] = {"fitting": fitting_figures(), "datasets": {
         name: answer_quality(sample(load_dataset(eval_dir, name), plan.selection_passages, None), settings, cache,

@@ -34,20 +34,29 @@ class ChunkRef:
     end: int
 
 
-def passage_document(p: Passage) -> Document:
-    """A passage as an already clean document. No title: the Chatchat-style baseline gets none either, and a
+def text_document(doc_id: str, text: str, meta: Metadata = Metadata("", "", "", (), "news")) -> Document:
+    """A text as an already clean document."""
+    clean = CleanText(text, tuple(range(len(text))), (), ())
+    return Document(doc_id, text, clean, meta, "")
+
+
+def passage_document(p: Passage, titled: bool = False) -> Document:
+    """A passage as a document. No title unless `titled`: the Chatchat-style baseline gets none either, and a
     CMRC/DRCD title often names the answer's entity."""
-    clean = CleanText(p.text, tuple(range(len(p.text))), (), ())
-    return Document(p.passage_id, p.text, clean, Metadata("", "", "", (), "news"), "")
+    return text_document(p.passage_id, p.text, Metadata(p.title if titled else "", "", "", (), "news"))
 
 
 class PolicybotCorpus:
-    """policybot's own chunking, BM25, FAISS and fusion over the passages, built in memory."""
+    """policybot's own chunking, BM25, FAISS and fusion over the documents, built in memory."""
 
-    def __init__(self, passages: list[Passage], settings: Settings, cache: EmbeddingCache, desc: str = ""):
+    @classmethod
+    def of_passages(cls, passages: list[Passage], settings: Settings, cache: EmbeddingCache, desc: str = "",
+                    titled: bool = False) -> "PolicybotCorpus":
+        return cls([passage_document(p, titled) for p in passages], settings, cache, desc)
+
+    def __init__(self, docs: list[Document], settings: Settings, cache: EmbeddingCache, desc: str = ""):
         self.settings = settings
         self.cache = cache
-        docs = [passage_document(p) for p in passages]
         from knowledge.chunking import chunk_document
 
         # Embed every chunk in one cached pass (batched), then let the product bundle each document from it.

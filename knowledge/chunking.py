@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .models import Chunk, Document, Sentence, Span
+from .models import Chunk, Document, Metadata, Sentence, Span
 from .script import to_simplified
 
 # A sentence ends at Chinese or ASCII terminal punctuation (with any closing quotes after it) or at a line end.
@@ -109,6 +109,22 @@ def _title_apart(paras: list[_Paragraph], title: str) -> list[_Paragraph]:
             _Paragraph(first.number, cut, first.end, first.text[lead + len(title):])] + paras[1:]
 
 
+def document_header(meta: Metadata) -> list[str]:
+    """What a document is about, in simplified Chinese, one line each: its title, its issuer (unless the title
+    names it) and its date. Every chunk's search text starts with it, so that a chunk is found by what its
+    document is about (a question naming the issuing body finds measures that never repeat its name)."""
+    title = to_simplified(meta.title)
+    issuer = to_simplified(meta.issuer)
+    lines = [title, issuer if issuer not in title else "", _date_words(meta.date)]
+    return [line for line in lines if line]
+
+
+def _date_words(iso: str) -> str:
+    """2022-05-23 -> 2022年5月23日: how a question names a date."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso)
+    return f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日" if m else ""
+
+
 def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
     """Chunks of about `size` characters that never cross a heading; in a transcript the host's question
     is kept with the official's answer, so each chunk's search text carries both."""
@@ -133,14 +149,18 @@ def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
             units.append((heading, question, [para]))
 
     chunks: list[Chunk] = []
-    title = to_simplified(doc.meta.title)
+    header = document_header(doc.meta)
     for heading, question, paras in units:
         sentences = [(p.number, replace(s, host=bool(question) and p.text == question))
                      for p in paras for s in split_sentences(text, p.start, p.end, doc.clean.captions)]
         for group in _group(sentences, size, overlap):
             start, end = group[0][1].start, group[-1][1].end
             body = text[start:end]
-            context = [title] + ([to_simplified(heading)] if to_simplified(heading) != title else [])
+            # A chunk that is nothing but its heading (a signature, a date line) has nothing to quote; with the
+            # document's header it would match every question about its document by the header alone.
+            lone_heading = body.strip() == heading.strip()
+            context = ([] if lone_heading else header) + (
+                [to_simplified(heading)] if to_simplified(heading) not in header else [])
             if question and not body.startswith(question):
                 context.append(to_simplified(question))
             chunks.append(Chunk(

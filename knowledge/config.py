@@ -30,6 +30,7 @@ class Settings:
     # While indexing, finished documents are made live (and kept if the run is interrupted) this often.
     index_checkpoint_s: float = 60.0
     candidates: int = 50  # chunks taken from each retriever before fusion
+    candidate_documents: int = 5  # and all the chunks of this many documents best by the document-level index
     max_citations: int = 3
     answer_chars: int = 200
     # Confidence below this declines: 0.25 answers ~2% of 600 off-topic questions (CMRC/DRCD asked of the

@@ -22,7 +22,9 @@ from .models import Chunk, CleanText, Document, Metadata, Sentence, Span
 
 FORMAT_VERSION = 2
 # Bump when cleaning, chunking or tokenising changes what a build would contain: old indexes then rebuild.
-PIPELINE_VERSION = 6
+# 7: a chunk's search text starts with its document's issuer and date too (a lone heading's with no header);
+# a one-line notice's title is a paragraph of its own; furniture removed piece by piece.
+PIPELINE_VERSION = 7
 
 
 class IndexUnavailable(RuntimeError):

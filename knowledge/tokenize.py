@@ -9,6 +9,7 @@ import jieba
 import jieba.posseg
 
 _WORD = re.compile(r"[\u3400-\u9fffA-Za-z0-9.%]+")
+_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+(?:\.[0-9]+)*%?")
 _STOPWORDS_FILE = Path(__file__).with_name("stopwords.txt")
 
 
@@ -39,6 +40,23 @@ def tokens(text: str, user_dict: Path | None) -> list[str]:
 def _tokens(text: str, user_dict: str) -> tuple[str, ...]:
     stop = stopwords()
     return tuple(w for w in _tokenizer(user_dict).cut_for_search(text) if _WORD.fullmatch(w) and w not in stop)
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping character pairs of each run of Chinese characters (a lone character as it is), and Latin words
+    and numbers whole, lower-cased.
+
+    They need no segmentation, so a question and a document that jieba splits differently (a department's name,
+    a compound it does not know) still share terms: what a document-level index wants.
+    """
+    out: list[str] = []
+    for m in _RUN.finditer(text.lower()):
+        run = m.group()
+        if len(run) > 1 and "\u3400" <= run[0] <= "\u9fff":
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+        else:
+            out.append(run)
+    return out
 
 
 @lru_cache(maxsize=None)

@@ -16,7 +16,8 @@ from bench.systems import ChunkRef
 from knowledge.config import PROJECT_ROOT, load_settings
 from knowledge.dense import APPROXIMATE, DENSE_EXACT_UP_TO, DenseIndex, choose_kind
 
-SECTIONS = ("meta", "retrieval", "cross_script", "dev_questions", "calibration", "speed", "scaling", "rasa", "targets")
+SECTIONS = ("meta", "retrieval", "cross_script", "multidoc", "dev_questions", "calibration", "speed", "scaling", "rasa",
+            "targets")
 
 
 def test_splitter_keeps_chunks_within_size_and_overlapping():
