@@ -202,10 +202,14 @@ def _confidence(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[
         # A place no document is about and none mentions (广州 asked of Jiangxi's documents): half as sure.
         if not any(_docs_about(kb, s) or kb.lexical.idf(s) < kb.lexical.unseen_idf for s in stems):
             score *= 0.5
-        # Places that documents are about decide; one mentioned in passing (a city every notice names once) does not.
+        # Places that documents are about decide; one mentioned in passing (a city every notice names once) does
+        # not. And only against an answer from elsewhere: the best passage comes from a document about another
+        # place (临川's office for "新余 不动产登记"), not from one about this place or about no place in particular
+        # (a city's FAQ, where every answer is the city's without naming it).
         about = [s for s in stems if _docs_about(kb, s)]
+        best = _doc_stems(kb, hits[0].chunk.doc_id)
         content = [t for t in q_tokens if not any(s in t or t in s for s in stems)]
-        if about and content:  # of several places, one whose passages answer is enough
+        if about and content and best and not best & set(stems):  # of several places, one that answers is enough
             score = min(score, max(_evidence(kb, content, focus, own(stem)) for stem in about))
     return round(score, 4)
 
@@ -250,7 +254,10 @@ def _hits_per_place(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Calla
 
 
 def _about(kb: KnowledgeBase, o: Option, stems: set[str]) -> bool:
-    return bool(stems & _doc_stems(kb, o.hit.chunk.doc_id)) or any(s in o.candidate.text for s in stems)
+    """A sentence answers for these places when its document is about one of them, names one, or is about no
+    place in particular."""
+    doc = _doc_stems(kb, o.hit.chunk.doc_id)
+    return not doc or bool(stems & doc) or any(s in o.candidate.text for s in stems)
 
 
 def _doc_stems(kb: KnowledgeBase, doc_id: str) -> frozenset[str]:
