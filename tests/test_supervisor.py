@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -117,3 +118,27 @@ def test_stop_ends_every_child(supervised):
     sup.stop()
     assert all(p.poll() is not None for p in procs)
     assert {c["status"] for c in read_state(sup.state_file)["children"].values()} == {"stopped"}
+
+
+def test_children_end_when_their_supervisor_is_killed(tmp_path):
+    """SIGKILL leaves the supervisor no time to stop anything: the children must end on their own, or the next
+    `make run` finds its ports taken."""
+    n = port(19109)
+    script = (f"import sys, time; sys.path.insert(0, 'tests'); from pathlib import Path; "
+              f"from test_supervisor import web_server; from bot.supervisor import Supervisor; "
+              f"s = Supervisor([web_server({n})], Path(r'{tmp_path}') / 'log', Path(r'{tmp_path}') / 'state.json'); "
+              f"s.start(); print(s.runs[0].proc.pid, flush=True); time.sleep(600)")
+    boss = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(boss.stdout.readline())
+    os.kill(boss.pid, signal.SIGKILL)
+    boss.wait()
+    wait_for(lambda: _gone(child), 10, "the orphaned child ending")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    with open(f"/proc/{pid}/stat") as f:  # ended but not yet reaped by init
+        return f.read().split()[2] == "Z"
