@@ -177,6 +177,7 @@ class Fault:
     new_pid: int | None = None
     others_restarted: list[str] = field(default_factory=list)  # parts started again meanwhile (none expected)
     history_before: dict[str, list] = field(default_factory=dict)  # each conversation's, just before the kill
+    snapshot_s: float = 0.0  # reading those histories took this long (the run went on meanwhile)
 
 
 def _kill_when_due(bot: Served, fault: Fault, plan, log: list[Message], stop: threading.Event) -> None:
@@ -184,7 +185,12 @@ def _kill_when_due(bot: Served, fault: Fault, plan, log: list[Message], stop: th
         time.sleep(0.05)
     if stop.is_set():
         return
-    fault.history_before = {session: history(bot.url, session) for session, _, _ in plan}
+    # Read in parallel and killed right after, so that the run is still going: the kill is mid-run.
+    snapshot_started = time.monotonic()
+    with ThreadPoolExecutor(ADDRESSES) as pool:
+        names = [session for session, _, _ in plan]
+        fault.history_before = dict(zip(names, pool.map(lambda name: history(bot.url, name), names)))
+    fault.snapshot_s = time.monotonic() - snapshot_started
     fault.old_pid = bot.child_pid(fault.child)
     others = {n: bot.child_pid(n) for n in ("actions", "rasa", "gateway") if n != fault.child}
     fault.killed = time.monotonic()
@@ -242,6 +248,8 @@ def fault_figures(log: list[Message], fault: Fault) -> dict:
     within = [m for m in log if m.done >= fault.killed and m.sent <= window_end]
     return {
         "child": fault.child, "killed_after_answers": fault.after_messages,
+        "killed_after_answers_actually": sum(m.answered and m.done < fault.killed for m in log),
+        "history_snapshot_s": round(fault.snapshot_s, 1),
         "restarted": fault.new_pid is not None and fault.new_pid != fault.old_pid,
         "restart_s": round(fault.back - fault.killed, 1) if fault.back else None,
         "first_cited_answer_after_kill_s": round(min(answered_after_kill) - fault.killed, 1) if answered_after_kill else None,
@@ -278,15 +286,17 @@ def load_and_faults(data_dir: Path = PROJECT_ROOT / "var" / "bench-faults") -> d
     measured = {"date": time.strftime("%Y-%m-%d %H:%M"), "load_average_at_start": os.getloadavg()}
     with served(env, data_dir) as bot:
         out = {"measured": measured, "start_s": round(time.monotonic() - started, 1), "steady": load(bot, "steady", 2)}
-        half = CONVERSATIONS * len(TURNS) // 2
+        # 200 of 500: reading the histories before the kill takes seconds while the run goes on.
+        kill_at = CONVERSATIONS * len(TURNS) * 2 // 5
         for n, child in enumerate(("actions", "rasa")):
             wait_answering(bot, 300)
-            out[f"kill_{child}"] = load(bot, f"kill-{child}", 2 + ADDRESSES * (n + 1), Fault(child, half))
+            out[f"kill_{child}"] = load(bot, f"kill-{child}", 2 + ADDRESSES * (n + 1), Fault(child, kill_at))
     measured["load_average_at_end"] = os.getloadavg()
     out["method"] = (f"{CONVERSATIONS} conversations of {len(TURNS)} turns ({CONVERSATIONS * len(TURNS)} messages), "
                      f"{CONCURRENCY} at a time, from {ADDRESSES} loopback client addresses (each run its own) through "
                      "the gateway of a bot started by `policybot serve` with its default rate limits; in the fault "
-                     f"runs the child is killed with SIGKILL once {half} messages were answered")
+                     f"runs the child is killed with SIGKILL once {kill_at} messages were answered and every "
+                     "conversation's history read")
     return out
 
 

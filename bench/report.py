@@ -272,7 +272,7 @@ def _load_faults_section(r: dict) -> list[str]:
         run = lf.get(f"kill_{child}")
         if run:
             f, h = run["fault"], run["history"]
-            rows.append([child, f["killed_after_answers"], "yes" if f["restarted"] else "**no**", _f(f["restart_s"], 1),
+            rows.append([child, f["killed_after_answers_actually"], "yes" if f["restarted"] else "**no**", _f(f["restart_s"], 1),
                          _f(f["first_cited_answer_after_kill_s"], 1),
                          f"{f['before_window']['answered']}/{f['before_window']['messages']}",
                          f"{f['in_window']['answered_first_time']} + {f['in_window']['answered_after_retry']} retried"

@@ -72,7 +72,8 @@ def load_fault_targets(results: dict) -> list[dict]:
         if not run:
             continue
         f, h = run["fault"], run["history"]
-        kept = (run["errors"] == 0 and f["before_window"]["answered"] == f["before_window"]["messages"]
+        mid_run = f["killed_after_answers_actually"] < run["messages"]  # else nothing was measured
+        kept = (mid_run and run["errors"] == 0 and f["before_window"]["answered"] == f["before_window"]["messages"]
                 and f["after_window"]["answered_first_time"] == f["after_window"]["messages"]
                 and h["histories_changed_before_the_kill_point"] == 0 and h["answered_questions_missing"] == 0)
         out.append({"target": f"load with the {child} child killed: every message answered, none lost from history",

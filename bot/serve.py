@@ -223,9 +223,17 @@ def serve(settings: Settings, model: Path | None = None) -> int:
         return 0
     finally:
         if stack is not None:
-            print("\nstopping policybot…", flush=True)
+            _say("\nstopping policybot…")
             stack.stop()
-            print("policybot stopped", flush=True)
+            _say("policybot stopped")
+
+
+def _say(text: str) -> None:
+    """After SIGHUP the terminal may be gone: stopping the children matters more than saying so."""
+    try:
+        print(text, flush=True)
+    except OSError:
+        pass
 
 
 def _setup_logging(folder: Path) -> None:

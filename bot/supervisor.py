@@ -196,9 +196,9 @@ class Supervisor:
         delay = self.policy.delay(len(run.crashes))
         run.status, run.restart_at = Status.WAITING, now + delay
         run.note = f"{how}; restarting in {delay:g} s"
-        log.warning("%s (port %d) stopped (%s) after %.0f s; starting it again in %g s (exit %d of at most %d "
-                    "within %.0f s). Last lines of %s:\n%s", run.child.label, run.child.port, how, uptime, delay,
-                    len(run.crashes), self.policy.max_crashes, self.policy.window, run.log_path, tail)
+        log.warning("%s (port %d) stopped (%s) after %.0f s; starting it again in %g s (exit %d within %.0f s; "
+                    "policybot gives up at %d). Last lines of %s:\n%s", run.child.label, run.child.port, how, uptime,
+                    delay, len(run.crashes), self.policy.window, self.policy.max_crashes, run.log_path, tail)
 
     def _spawn(self, run: _Run) -> None:
         with open(run.log_path, "a", encoding="utf-8") as f:
