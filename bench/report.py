@@ -161,7 +161,7 @@ def write_report(r: dict) -> str:
                    "BM25 median ms", "BM25 p95 ms"], mem) + [""]
     out += _table(["chunks", "FAISS index", "build s", "index MB", "search median ms", "search p95 ms",
                    "recall@10 vs flat", "fusion median ms", "fusion p95 ms"], rows)
-    out += ["", _index_choice(r), "", "## Method notes", "", *NOTES]
+    out += ["", _index_choice(r), *_load_faults_section(r), "", "## Method notes", "", *NOTES]
     return "\n".join(out) + "\n"
 
 
@@ -257,6 +257,8 @@ def _misses(r: dict) -> list[str]:
             lines.append(f"- *{name}*: over by {-t['margin']:.0f} ms. {_embedding_share(r)} What would close it: "
                          "query embedding on one torch thread (or a quantised/ONNX query encoder) and a machine "
                          "not shared with other work; retrieval and sentence choice themselves fit the budget.")
+        elif name.startswith("load"):
+            lines.append(f"- *{name}*: {t['value']}. {_load_fault_miss(r, name)}")
         else:
             rasa = r["rasa"]
             c1, c8 = rasa["concurrency_1"], rasa["concurrency_8"]
@@ -269,6 +271,65 @@ def _misses(r: dict) -> list[str]:
                          "and the action server on their own), or less work per message in Rasa's pipeline; "
                          "the knowledge base's own share is the in-process figure.")
     return lines
+
+
+def _load_faults_section(r: dict) -> list[str]:
+    lf = r.get("load_faults")
+    if not lf:
+        return []
+    from .faults import __doc__ as method
+
+    out = ["", "## Load and faults through the gateway", "",
+           " ".join(method.split("\n\n", 1)[1].split()), "",
+           f"Measured {lf['measured']['date']} (load average {_load(lf['measured']['load_average_at_start'])} at "
+           f"the start, {_load(lf['measured'].get('load_average_at_end'))} at the end, on 2 cores shared with other work). "
+           f"{lf['method']}. The bot was up {lf['start_s']:.0f} s after `policybot serve` started (index current, "
+           "Rasa model trained). *First time*: answered at the first attempt; *retried*: sent again after /api/health "
+           "said the bot was back; *errors*: never answered. Latency is per message answered at the first attempt.", ""]
+    rows = []
+    for key, label in (("steady", "nothing killed"), ("kill_actions", "action server killed"), ("kill_rasa", "Rasa killed")):
+        run = lf.get(key)
+        if run:
+            t = run["latency_first_time"]
+            rows.append([label, run["messages"], run["answered"], run["errors"], run["answered_first_time"],
+                         run["retried"], run["refused_429"], _f(run["wall_s"], 1), _f(run["messages_per_s"], 1),
+                         _f(t["median_ms"], 0), _f(t["p95_ms"], 0)])
+    out += _table(["run", "messages", "answered", "errors", "first time", "retried", "429", "wall s", "answered/s",
+                   "median ms", "p95 ms"], rows)
+    rows = []
+    for child in ("actions", "rasa"):
+        run = lf.get(f"kill_{child}")
+        if run:
+            f, h = run["fault"], run["history"]
+            rows.append([child, f["killed_after_answers_actually"], "yes" if f["restarted"] else "**no**", _f(f["restart_s"], 1),
+                         _f(f["first_cited_answer_after_kill_s"], 1),
+                         f"{f['before_window']['answered']}/{f['before_window']['messages']}",
+                         f"{f['in_window']['answered_first_time']} + {f['in_window']['answered_after_retry']} retried"
+                         f" / {f['in_window']['messages']}",
+                         f"{f['after_window']['answered_first_time']}/{f['after_window']['messages']}",
+                         ", ".join(f["other_children_restarted"]) or "none",
+                         f"{h['compared_with_before_kill']} compared, {h['histories_changed_before_the_kill_point']} "
+                         f"changed, {h['answered_questions_missing']} questions missing"])
+    if rows:
+        out += ["", "Killed with SIGKILL in the middle of the run. *Back*: the supervisor saw the new process answer "
+                "its health check; *first cited answer*: the first message sent after the kill that came back with an "
+                "answer from the knowledge base (a greeting needs only Rasa). Messages *before* finished before the "
+                "kill, *after* were sent once the part was back, *in the window* are the rest. History: each "
+                "conversation's /api/history just before the kill against the same after the run (must begin the "
+                "same), and every answered question in it, in order.", ""]
+        out += _table(["killed", "after answers", "restarted", "back s", "first cited answer s", "before: answered",
+                       "in the window: first time + retried / all", "after: first time", "others restarted", "history"],
+                      rows)
+    return out
+
+
+def _load_fault_miss(r: dict, name: str) -> str:
+    if "answers again" in name:
+        return ("The part is started again within a second of its exit (bench/faults.py, bot/supervisor.py); what "
+                "takes the time is its own start on these 2 shared cores: Rasa 3.6 loads a model by training DIET on "
+                "one example to build its weights, then traces its inference graph, about a minute here. A second "
+                "Rasa kept warm would answer at once, at the cost of another 1.3 GB.")
+    return "See `load_faults` in `docs/benchmarks.json` for every count; bench/faults.py measured them."
 
 
 def _selector_gap(r: dict) -> str:

@@ -38,6 +38,7 @@ class Plan:
     faq_documents: int | None = None  # Taipei FAQ pairs for multi-document retrieval, a fixed seeded sample; None: all
     selection_passages: int | None = None  # per dataset, for answer-sentence accuracy (None: every dev passage)
     end_to_end_questions: int | None = 600  # per dataset, answered end to end with each selector
+    faults: bool = True  # load and faults through the gateway (bench/faults.py); needs rasa
 
 
 FULL = Plan(passages=300, questions=600, off_topic=150, pooled_build_passages=5, default_build=True, answer_repeats=2,
@@ -112,6 +113,10 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
         results["rasa"] = through_rasa(answerable, plan.rasa_repeats)
     else:
         results["rasa"] = None
+    if plan.rasa and plan.faults:
+        from .faults import load_and_faults
+
+        results["load_faults"] = load_and_faults()
     from .targets import judge
 
     results["targets"] = judge(results)

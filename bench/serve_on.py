@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
 from pathlib import Path
 
 from bot.rasa_model import ensure_model
@@ -33,9 +32,7 @@ def main() -> int:
     stack = start_stack(settings, model, args.rasa_port, args.actions_port, log_dir=Path(args.log_dir))
     print("ready", flush=True)
     try:
-        while stack.running():
-            time.sleep(0.5)
-        return 1
+        stack.supervisor.watch()
     except KeyboardInterrupt:
         return 0
     finally:

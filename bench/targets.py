@@ -55,6 +55,36 @@ def judge(results: dict) -> list[dict]:
             out.append({"target": f"answer through Rasa p95 <= {RASA_P95_MS} ms ({c.replace('_', ' ')})",
                         "met": rasa[c]["p95_ms"] <= RASA_P95_MS, "value": rasa[c]["p95_ms"],
                         "against": f"{RASA_P95_MS} ms", "margin": round(RASA_P95_MS - rasa[c]["p95_ms"], 2)})
+    return out + load_fault_targets(results)
+
+
+RESTART_S = {"actions": 30, "rasa": 60}  # the targets for the killed part to answer again
+
+
+def load_fault_targets(results: dict) -> list[dict]:
+    lf = results.get("load_faults")
+    if not lf:
+        return []
+    steady = lf["steady"]
+    out = [{"target": "load: 500 messages at concurrency 20 from 10 addresses, 0 errors", "met": steady["errors"] == 0,
+            "value": f"{steady['answered']}/{steady['messages']} answered", "against": "0 errors", "margin": None}]
+    for child, limit in RESTART_S.items():
+        run = lf.get(f"kill_{child}")
+        if not run:
+            continue
+        f, h = run["fault"], run["history"]
+        mid_run = f["killed_after_answers_actually"] < run["messages"]  # else nothing was measured
+        kept = (mid_run and run["errors"] == 0 and f["before_window"]["answered"] == f["before_window"]["messages"]
+                and f["after_window"]["answered_first_time"] == f["after_window"]["messages"]
+                and h["histories_changed_before_the_kill_point"] == 0 and h["answered_questions_missing"] == 0)
+        out.append({"target": f"load with the {child} child killed: every message answered, none lost from history",
+                    "met": kept and f["restarted"], "value": f"{run['answered']}/{run['messages']} answered, "
+                    f"{h['histories_changed_before_the_kill_point'] + h['answered_questions_missing']} history losses",
+                    "against": "all, 0", "margin": None})
+        back = f["first_cited_answer_after_kill_s"]
+        out.append({"target": f"load with the {child} child killed: answers again < {limit} s",
+                    "met": back is not None and back < limit, "value": back, "against": f"{limit} s",
+                    "margin": round(limit - back, 1) if back is not None else None})
     return out
 
 

@@ -118,11 +118,12 @@ def _ask_via(args, questions: list[str]) -> int:
 def cmd_serve(args) -> int:
     from .serve import serve
 
-    return serve(_settings(args))
+    return serve(_settings(args), Path(args.rasa_model).resolve() if args.rasa_model else None)
 
 
 def cmd_web(args) -> int:
-    from .web import public_url, run
+    from .addresses import public_url
+    from .web import run
 
     settings = _settings(args).replace(web_port=args.port, web_host=args.host)
     print(f"policybot chat page: {public_url(settings)}  (relaying to Rasa at {args.rasa_url})", flush=True)
@@ -309,8 +310,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--k", type=int, default=None, help="at most this many citations per answer (default 3)")
     p.set_defaults(func=cmd_coverage)
 
-    p = sub.add_parser("serve", help="start the whole bot: index, Rasa model, action server and Rasa")
+    p = sub.add_parser("serve", help="start the whole bot: index, Rasa model, action server, Rasa and the chat page;"
+                                     " a part that stops is started again")
     p.add_argument("--corpus", default=argparse.SUPPRESS)
+    p.add_argument("--rasa-model", metavar="FILE", help="serve this trained Rasa model (.tar.gz) instead of the one"
+                                                         " trained from config.yml, domain.yml and data/")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("web", help="the chat page only, relaying to an already running Rasa (serve starts it too)")

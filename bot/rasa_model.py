@@ -32,21 +32,33 @@ def rasa_env() -> dict[str, str]:
             "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
-def ensure_model(config: Path | None = None, out: Path = MODELS, quiet: bool = False) -> Path:
-    """The model for the current training data: reused when its fingerprint matches, else trained."""
+def model_path(config: Path | None = None, out: Path = MODELS) -> Path:
+    """Where the model for the current training data is (or will be, once trained)."""
+    return out / f"policybot-{fingerprint(config=config)}.tar.gz"
+
+
+def ensure_model(config: Path | None = None, out: Path = MODELS, quiet: bool = False, log: Path | None = None) -> Path:
+    """The model for the current training data: reused when its fingerprint matches, else trained. Rasa's
+    output goes to `log` when given (TensorFlow's and setuptools' warnings included), else to the terminal,
+    or nowhere with quiet=True."""
     if not RASA_BIN.exists():
         raise FileNotFoundError(f"{RASA_BIN} not found: run `make install-rasa` (creates .venv-rasa with Rasa 3.6)")
-    name = f"policybot-{fingerprint(config=config)}"
-    model = out / f"{name}.tar.gz"
+    model = model_path(config, out)
     if model.exists():
         return model
     out.mkdir(parents=True, exist_ok=True)
     cmd = [str(RASA_BIN), "train", "--config", str(config or PROJECT_ROOT / "config.yml"), "--domain", "domain.yml",
-           "--data", "data", "--out", str(out), "--fixed-model-name", name]
-    result = subprocess.run(cmd, cwd=PROJECT_ROOT, env=rasa_env(), capture_output=quiet, text=True)
+           "--data", "data", "--out", str(out), "--fixed-model-name", model.name.removesuffix(".tar.gz")]
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as f:
+            result = subprocess.run(cmd, cwd=PROJECT_ROOT, env=rasa_env(), stdout=f, stderr=subprocess.STDOUT)
+    else:
+        result = subprocess.run(cmd, cwd=PROJECT_ROOT, env=rasa_env(), capture_output=quiet, text=True)
     if result.returncode != 0 or not model.exists():
         detail = (result.stderr or "")[-2000:] if quiet else ""
-        raise RuntimeError(f"rasa train failed (exit {result.returncode}); run `{' '.join(cmd)}` to see why\n{detail}")
+        where = f"its output is in {log}" if log is not None else f"run `{' '.join(cmd)}` to see why"
+        raise RuntimeError(f"rasa train failed (exit {result.returncode}); {where}\n{detail}")
     for old in out.glob("policybot-*.tar.gz"):
         if old != model:
             old.unlink()

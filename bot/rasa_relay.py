@@ -1,4 +1,4 @@
-"""The gateway's side of Rasa: send a chat message, read a conversation's history, check health.
+"""The gateway's side of Rasa: send a chat message, read a conversation's history.
 
 Messages reach the page in one shape, whether they come from a reply or from the tracker store:
 {"from": "user" | "bot", "text": str, "time": epoch seconds, "custom": the action's payload or None}.
@@ -55,12 +55,3 @@ async def history(client: httpx.AsyncClient, rasa_url: str, session: str) -> lis
                 out.append(_message("bot", event.get("text"), custom, event.get("timestamp", 0)))
     return out
 
-
-async def healthy(client: httpx.AsyncClient, rasa_url: str, actions_url: str) -> dict[str, bool]:
-    async def ok(url: str) -> bool:
-        try:
-            return (await client.get(url, timeout=3)).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    return {"rasa": await ok(f"{rasa_url}/"), "actions": await ok(f"{actions_url}/health")}

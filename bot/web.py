@@ -3,6 +3,7 @@ the browser talks to one origin. Pages of other users (staff, hosts) are mounted
 from __future__ import annotations
 
 import logging
+import os
 import re
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from knowledge.config import Settings
 from knowledge.script import in_script_of
 
 from . import feedback, rasa_relay
+from .health import report as health_report
 from .web_host import router as host_pages
 from .web_staff import router as staff_pages
 
@@ -47,12 +49,6 @@ def _load_kb(settings: Settings):
         return None
 
 
-def public_url(settings: Settings) -> str:
-    """The chat page's address as a person types it: localhost for the loopback default."""
-    host = "localhost" if settings.web_host == "127.0.0.1" else settings.web_host
-    return f"http://{host}:{settings.web_port}"
-
-
 def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -72,6 +68,8 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
     app.state.suggestions = []
     app.state.limiter = MovingWindowRateLimiter(MemoryStorage())
     per_session, per_address = parse(settings.session_rate_limit), parse(settings.address_rate_limit)
+    # Set by `policybot serve`: its supervisor's state, for /api/health to say why a part is down.
+    supervisor_state = Path(os.environ["POLICYBOT_SUPERVISOR_STATE"]) if os.environ.get("POLICYBOT_SUPERVISOR_STATE") else None
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -130,8 +128,9 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
 
     @app.get("/api/health")
     async def health():
-        parts = await rasa_relay.healthy(app.state.http, app.state.rasa_url, app.state.actions_url)
-        return JSONResponse({"ok": all(parts.values()), **parts}, status_code=200 if all(parts.values()) else 503)
+        body, status = await health_report(app.state.http, app.state.rasa_url, app.state.actions_url,
+                                           app.state.kb is not None, supervisor_state)
+        return JSONResponse(body, status_code=status)
 
     @app.get("/api/document")
     async def document(id: str):

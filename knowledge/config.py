@@ -41,6 +41,9 @@ class Settings:
     # The web gateway (the citizens' chat page): where it listens and what it accepts.
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # Rasa and the action server, which `policybot serve` starts on 127.0.0.1 beside the gateway.
+    rasa_port: int = 5005
+    actions_port: int = 5055
     max_message_chars: int = 500
     # Per chat session and per client address; "limits" notation (https://limits.readthedocs.io).
     session_rate_limit: str = "20/minute"
@@ -68,6 +71,8 @@ _ENV = {
     "POLICYBOT_DATA_DIR": ("data_dir", Path),
     "POLICYBOT_WEB_HOST": ("web_host", str),
     "POLICYBOT_WEB_PORT": ("web_port", int),
+    "POLICYBOT_RASA_PORT": ("rasa_port", int),
+    "POLICYBOT_ACTIONS_PORT": ("actions_port", int),
     "POLICYBOT_MAX_MESSAGE_CHARS": ("max_message_chars", int),
     "POLICYBOT_SESSION_RATE_LIMIT": ("session_rate_limit", str),
     "POLICYBOT_ADDRESS_RATE_LIMIT": ("address_rate_limit", str),

@@ -44,7 +44,10 @@ def load_model(model: str):
 
 
 def dimension(model: str) -> int:
-    return int(load_model(model).get_sentence_embedding_dimension())
+    loaded = load_model(model)
+    # sentence-transformers 5 renamed the method and warns on the old name; older releases have only that one.
+    measure = getattr(loaded, "get_embedding_dimension", None) or loaded.get_sentence_embedding_dimension
+    return int(measure())
 
 
 def embed(model: str, texts: list[str], batch_size: int = 16) -> np.ndarray:

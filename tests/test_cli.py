@@ -17,6 +17,7 @@ def _run(settings, *args, input_text=None):
 def test_ask_json_on_the_default_corpus(corpus_settings):
     out = _run(corpus_settings, "ask", "怎么办理不动产登记？", "--json")
     assert out.returncode == 0, out.stderr
+    assert "\\u" not in out.stdout and "不动产登记" in out.stdout  # Chinese as it is, not escaped
     row = json.loads(out.stdout)
     assert set(row) >= {"question", "answered", "confidence", "answer", "citations"}
     assert row["answered"] is True

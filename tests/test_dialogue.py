@@ -111,6 +111,7 @@ def test_ask_via_rest_prints_the_in_process_json(stack, corpus_settings):
     local = subprocess.run([sys.executable, "-m", "bot.cli", "ask", q, "--json"],
                            capture_output=True, text=True, env=env, timeout=300)
     assert via.returncode == 0 and local.returncode == 0, via.stderr + local.stderr
+    assert "\\u" not in via.stdout and "负面清单" in via.stdout  # Chinese as it is, not escaped
     a, b = json.loads(via.stdout), json.loads(local.stdout)
     assert a["answer"] == b["answer"] and a["citations"] == b["citations"] and a["answered"] is True
 
