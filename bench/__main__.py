@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         results = json.loads(Path(args.from_json or out / "benchmarks.json").read_text(encoding="utf-8"))
         if args.only:
             key, measure = ONLY[args.only]
-            results[key] = measure()
+            results[key] = measure(Path(args.eval_dir), Path(args.cache_dir))
         results["targets"] = judge(results)
         (out / "benchmarks.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         (out / "benchmarks.md").write_text(write_report(results), encoding="utf-8")
@@ -62,14 +62,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _faults() -> dict:
+def _faults(eval_dir: Path, cache_dir: Path) -> dict:
     from .faults import load_and_faults
 
     return load_and_faults()
 
 
+def _answers(eval_dir: Path, cache_dir: Path) -> dict:
+    """Answer-sentence accuracy alone (after `make selector`), as the full run measures it."""
+    from knowledge.config import load_settings
+
+    from .cache import EmbeddingCache
+    from .run import FULL, answers_section
+
+    settings = load_settings()
+    return answers_section(FULL, settings, eval_dir, EmbeddingCache(cache_dir, settings.model))
+
+
 # Sections that can be measured alone (--only NAME): the results key and the function measuring it.
-ONLY = {"faults": ("load_faults", _faults)}
+ONLY = {"faults": ("load_faults", _faults), "answers": ("answers", _answers)}
 
 
 def _plain(value):

@@ -37,8 +37,9 @@ def answer_quality(ds: Dataset, settings: Settings, cache: EmbeddingCache, end_t
     kb = passage_knowledge_base(ds.passages, settings, cache, ds.name)
     gs = groups(kb, ds, cache)
     out: dict = {"passages": len(ds.passages), "questions": len(ds.questions), "first_sentence": {}, "end_to_end": {}}
+    answers = {q.question_id: to_simplified(q.answer) for q in ds.questions}
     for name, sel in selectors(settings).items():
-        out["first_sentence"][name] = {mode: first_sentence_accuracy(kb, gs, sel, mode) for mode in ("gold", "pooled")}
+        out["first_sentence"][name] = {mode: first_sentence_accuracy(kb, gs, sel, mode, answers) for mode in ("gold", "pooled")}
     sample = list(ds.questions)
     random.Random(3).shuffle(sample)
     sample = sample[:end_to_end_questions] if end_to_end_questions else sample

@@ -220,15 +220,21 @@ def _answers_section(r: dict) -> list[str]:
         out += [f"**{name} dev** ({run['passages']} passages, {run['questions']} questions; the candidates hold the "
                 f"answer for {_f(next(iter(run['first_sentence'].values()))['gold']['reachable'])} of them with the gold "
                 "passage)", ""]
-        rows = [[sel, _f(v["gold"]["accuracy"]), _f(v["pooled"]["accuracy"]),
-                 _f(run["end_to_end"][sel]["first_sentence_holds_gold"]), _f(run["end_to_end"][sel]["answer_holds_gold"]),
-                 _f(run["end_to_end"][sel]["answered"])] for sel, v in run["first_sentence"].items()]
+        rows = [[sel, _f(v["gold"]["accuracy"]), _f(v["gold"].get("opening")), _f(v["pooled"]["accuracy"]),
+                 _f(v["pooled"].get("opening")), _f(run["end_to_end"][sel]["first_sentence_holds_gold"]),
+                 _f(run["end_to_end"][sel]["answer_holds_gold"]), _f(run["end_to_end"][sel]["answered"])]
+                for sel, v in run["first_sentence"].items()]
         e2e = next(iter(run["end_to_end"].values()))["questions"]
-        out += _table(["selector", "gold passage", "pooled", f"end to end: first sentence ({e2e} q)",
-                       "end to end: answer text", "answered"], rows) + [""]
-    out += ["*End to end*: `answer_question` over the pooled passages with each selector in turn (confidence, "
-            "answer types, lists and the rest of answering unchanged): does the first cited sentence, and does the "
-            "whole answer text, hold the gold answer.", ""]
+        out += _table(["selector", "gold passage: sentence", "gold passage: opening", "pooled: sentence",
+                       "pooled: opening", f"end to end: first citation ({e2e} q)", "end to end: answer text",
+                       "answered"], rows) + [""]
+    out += ["*Sentence*: the selected sentence alone (the issue's measure, judged by the targets). *Opening*: the "
+            "answer's opening as the chat shows it, that sentence with the sentence before it when it opens on its "
+            "predicate or a pronoun (是世界上最低度开发国家。 after 尼日共和国……。) and with the one after it when that one "
+            "names what it described (这种书体，被称为……), from the same paragraph (`knowledge.answering.opening`).",
+            "*End to end*: `answer_question` over the pooled passages with each selector in turn (confidence, "
+            "answer types, lists and the rest of answering unchanged): does the first citation (the opening's first "
+            "sentence), and does the whole answer text, hold the gold answer.", ""]
     return out
 
 

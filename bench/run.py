@@ -49,6 +49,12 @@ QUICK = Plan(passages=20, questions=40, off_topic=15, pooled_build_passages=2, d
              faq_documents=300, selection_passages=20, end_to_end_questions=20)
 
 
+def answers_section(plan: Plan, settings: Settings, eval_dir: Path, cache: EmbeddingCache) -> dict:
+    return {"fitting": fitting_figures(), "datasets": {
+        name: answer_quality(sample(load_dataset(eval_dir, name), plan.selection_passages, None), settings, cache,
+                             plan.end_to_end_questions) for name in ("cmrc2018", "drcd")}}
+
+
 def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: bool) -> dict:
     started = time.time()
     cache = EmbeddingCache(cache_dir, settings.model)
@@ -79,9 +85,7 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
     results["cross_script"] = retrieval.cross_script(cmrc, *corpora["cmrc2018"], drcd_simplified, drcd_simplified_corpus)
     results["multidoc"] = {"taipei_faq": multidoc.taipei_faq(eval_dir, settings, cache, plan.faq_documents)}
 
-    results["answers"] = {"fitting": fitting_figures(), "datasets": {
-        name: answer_quality(sample(load_dataset(eval_dir, name), plan.selection_passages, None), settings, cache,
-                             plan.end_to_end_questions) for name in ("cmrc2018", "drcd")}}
+    results["answers"] = answers_section(plan, settings, eval_dir, cache)
 
     results["dev_questions"] = devset.dev_questions(kb, dev_path)
     off_topic = [q.text for q in cmrc.questions[:plan.off_topic]] + [q.text for q in drcd.questions[:plan.off_topic]]

@@ -18,6 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from knowledge.answer_types import QUESTION_WORDS
+from knowledge.answering import opening
 from knowledge.candidates import Option, gather
 from knowledge.config import Settings
 from knowledge.indexing import bundle_document
@@ -36,6 +37,7 @@ POOLED_CHUNKS = 5  # what answering takes from the search (knowledge/answering.p
 @dataclass(frozen=True)
 class Group:
     question_id: str
+    passage_id: str
     query: Query
     options: list[Option]
     labels: np.ndarray  # 1 where the candidate holds the answer
@@ -64,7 +66,7 @@ def groups(kb: KnowledgeBase, ds: Dataset, cache: EmbeddingCache, modes: tuple[s
                 hits = kb.rank(list(query.tokens), query.vector, k=POOLED_CHUNKS)
             options = gather(kb, hits)
             labels = np.array([o.hit.chunk.doc_id == q.passage_id and answer in o.candidate.text for o in options], np.int8)
-            out.append(Group(q.question_id, query, options, labels, mode))
+            out.append(Group(q.question_id, q.passage_id, query, options, labels, mode))
     return out
 
 
@@ -149,19 +151,30 @@ def _bigrams(text: str) -> set[str]:
     return out
 
 
-def first_sentence_accuracy(kb: KnowledgeBase, groups_: list[Group], selector, mode: str) -> dict:
+def first_sentence_accuracy(kb: KnowledgeBase, groups_: list[Group], selector, mode: str,
+                            answers: dict[str, str] | None = None) -> dict:
     """The share of questions whose best-scored candidate holds the answer (a question whose candidates hold
-    none counts as a miss), and how many questions had a candidate that could."""
+    none counts as a miss), and how many questions had a candidate that could. With `answers` (question id ->
+    simplified answer text), also `opening`: the share whose answer opening as the product shows it (that
+    sentence with the one it leans on or the one naming what it described, knowledge.answering.opening) holds it."""
     rows = [g for g in groups_ if g.mode == mode]
-    hits = reachable = 0
+    hits = reachable = opened = 0
     for g in rows:
         if not g.options:
             continue
         reachable += bool(g.labels.any())
         scores = selector.scores(g.query.as_question(), [o.candidate for o in g.options], kb.lexical.idf)
-        hits += bool(g.labels[int(np.argmax(scores))])
+        pick = int(np.argmax(scores))
+        hits += bool(g.labels[pick])
+        if answers is not None:
+            gold_doc = g.options[pick].hit.chunk.doc_id == g.passage_id
+            opened += bool(g.labels[pick]) or gold_doc and any(
+                answers[g.question_id] in o.candidate.text for o in opening(kb, g.options[pick]))
     n = max(len(rows), 1)
-    return {"accuracy": round(hits / n, 4), "questions": len(rows), "reachable": round(reachable / n, 4)}
+    out = {"accuracy": round(hits / n, 4), "questions": len(rows), "reachable": round(reachable / n, 4)}
+    if answers is not None:
+        out["opening"] = round(opened / n, 4)
+    return out
 
 
 def group_accuracy(scores: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, labels: np.ndarray,

@@ -172,6 +172,25 @@ def states_unit(asked: Asked, sentence: str, question: str = "") -> bool:
     return any(m.group(0) not in question for form in forms for m in re.finditer(form, sentence))
 
 
+# A sentence that opens on its predicate or on a pronoun leans on the sentence before for its subject: "面积126.76万
+# 平方公里，是世界上最低度开发国家。" says which country only after "尼日共和国……。"; "并在全省率先……" who did it.
+_LEANS_BACK = re.compile(r"^(?:是|为|系|并|又|也|亦|还|曾|即|且|均|都|位于|面积|人口|全长|总长|长约|共有|拥有|成为|属于|"
+                         r"同年|次年|翌年|当年|其中|其(?![他它余实次])|他们?|她们?|它们?|该|此(?![外前后次])|这(?![样么]做)|"
+                         r"上述|前者|后者|两者|二者)")
+# One that opens on a demonstrative and a measure word names what the sentence before described: "这种书体，被称为……".
+_POINTS_BACK = re.compile(r"^(?:(?:这|此|该|上述|前述|以上)(?:[一两]?[种个项些类条座部位名次批])|其中)")
+
+
+def leans_back(sentence: str) -> bool:
+    """The sentence's subject is in the sentence before it (see _LEANS_BACK)."""
+    return bool(_LEANS_BACK.match(sentence.lstrip()))
+
+
+def points_back(sentence: str) -> bool:
+    """The sentence names, with a demonstrative, what the sentence before described (see _POINTS_BACK)."""
+    return bool(_POINTS_BACK.match(sentence.lstrip()))
+
+
 def about_past(sentence: str) -> bool:
     """A sentence that describes how things were (之前……要跑三个部门) rather than how they are."""
     return bool(_PAST_OPENING.search(sentence))

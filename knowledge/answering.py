@@ -10,8 +10,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .answer_types import Kind, about_past, announces_list, enumerates, is_item, states, states_unit
-from .candidates import Option, gather, option, quotable, quote_span
+from .answer_types import Kind, about_past, announces_list, enumerates, is_item, leans_back, points_back, states, states_unit
+from .candidates import Option, citation_key, gather, option, quotable, quote_span
 from .chunking import is_heading, without_speaker
 from .focus import focus_tokens, missing_sentence
 from .metadata import place_stem
@@ -78,7 +78,7 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
         # "哪五型" is answered by the sentence that lists them, when one does.
         listing = [r for r in pool if enumerates(query.asked, r[0].candidate.text)] if query.asked.kind == Kind.LIST else []
         best = (listing or pool)[0]
-    chosen = _compose(kb, query, best, ranked, limit, composition)
+    chosen = _compose(kb, query, best, ranked, limit, composition, exclude)
     citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(chosen, start=1))
     text = "".join(f"{in_script_of(o.text, query.text)}[{n}]" for n, o in enumerate(chosen, start=1))
     return Answer(query.text, True, confidence, text, citations)
@@ -118,13 +118,14 @@ def _not_stated(kb: KnowledgeBase, query: Query, confidence: float, ranked: list
 
 
 def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked: list[tuple[Option, float]],
-             limit: int, composition: Composition) -> list[Option]:
+             limit: int, composition: Composition, exclude: Collection[tuple[str, int]] = ()) -> list[Option]:
     first, best_score = best
     if query.asked.kind in _LIST_KINDS and announces_list(first.candidate.text):
         items = _items_after(kb, first, composition)
         if items:
             return [first] + items
-    chosen, seen, length = [first], {first.key}, len(first.text)
+    chosen = opening(kb, first, exclude) if limit > 1 else [first]
+    seen, length = {o.key for o in chosen}, sum(len(o.text) for o in chosen)
     stems = {place_stem(p) for p in query.places}
     # A question naming several places gets the best sentence about each of them.
     for place in query.places:
@@ -149,6 +150,46 @@ def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked
     return chosen[:max(limit, len(query.places), 1)]
 
 
+def opening(kb: KnowledgeBase, first: Option, exclude: Collection[tuple[str, int]] = ()) -> list[Option]:
+    """The answer's opening: its first sentence, after the sentence it leans on for its subject ("尼日共和国……。"
+    before "面积……，是世界上最低度开发国家。") and before the one that names what it described ("这种书体，被称为……"),
+    each only from the same paragraph and not already cited (`exclude`, as in answer_question). Read alone, such
+    a sentence does not say what the citizen asked."""
+    doc = kb.docs[first.hit.chunk.doc_id]
+    index, spans = kb.sentence_order(doc.doc_id, first.sentence)
+    out = [first]
+    if leans_back(first.candidate.text) and index > 0:
+        before = _neighbour(kb, doc, first, spans, index - 1, exclude)
+        # "之前……要跑三个部门" is not the context of "现在只需跑一个部门": the present answers alone.
+        if before is not None and not about_past(before.candidate.text):
+            out.insert(0, before)
+    if index + 1 < len(spans):
+        after = _neighbour(kb, doc, first, spans, index + 1, exclude)
+        if after is not None and points_back(after.candidate.text):
+            out.append(after)
+    return out
+
+
+def _neighbour(kb: KnowledgeBase, doc: Document, first: Option, spans: np.ndarray, i: int,
+               exclude: Collection[tuple[str, int]]) -> Option | None:
+    """The i-th sentence of the document as an Option beside `first`, when it is quotable, in its paragraph and
+    not in `exclude`."""
+    s, e = int(spans[i][0]), int(spans[i][1])
+    lo, hi = min(s, first.sentence.start), max(e, first.sentence.end)
+    sentence = _sentence_at(kb, doc.doc_id, s, e)
+    text = without_speaker(doc.clean.text[s:e]).strip()
+    if (sentence is None or "\n" in doc.clean.text[lo:hi] or not quotable(doc, sentence, text)
+            or exclude and citation_key(doc, sentence) in exclude):
+        return None
+    return _beside(kb, doc, first, sentence, text)
+
+
+def _beside(kb: KnowledgeBase, doc: Document, anchor: Option, sentence: Sentence, text: str) -> Option:
+    """A sentence of the anchor's document, wherever its chunk, as an Option cited with the anchor's scores."""
+    hit = Hit(_chunk_of(kb, doc.doc_id, sentence), anchor.hit.score, anchor.hit.lexical, anchor.hit.dense)
+    return option(kb, doc, hit, anchor.candidate.chunk_rank, sentence, text)
+
+
 def _items_after(kb: KnowledgeBase, announcement: Option, composition: Composition) -> list[Option]:
     """The items that follow a list's announcement in its document: the opening sentence of each 一是/二是
     (or 首先/其次, （一）, 1.) up to the next heading, host question or announcement."""
@@ -161,9 +202,7 @@ def _items_after(kb: KnowledgeBase, announcement: Option, composition: Compositi
         if sentence is None or sentence.host or is_heading(text) or announces_list(text):
             break
         if is_item(text) and quotable(doc, sentence, text):
-            hit = Hit(_chunk_of(kb, doc.doc_id, sentence), announcement.hit.score, announcement.hit.lexical,
-                      announcement.hit.dense)
-            items.append(option(kb, doc, hit, announcement.candidate.chunk_rank, sentence, text))
+            items.append(_beside(kb, doc, announcement, sentence, text))
             if len(items) >= composition.list_items:
                 break
     return items

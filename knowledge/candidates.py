@@ -45,7 +45,7 @@ def gather(kb: KnowledgeBase, hits: Iterable[Hit], exclude: Collection[tuple[str
         doc = kb.docs[hit.chunk.doc_id]
         for sentence in hit.chunk.sentences:
             key = (doc.doc_id, sentence.start)
-            if key in seen or (exclude and (doc.doc_id, doc.clean.original_span(*quote_span(doc, sentence)).start) in exclude):
+            if key in seen or (exclude and citation_key(doc, sentence) in exclude):
                 continue
             text = without_speaker(doc.clean.text[sentence.start:sentence.end]).strip()
             if not quotable(doc, sentence, text):
@@ -53,6 +53,11 @@ def gather(kb: KnowledgeBase, hits: Iterable[Hit], exclude: Collection[tuple[str
             seen.add(key)
             out.append(option(kb, doc, hit, rank, sentence, text))
     return out
+
+
+def citation_key(doc: Document, sentence: Sentence) -> tuple[str, int]:
+    """(doc_id, start in the original text) of the sentence's citation: how a conversation remembers it."""
+    return doc.doc_id, doc.clean.original_span(*quote_span(doc, sentence)).start
 
 
 def option(kb: KnowledgeBase, doc: Document, hit: Hit, rank: int, sentence: Sentence, text: str) -> Option:

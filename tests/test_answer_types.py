@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from knowledge.answer_types import (Kind, about_past, announces_list, asked, enumerates, is_item, states,
-                                    states_unit)
+from knowledge.answer_types import (Kind, about_past, announces_list, asked, enumerates, is_item, leans_back, points_back,
+                                    states, states_unit)
 from knowledge.focus import missing_sentence, subject
 from knowledge.script import to_simplified
 
@@ -112,3 +112,20 @@ def test_every_question_gets_a_kind_and_a_subject_without_error(question):
     if a.strict:
         text = missing_sentence(question, a)
         assert text.startswith("文件中没有") and text.endswith("。")
+
+
+@pytest.mark.parametrize("sentence, leans, points", [
+    ("面积126.76万平方公里，是世界上最低度开发国家。", True, False),
+    ("并在全省率先实现“一网通办”。", True, False),
+    ("同年11月9日，柏林围墙倒塌。", True, False),
+    ("这种书体，被称为「粗俗体大写」。", True, True),
+    ("其中，企业开办时间压缩至1个工作日。", True, True),
+    ("其次，优化审批流程。", False, False),  # a list item, not a pointer back
+    ("此外，还开通了微信公众号。", False, False),
+    ("尼日共和国，是西非内陆国家之一。", False, False),
+    ("在打造“四最”营商环境,我们主要采取了以下三项措施。", False, False),
+    ("但从我区深化“放管服”工作以来,现在已经实行了“一窗受理”。", False, False),
+])
+def test_sentences_that_lean_on_the_one_before(sentence, leans, points):
+    assert leans_back(sentence) is leans
+    assert points_back(sentence) is points

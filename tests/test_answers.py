@@ -181,3 +181,44 @@ def test_answer_json_round_trip(kb):
     for q in ("吉阳区设置了几个综合受理窗口？", "临川办不动产登记，登记费要交多少钱？", "明天广州会下雨吗？"):
         ans = answer_question(kb, q)
         assert Answer.from_json(json.loads(json.dumps(ans.to_json(), ensure_ascii=False))) == ans
+
+
+_ENCYCLOPEDIC = {
+    "niger.txt": "尼日尔概况\n尼日共和国，是西非内陆国家之一，因尼日河得名，首都尼阿美。面积126.76万平方公里，是世界上最低度"
+                 "开发国家。全国分为7个大区。\n",
+    "script.txt": "书写的变化\n当文字抄写在莎草纸或兽皮书上时，因为抄写工具的转变，字体亦跟随作出相应的调整。这种书体，被称为"
+                  "「粗俗体大写」。它后来演变为小写字母。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def encyclopedic_kb(tmp_path_factory):
+    from knowledge.config import Settings
+    from knowledge.indexing import build_index
+    from knowledge.search import KnowledgeBase
+
+    folder = tmp_path_factory.mktemp("encyclopedic")
+    for name, text in _ENCYCLOPEDIC.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = Settings(corpus_dir=folder, index_dir=tmp_path_factory.mktemp("encyclopedic-index"))
+    build_index(settings, progress=False)
+    return KnowledgeBase.load(settings)
+
+
+def test_a_sentence_without_its_subject_opens_after_the_sentence_it_leans_on(encyclopedic_kb):
+    ans = answer_question(encyclopedic_kb, "世界上最低度开发国家是哪个国家？")
+    assert ans.answered
+    texts = [c.text for c in ans.citations]
+    assert "是世界上最低度开发国家" in "".join(texts)
+    assert texts[0].startswith("尼日共和国")  # which country, before the sentence that does not say
+    _check_citations(encyclopedic_kb, ans)
+
+
+def test_the_sentence_naming_what_the_answer_described_follows_it(encyclopedic_kb):
+    ans = answer_question(encyclopedic_kb, "文字抄写在莎草纸或兽皮书上的书体被称为什么？")
+    assert ans.answered
+    texts = [c.text for c in ans.citations]
+    i = next(i for i, t in enumerate(texts) if t.startswith("当文字抄写"))
+    assert texts[i + 1].startswith("这种书体")
+    # One citation only: the sentence the selector chose, nothing around it.
+    assert len(answer_question(encyclopedic_kb, "文字抄写在莎草纸或兽皮书上的书体被称为什么？", max_citations=1).citations) == 1

@@ -15,8 +15,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..answer_types import (QUESTION_WORDS, Asked, Kind, about_past, about_present, announces_list, is_item, states,
-                            states_unit)
+from ..answer_types import (QUESTION_WORDS, Asked, Kind, about_past, about_present, announces_list, is_item, leans_back,
+                            points_back, states, states_unit)
 
 _PUNCT = re.compile(r"[\s，。、；：？！“”‘’（）《》「」『』【】,.;:?!()\"'\-—…·~～/]")
 KINDS = tuple(Kind)
@@ -56,6 +56,8 @@ FEATURES = (
     "position", "length", "question_length", "kind", "states_kind", "states_unit", "category",
     "has_digit", "has_date", "has_money", "has_ratio", "has_duration", "has_quote", "has_enumeration",
     "has_definition", "has_reason", "past", "present", "past_asked", "announces", "item", "is_question",
+    "leans_back", "points_back", "previous_states_kind", "following_states_kind", "following_points_back",
+    "following_leans_back", "states_form",
 )
 KIND_FEATURE = FEATURES.index("kind")  # categorical
 
@@ -72,6 +74,22 @@ def _chars(text: str) -> frozenset[str]:
 
 
 _QUOTE = re.compile(r"[“「《『]")
+# The form of the asked fact that the question's own words call for: 哪一年 is answered by a year, 几月 by a month.
+_FORMS = ((re.compile(r"哪一?年|何年|几年|什么年|那一年"), re.compile(r"\d{2,4}\s*年|[〇零一二三四五六七八九]{4}年|[一二三四五六七八九十百]+年(?:前|后|间)?")),
+          (re.compile(r"几月|哪个?月|什么月"), re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]+月")),
+          (re.compile(r"哪一?天|几号|几日|哪日"), re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]")),
+          (re.compile(r"哪个朝代|什么朝代|哪一?朝"), re.compile(r"[\u4e00-\u9fff][朝代]|王朝")),
+          (re.compile(r"哪个?国家?|哪一?国"), re.compile(r"[\u4e00-\u9fff]{1,6}(?:国|共和国|王国|帝国)")),
+          (re.compile(r"哪个?城市|哪座城市|哪一?市"), re.compile(r"[\u4e00-\u9fff]{1,6}市|城")),
+          (re.compile(r"百分之几|多少%|比例"), re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|分之")))
+
+
+def states_form(question: str, sentence: str) -> bool:
+    """Whether the sentence holds, outside the question's own words, the form the question asks for."""
+    for asked, form in _FORMS:
+        if asked.search(question):
+            return any(m.group(0) not in question for m in form.finditer(sentence))
+    return False
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十两]+[个项家户名条件种次座所位]")
 
 
@@ -177,5 +195,10 @@ def features(q: Question, candidates: Sequence[Candidate], idf: Callable[[str], 
             float(states(Kind.LIST, t)), float(states(Kind.DEFINITION, t)), float(states(Kind.REASON, t)),
             float(about_past(t)), float(about_present(t)), past_asked, float(announces_list(t)), float(is_item(t)),
             float(t.rstrip().endswith(("？", "?"))),
+            float(leans_back(t)), float(points_back(t)),
+            float(bool(c.previous) and states(q.asked.kind, c.previous, q.text)),
+            float(bool(c.following) and states(q.asked.kind, c.following, q.text)),
+            float(points_back(c.following)), float(leans_back(c.following)),
+            float(states_form(q.text, t)),
         ))
     return np.asarray(rows, dtype=np.float32)
