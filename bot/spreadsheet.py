@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -41,12 +41,7 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
 def write_csv(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> int:
     """Writes the table to an open text file (opened with newline=""); returns the number of rows."""
     writer = csv.writer(out)
-    writer.writerow([neutralise(h) for h in header])
-    n = 0
-    for row in rows:
-        writer.writerow([neutralise(v) for v in row])
-        n += 1
-    return n
+    return _each_row(writer.writerow, header, rows, neutralise)
 
 
 def write_xlsx(out: Path | IO[bytes], header: Sequence[str], rows: Iterable[Sequence[Cell]], sheet: str = "Sheet1") -> int:
@@ -55,13 +50,19 @@ def write_xlsx(out: Path | IO[bytes], header: Sequence[str], rows: Iterable[Sequ
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    ws = book.create_sheet(sheet)
-    ws.append([_xlsx_cell(h) for h in header])
+    n = _each_row(book.create_sheet(sheet).append, header, rows, _xlsx_cell)
+    book.save(out)
+    return n
+
+
+def _each_row(write: Callable[[list], object], header: Sequence[str], rows: Iterable[Sequence[Cell]],
+              cell: Callable[[Cell], Cell]) -> int:
+    """Writes the header and the rows, every value through `cell`; returns the number of rows (header aside)."""
+    write([cell(h) for h in header])
     n = 0
     for row in rows:
-        ws.append([_xlsx_cell(v) for v in row])
+        write([cell(v) for v in row])
         n += 1
-    book.save(out)
     return n
 
 

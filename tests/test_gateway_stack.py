@@ -3,6 +3,7 @@ what the bot answered, Rasa's HTTP API wants its token, the REST channel refuses
 apology given while the action server is down stays in the history."""
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 
@@ -100,7 +101,7 @@ def test_feedback_stores_the_answer_the_bot_gave(gateway, stack_settings):
     row = rows[reply.json()["id"]]
     assert row["question"] == "新余为多少家企业建立了信用档案？" and row["answer"] == answer["text"]
     assert row["sender"] == session and row["rating"] == "down"
-    stored = __import__("json").loads(row["citations"])
+    stored = json.loads(row["citations"])
     assert stored == answer["custom"]["citations"]  # the server's citations, whole
     # An answer of another conversation, or one never given, cannot be rated from this one.
     other = new_session()

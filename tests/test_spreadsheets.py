@@ -6,15 +6,12 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import json
 import os
-import re
 import sqlite3
 import subprocess
 import sys
 
 import openpyxl
-import pytest
 
 from bot import feedback, spreadsheet
 from bot.coverage_report import results_csv
