@@ -132,16 +132,29 @@ def cmd_web(args) -> int:
 
 
 def cmd_feedback_export(args) -> int:
+    import sqlite3
+
     from . import feedback
 
     db = feedback.db_path(_settings(args))
-    if args.out:
-        # utf-8-sig: Excel, which staff open CSV files with, needs the BOM to read Chinese.
-        with open(args.out, "w", encoding="utf-8-sig", newline="") as out:
-            n = feedback.export_csv(db, out)
-        print(f"{n} feedback rows from {db} written to {args.out}", file=sys.stderr)
-    else:
-        n = feedback.export_csv(db, sys.stdout)
+    try:
+        if not args.out:
+            feedback.export_csv(db, sys.stdout)
+            return 0
+        if Path(args.out).suffix.lower() == ".xlsx":
+            n = feedback.export_xlsx(db, Path(args.out))
+        else:
+            # utf-8-sig: Excel, which staff open CSV files with, needs the BOM to read Chinese.
+            with open(args.out, "w", encoding="utf-8-sig", newline="") as out:
+                n = feedback.export_csv(db, out)
+    except sqlite3.DatabaseError as exc:
+        print(f"policybot: {db} is not a readable feedback database ({exc}): move it aside and the next feedback"
+              " starts a new one", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"policybot: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"{n} feedback rows from {db} written to {args.out}", file=sys.stderr)
     return 0
 
 
@@ -327,9 +340,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("feedback", help="citizens' feedback on answers")
     fsub = p.add_subparsers(dest="feedback_command", required=True)
-    p = fsub.add_parser("export", help="all feedback as CSV (question, answer, citations, rating, comment)")
+    p = fsub.add_parser("export", help="all feedback as CSV or XLSX (question, answer, citations, rating, comment)")
     p.add_argument("--corpus", default=argparse.SUPPRESS)
-    p.add_argument("--out", help="CSV file to write (default: standard output)")
+    p.add_argument("--out", help="file to write: .xlsx for a workbook, else CSV (default: CSV to standard output)")
     p.set_defaults(func=cmd_feedback_export)
     p = sub.add_parser("prep", help="a cited briefing for an interview host on a topic (Markdown, HTML or docx)")
     p.add_argument("topic", nargs="+", help="the interview's topic, e.g. 营商环境 or 不动产登记")

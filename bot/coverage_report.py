@@ -1,7 +1,6 @@
 """A coverage run as files for staff: a self-contained report.html, results.csv (for Excel) and results.json."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
@@ -11,7 +10,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from knowledge.coverage import LOW_CONFIDENCE_MARGIN, CoverageRun
+from knowledge.coverage import LOW_CONFIDENCE_MARGIN, CoverageRun, Result
+
+from . import spreadsheet
 
 # The report must open from disk and from the gateway with nothing fetched: inline style and SVG only, no script.
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -49,18 +50,17 @@ def results_json(run: CoverageRun, meta: ReportMeta) -> dict:
 
 
 def results_csv(run: CoverageRun) -> bytes:
-    """UTF-8 with a BOM: without it Excel on Chinese Windows reads UTF-8 as GBK and shows mojibake."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
-    for n, r in enumerate(run.results, start=1):
-        top = r.answer.citations[0] if r.answer.citations else None
-        q = r.question
-        writer.writerow([n, q.where, q.text, r.answer.answered, r.answer.status.value, f"{r.answer.confidence:.4f}", r.low_confidence,
-                         r.answer.answer, top.doc_id if top else "", top.title if top else "",
-                         top.quote if top else "", len(r.answer.citations), q.expected_doc or "", q.expected_answer,
-                         "" if r.rank is None else r.rank, "" if r.met is None else r.met])
-    return buf.getvalue().encode("utf-8-sig")
+    """One row per question, for Excel (UTF-8 with a BOM; text that would start a formula is made text)."""
+    return spreadsheet.csv_bytes(CSV_COLUMNS, (_csv_row(n, r) for n, r in enumerate(run.results, start=1)))
+
+
+def _csv_row(n: int, r: Result) -> list:
+    top = r.answer.citations[0] if r.answer.citations else None
+    q = r.question
+    return [n, q.where, q.text, r.answer.answered, r.answer.status.value, round(r.answer.confidence, 4), r.low_confidence,
+            r.answer.answer, top.doc_id if top else "", top.title if top else "", top.quote if top else "",
+            len(r.answer.citations), q.expected_doc or "", q.expected_answer, "" if r.rank is None else r.rank,
+            "" if r.met is None else r.met]
 
 
 def render_html(run: CoverageRun, meta: ReportMeta, downloads: dict[str, str] | None = None) -> str:

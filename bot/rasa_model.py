@@ -10,7 +10,7 @@ from knowledge.config import PROJECT_ROOT
 
 RASA_BIN = Path(os.environ.get("POLICYBOT_RASA", PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"))
 MODELS = PROJECT_ROOT / "models"
-_INPUTS = ("config.yml", "domain.yml", "data", "knowledge/dictionary")
+_INPUTS = ("config.yml", "domain.yml", "data", "knowledge/dictionary", "channels/intent_guard.py")
 
 
 def fingerprint(root: Path = PROJECT_ROOT, config: Path | None = None) -> str:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import ctypes
 import functools
 import logging
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,6 +36,7 @@ class Stack:
     rasa_url: str
     actions_url: str
     web_url: str = ""
+    rasa_token: str = field(default="", repr=False)  # Rasa's --auth-token, for whatever reads its HTTP API
 
     def stop(self) -> None:
         self.supervisor.stop()
@@ -76,7 +78,7 @@ def start_web(settings: Settings, rasa_url: str, actions_url: str, log: Path | N
               supervisor_state: Path | None = None) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "bot.cli", "web", "--host", settings.web_host, "--port", str(settings.web_port),
            "--rasa-url", rasa_url, "--actions-url", actions_url]
-    env = _settings_env(settings)
+    env = {**_settings_env(settings), "POLICYBOT_RASA_TOKEN": settings.rasa_token}  # the gateway reads trackers
     if supervisor_state is not None:
         env["POLICYBOT_SUPERVISOR_STATE"] = str(supervisor_state)  # /api/health tells "restarting" from "given up"
     return spawn(cmd, env, log)
@@ -87,10 +89,15 @@ def start_actions(settings: Settings, port: int = 5055, log: Path | None = None)
     return spawn([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)], env, log)
 
 
-def start_rasa(model: Path, port: int = 5005, endpoints: Path | None = None, log: Path | None = None) -> subprocess.Popen:
+def start_rasa(model: Path, port: int = 5005, endpoints: Path | None = None, log: Path | None = None,
+               token: str = "") -> subprocess.Popen:
+    """Rasa with its HTTP API on loopback; with a token, the API (trackers, events, model) answers only requests
+    carrying it, so that no other local process reads or rewrites conversations."""
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     cmd = [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port), "--model", str(model),
            "--endpoints", str(endpoints or PROJECT_ROOT / "endpoints.yml"), "--credentials", "credentials.yml"]
+    if token:
+        cmd += ["--auth-token", token]
     return spawn(cmd, rasa_env(), log)
 
 
@@ -132,7 +139,7 @@ def children(settings: Settings, model: Path, endpoints: Path, web: bool, state_
     parts = [Child("actions", "the action server", settings.actions_port, f"{actions_url(settings)}/health",
                    functools.partial(start_actions, settings, settings.actions_port), ready_timeout=180),
              Child("rasa", "Rasa", settings.rasa_port, f"{rasa_url(settings)}/webhooks/rest/",
-                   functools.partial(start_rasa, model, settings.rasa_port, endpoints))]
+                   functools.partial(start_rasa, model, settings.rasa_port, endpoints, token=settings.rasa_token))]
     if web:
         parts.append(Child("gateway", "the web gateway", settings.web_port, f"{gateway_url(settings)}/",
                            lambda log: start_web(settings, rasa_url(settings), actions_url(settings), log, state_file),
@@ -144,7 +151,9 @@ def start_stack(settings: Settings, model: Path, rasa_port: int | None = None, a
                 endpoints: Path | None = None, log_dir: Path | None = None, web: bool = False) -> Stack:
     """The action server and Rasa, and with web=True the chat page's gateway, started and healthy, under a
     supervisor (its `watch()` keeps them running; `stop()` stops them)."""
-    settings = settings.replace(rasa_port=rasa_port, actions_port=actions_port)
+    # A token of this run's own unless one is configured (POLICYBOT_RASA_TOKEN, for a gateway started apart).
+    settings = settings.replace(rasa_port=rasa_port, actions_port=actions_port,
+                                rasa_token=settings.rasa_token or secrets.token_urlsafe(32))
     state_file = settings.data_dir / "run" / "supervisor.json"
     supervisor = Supervisor(children(settings, model, endpoints or endpoints_for(settings), web, state_file),
                             log_dir or settings.data_dir / "log", state_file)
@@ -153,7 +162,8 @@ def start_stack(settings: Settings, model: Path, rasa_port: int | None = None, a
     except BaseException:
         supervisor.stop()
         raise
-    return Stack(supervisor, rasa_url(settings), actions_url(settings), public_url(settings) if web else "")
+    return Stack(supervisor, rasa_url(settings), actions_url(settings), public_url(settings) if web else "",
+                 settings.rasa_token)
 
 
 def check_ports_free(settings: Settings) -> None:

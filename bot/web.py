@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -20,15 +22,22 @@ from limits.strategies import MovingWindowRateLimiter
 from knowledge.config import Settings
 from knowledge.script import in_script_of
 
-from . import feedback, rasa_relay
+from channels.apology import APOLOGY
+
+from . import feedback, own_replies, rasa_relay
+from .api_input import BadInput, describe, json_body
+from .api_schemas import BAD_SESSION, ChatRequest, FeedbackRequest, session_id
+from .body_limit import BodyLimit
+from .client_address import ClientAddress, client_of, parse_headers, parse_networks
 from .health import report as health_report
 from .web_host import router as host_pages
+from .web_staff import MAX_UPLOAD_BYTES
 from .web_staff import router as staff_pages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-_SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 UNAVAILABLE = "服务暂时不可用，请稍后再试"
+MAX_CITATIONS_KEPT = 10
 # Scripts, styles and images only from this server; nothing inline, nothing from elsewhere.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -64,12 +73,20 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
 
     app = FastAPI(title="policybot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings, app.state.kb = settings, kb
-    app.state.rasa_url, app.state.actions_url = rasa_url.rstrip("/"), actions_url.rstrip("/")
+    rasa = rasa_relay.Rasa(rasa_url.rstrip("/"), settings.rasa_token)
+    app.state.rasa_url, app.state.actions_url = rasa.url, actions_url.rstrip("/")
     app.state.suggestions = []
     app.state.limiter = MovingWindowRateLimiter(MemoryStorage())
+    app.state.client_address = ClientAddress(parse_networks(settings.trusted_proxies), parse_headers(settings.proxy_headers))
     per_session, per_address = parse(settings.session_rate_limit), parse(settings.address_rate_limit)
+    replies_db = own_replies.db_path(settings)
     # Set by `policybot serve`: its supervisor's state, for /api/health to say why a part is down.
     supervisor_state = Path(os.environ["POLICYBOT_SUPERVISOR_STATE"]) if os.environ.get("POLICYBOT_SUPERVISOR_STATE") else None
+
+    # Innermost first: the body cap runs inside the security headers, so that a 413 carries them too. The staff
+    # upload has a larger cap of its own, checked again (with a page for the browser) by its route.
+    app.add_middleware(BodyLimit, default_bytes=settings.max_body_bytes,
+                       per_path={"/staff/report": MAX_UPLOAD_BYTES + 64 * 1024})
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -80,10 +97,29 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
         response.headers["X-Frame-Options"] = "DENY"
         return response
 
+    # Every error of the API is {"error": …}: FastAPI's own ({"detail": …}, 422) included.
+    @app.exception_handler(BadInput)
+    async def bad_input(request: Request, exc: BadInput):
+        return _error(exc.status, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(request: Request, exc: RequestValidationError):
+        # Locations are ("query", "session"): the parameter's name is what the reader knows.
+        return _error(400, describe([{**e, "loc": tuple(e.get("loc", ()))[1:]} for e in exc.errors()]))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
     def limited(request: Request, session: str) -> bool:
-        address = request.client.host if request.client else "unknown"
+        address = client_of(request)
         return not (app.state.limiter.hit(per_address, "address", address)
                     and app.state.limiter.hit(per_session, "session", session))
+
+    async def conversation(session: str) -> list[dict]:
+        """The tracker's messages and the gateway's own replies, in time order."""
+        from_rasa = await rasa_relay.history(app.state.http, rasa, session)
+        return own_replies.merged(from_rasa, await run_in_threadpool(own_replies.messages, replies_db, session))
 
     @app.get("/", include_in_schema=False)
     async def page():
@@ -99,29 +135,30 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
 
     @app.post("/api/chat")
     async def chat(request: Request):
-        body = await _json(request)
-        session, text = str(body.get("session", "")), str(body.get("message", "")).strip()
-        if not _SESSION.match(session):
-            return _error(400, "会话编号无效，请刷新页面。")
-        if not text:
-            return _error(400, "请输入问题。")
+        body = await json_body(request, ChatRequest)
+        text = body.message
         if len(text) > settings.max_message_chars:
             return _error(413, in_script_of(f"消息太长了：最多 {settings.max_message_chars} 个字，请精简后再发。", text))
-        if limited(request, session):
+        if limited(request, body.session):
             return _error(429, in_script_of("发送太频繁了，请稍等片刻再试。", text))
+        turn = rasa_relay.new_turn()
         try:
-            messages = await rasa_relay.send(app.state.http, app.state.rasa_url, session, text)
+            messages = await rasa_relay.send(app.state.http, rasa, body.session, text, turn)
         except rasa_relay.RasaUnavailable as exc:
             log.warning("%s", exc)
-            return _error(503, UNAVAILABLE, unavailable=True)
+            # Answered here, so kept here: the history shows the question and this apology after a reload.
+            kept = await run_in_threadpool(own_replies.apologise, replies_db, body.session, turn, text)
+            return _error(503, APOLOGY, unavailable=True, messages=kept[1:])
         return {"messages": messages}
 
     @app.get("/api/history")
     async def history(session: str):
-        if not _SESSION.match(session):
-            return _error(400, "会话编号无效，请刷新页面。")
         try:
-            return {"messages": await rasa_relay.history(app.state.http, app.state.rasa_url, session)}
+            session = session_id.validate_python(session)
+        except ValidationError:
+            return _error(400, BAD_SESSION)
+        try:
+            return {"messages": await conversation(session)}
         except rasa_relay.RasaUnavailable as exc:
             log.warning("%s", exc)
             return _error(503, UNAVAILABLE, unavailable=True)
@@ -144,28 +181,27 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
 
     @app.post("/api/feedback")
     async def give_feedback(request: Request):
-        body = await _json(request)
-        session, rating = str(body.get("session", "")), body.get("rating")
-        comment = str(body.get("comment") or "")[: settings.max_message_chars]
-        if not _SESSION.match(session) or rating not in ("up", "down"):
-            return _error(400, "反馈格式不对：需要会话编号和 up 或 down。")
-        if limited(request, session):
+        body = await json_body(request, FeedbackRequest)
+        if len(body.comment) > settings.max_message_chars:
+            return _error(413, f"意见太长了：最多 {settings.max_message_chars} 个字。")
+        if limited(request, body.session):
             return _error(429, "发送太频繁了，请稍等片刻再试。")
-        citations = body.get("citations") if isinstance(body.get("citations"), list) else []
+        try:
+            found = rasa_relay.find(await conversation(body.session), body.message_id)
+        except rasa_relay.RasaUnavailable as exc:
+            log.warning("%s", exc)
+            return _error(503, UNAVAILABLE, unavailable=True)
+        if found is None:
+            return _error(404, "这个会话里没有这条回答：请刷新页面后再评价。")
+        question, message = found
+        custom = message["custom"] or {}
+        citations = [c for c in custom.get("citations") or [] if isinstance(c, dict)][:MAX_CITATIONS_KEPT]
         row = await run_in_threadpool(
-            feedback.record, feedback.db_path(settings), session, rating, comment,
-            str(body.get("question") or "")[:2000], str(body.get("answer") or "")[:5000], citations[:10])
+            feedback.record, feedback.db_path(settings), body.session, body.rating, body.comment, question,
+            message["text"] or str(custom.get("answer") or ""), citations)
         return {"id": row}
 
     return app
-
-
-async def _json(request: Request) -> dict:
-    try:
-        body = await request.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def run(settings: Settings, rasa_url: str, actions_url: str) -> None:

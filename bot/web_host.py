@@ -12,10 +12,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from limits import parse
+from limits import parse as parse_limit
 
 from knowledge.briefing import Material, briefing_material, prepare_briefing
 from knowledge.briefing_render import to_docx, to_html, to_markdown
+
+from .api_input import BadInput, parse
+from .api_schemas import BriefingQuery
+from .client_address import client_of
 
 MAX_TOPIC_CHARS = 40
 # The briefing page is inline CSS and anchors only: nothing else may load or run.
@@ -61,27 +65,30 @@ def _too_fast(request: Request) -> bool:
     limiter = getattr(state, "limiter", None)
     if limiter is None:
         return False
-    address = request.client.host if request.client else "unknown"
-    return not limiter.hit(parse(state.settings.address_rate_limit), "host", address)
+    return not limiter.hit(parse_limit(state.settings.address_rate_limit), "host", client_of(request))
 
 
 @router.get("/host", response_class=HTMLResponse)
 def host_page(request: Request, topic: str = "", format: str = "html") -> Response:
-    topic = topic.strip()
+    if format not in ("html", "md", "docx"):
+        return _form(400, topic[:MAX_TOPIC_CHARS], f"不支持的格式“{format[:20]}”：请选 网页、Word 文档 或 Markdown。")
+    try:
+        query = parse(BriefingQuery, {"topic": topic, "format": format})
+    except BadInput as exc:
+        return _form(exc.status, "", exc.message)
+    topic = query.topic
     if not topic:
         return _form()
     if len(topic) > MAX_TOPIC_CHARS:
         return _form(400, topic[:MAX_TOPIC_CHARS], f"主题最多 {MAX_TOPIC_CHARS} 个字，请写得简短些。")
-    if format not in ("html", "md", "docx"):
-        return _form(400, topic, f"不支持的格式“{format}”：请选 网页、Word 文档 或 Markdown。")
     if getattr(request.app.state, "kb", None) is None:
         return _form(503, topic, "知识库尚未就绪（索引缺失或正在加载），请稍后再试。")
     if _too_fast(request):
         return _form(429, topic, "请求太频繁了，请稍等片刻再试。")
     briefing = prepare_briefing(request.app.state.kb, topic, _material(request))
-    if format == "md":
+    if query.format == "md":
         return Response(to_markdown(briefing), media_type="text/markdown; charset=utf-8")
-    if format == "docx":
+    if query.format == "docx":
         buffer = io.BytesIO()
         to_docx(briefing, buffer)
         name = quote(f"访谈准备-{topic}.docx")

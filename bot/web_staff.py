@@ -20,6 +20,8 @@ from knowledge.coverage import CoverageRun, run
 from knowledge.questions_file import SUFFIXES, QuestionsFileError, read_questions
 
 from .answerers import in_process
+from .api_input import BadInput, media_type, parse
+from .api_schemas import LoginForm
 from .coverage_report import REPORT_CSP, ReportMeta, render_html, results_csv, results_json
 from .web_auth import TokenGate
 
@@ -29,6 +31,7 @@ MAX_QUESTIONS = 2000
 PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
             "frame-ancestors 'none'")
 COOKIE = "policybot_staff"
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 router = APIRouter()
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -69,8 +72,14 @@ async def staff_login(request: Request) -> Response:
     gate = _gate(request)
     if not gate.enabled:
         return _not_found()
+    if media_type(request)[0] not in FORMS:
+        return _login(415, "请从登录页提交口令。Send the token from the login form.")
     form = await request.form(max_files=0, max_fields=2)
-    if not gate.matches(str(form.get("token", ""))):
+    try:
+        login = parse(LoginForm, {k: v for k, v in form.items() if isinstance(v, str)})
+    except BadInput:
+        return _login(400, "只需要填写口令。Only the token is expected.")
+    if not gate.matches(login.token):
         return _login(403, "口令不对。Wrong token.")
     response = RedirectResponse("/staff", status_code=303)
     gate.remember(response, request)
@@ -102,6 +111,8 @@ async def staff_report(request: Request) -> Response:
     # Refuse before reading the body when the client says how big it is; check again after reading.
     if int(request.headers.get("content-length") or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
         return _upload_error(413, too_big)
+    if media_type(request)[0] != "multipart/form-data":
+        return _upload_error(415, "请用上传表单提交问题清单（multipart/form-data）。Upload the list with the form.")
     form = await request.form(max_files=1, max_fields=2)
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:

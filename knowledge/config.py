@@ -45,6 +45,14 @@ class Settings:
     rasa_port: int = 5005
     actions_port: int = 5055
     max_message_chars: int = 500
+    # The largest request body the gateway reads (JSON API; the staff upload has its own cap), in bytes.
+    max_body_bytes: int = 64 * 1024
+    # Proxies (addresses or CIDRs, comma-separated) whose forwarded headers name the real client; empty: none.
+    trusted_proxies: str = ""
+    # The headers such a proxy sets, in the order they are believed (the first one present is used).
+    proxy_headers: str = "forwarded,x-forwarded-for,x-real-ip"
+    # The token for Rasa's HTTP API (tracker reads); empty: `policybot serve` makes a new one each run.
+    rasa_token: str = field(default="", repr=False)  # a secret
     # Per chat session and per client address; "limits" notation (https://limits.readthedocs.io).
     session_rate_limit: str = "20/minute"
     address_rate_limit: str = "120/minute"
@@ -74,6 +82,10 @@ _ENV = {
     "POLICYBOT_RASA_PORT": ("rasa_port", int),
     "POLICYBOT_ACTIONS_PORT": ("actions_port", int),
     "POLICYBOT_MAX_MESSAGE_CHARS": ("max_message_chars", int),
+    "POLICYBOT_MAX_BODY_BYTES": ("max_body_bytes", int),
+    "POLICYBOT_TRUSTED_PROXIES": ("trusted_proxies", str),
+    "POLICYBOT_PROXY_HEADERS": ("proxy_headers", str),
+    "POLICYBOT_RASA_TOKEN": ("rasa_token", str),
     "POLICYBOT_SESSION_RATE_LIMIT": ("session_rate_limit", str),
     "POLICYBOT_ADDRESS_RATE_LIMIT": ("address_rate_limit", str),
     "POLICYBOT_STAFF_TOKEN": ("staff_token", str),

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} missi
 
 @pytest.fixture(scope="module")
 def web(stack, stack_settings, tmp_path_factory):
-    settings = stack_settings.replace(web_port=WEB_PORT)
+    settings = stack_settings.replace(web_port=WEB_PORT, rasa_token=stack.rasa_token)
     proc = start_web(settings, stack.rasa_url, stack.actions_url, tmp_path_factory.mktemp("web") / "web.log")
     try:
         wait_healthy(f"http://127.0.0.1:{WEB_PORT}/", proc, "the web gateway")
@@ -221,8 +221,9 @@ def test_session_rate_limit(web):
 
 
 def test_unavailable_then_recovers_on_its_own(stack, stack_settings, rasa_model, make_endpoints, browser, tmp_path):
-    """The gateway starts before Rasa: the page says so, then recovers when Rasa comes up, without a reload."""
-    settings = stack_settings.replace(web_port=DOWN_WEB_PORT)
+    """The gateway starts before Rasa: the page says so, then recovers when Rasa comes up, without a reload; after
+    a reload, the question asked while Rasa was down is there with the gateway's apology, before the answer."""
+    settings = stack_settings.replace(web_port=DOWN_WEB_PORT, rasa_token="late-rasa-token")
     gateway = start_web(settings, f"http://127.0.0.1:{LATE_RASA_PORT}", stack.actions_url, tmp_path / "web.log")
     rasa = None
     context = browser.new_context(viewport=PHONE)
@@ -236,11 +237,19 @@ def test_unavailable_then_recovers_on_its_own(stack, stack_settings, rasa_model,
         bubble = ask(tab, "怎么办理不动产登记？")
         assert "服务暂时不可用" in bubble.inner_text()
         rasa = start_rasa(rasa_model, port=LATE_RASA_PORT, endpoints=make_endpoints(tmp_path, int(stack.actions_url.rsplit(":", 1)[1])),
-                          log=tmp_path / "rasa.log")
+                          log=tmp_path / "rasa.log", token=settings.rasa_token)
         wait_healthy(f"http://127.0.0.1:{LATE_RASA_PORT}/webhooks/rest/", rasa, "Rasa")
         banner.wait_for(state="hidden", timeout=30_000)
         bubble = ask(tab, "怎么办理不动产登记？")
         assert bubble.locator("button.cite").count() >= 1
+        tab.reload()
+        tab.wait_for_selector("body[data-ready=true]")
+        tab.locator(".row.bot .bubble button.cite").first.wait_for()
+        rows = tab.locator(".row").evaluate_all("rows => rows.map(r => [r.classList.contains('user') ? 'user' : 'bot',"
+                                                " r.querySelector('.bubble').innerText])")
+        assert [who for who, _ in rows[1:]] == ["user", "bot", "user", "bot"], rows  # after the welcome
+        assert rows[1][1] == rows[3][1] == "怎么办理不动产登记？"
+        assert rows[2][1] == "抱歉，服务暂时不可用，请稍后再试。" and "登记" in rows[4][1]
     finally:
         context.close()
         for proc in (rasa, gateway):

@@ -82,7 +82,7 @@ function renderUser(text, when) {
   addRow("user", when).textContent = text;
 }
 
-function renderBot(message, question) {
+function renderBot(message) {
   const bubble = addRow("bot", message.time);
   const custom = message.custom || {};
   const citations = Array.isArray(custom.citations) ? custom.citations : [];
@@ -96,7 +96,7 @@ function renderBot(message, question) {
       sources.appendChild(b);
     }
     bubble.appendChild(sources);
-    if (custom.answered) addFeedback(bubble, question, custom);
+    if (custom.answered) addFeedback(bubble, message.id);
   }
   // The documents cover the topic but do not state what was asked: the closest passages, to read, not as an answer.
   const related = Array.isArray(custom.related) ? custom.related : [];
@@ -112,12 +112,14 @@ function renderBot(message, question) {
       box.appendChild(b);
     }
     bubble.appendChild(box);
-    addFeedback(bubble, question, custom);
+    addFeedback(bubble, message.id);
   }
   return bubble;
 }
 
-function addFeedback(bubble, question, answer) {
+// Feedback names the answer by its id: the server looks up what it said, so nothing else needs sending.
+function addFeedback(bubble, messageId) {
+  if (!messageId) return;
   const box = el("div", "feedback");
   box.appendChild(el("span", null, "这个回答有帮助吗？"));
   const up = el("button", null, "有用"), down = el("button", null, "没用");
@@ -127,14 +129,14 @@ function addFeedback(bubble, question, answer) {
     button.addEventListener("click", () => {
       up.setAttribute("aria-pressed", String(rating === "up"));
       down.setAttribute("aria-pressed", String(rating === "down"));
-      showComment(box, rating, question, answer);
+      showComment(box, rating, messageId);
     });
   }
   box.append(up, down);
   bubble.appendChild(box);
 }
 
-function showComment(box, rating, question, answer) {
+function showComment(box, rating, messageId) {
   box.querySelector(".comment")?.remove();
   const form = el("form", "comment");
   const input = el("input");
@@ -148,8 +150,7 @@ function showComment(box, rating, question, answer) {
     event.preventDefault();
     submit.disabled = true;
     const reply = await post("/api/feedback", {
-      session: state.session, rating, comment: input.value.trim(), question,
-      answer: answer.answer || "", citations: answer.citations || [],
+      session: state.session, message_id: messageId, rating, comment: input.value.trim(),
     });
     box.replaceChildren(el("span", null, reply.ok ? "谢谢您的反馈！" : (reply.body.error || UNAVAILABLE)));
   });
@@ -256,7 +257,7 @@ async function send(text) {
   updateInput();
   if (reply.ok) {
     setAvailable(true);
-    for (const m of reply.body.messages || []) renderBot(m, text);
+    for (const m of reply.body.messages || []) renderBot(m);
   } else {
     if (reply.status === 503 || reply.status === 0) setAvailable(false);
     const bubble = addRow("bot", Date.now() / 1000);
@@ -301,14 +302,9 @@ async function loadHistory() {
     return;
   }
   state.historyLoaded = true;
-  let question = "";
   for (const m of reply.body.messages || []) {
-    if (m.from === "user") {
-      question = m.text;
-      renderUser(m.text, m.time);
-    } else {
-      renderBot(m, question);
-    }
+    if (m.from === "user") renderUser(m.text, m.time);
+    else renderBot(m);
   }
   scrollToEnd();
 }
