@@ -104,13 +104,18 @@ def _declined(query: Query, confidence: float) -> Answer:
 
 def _rank(kb: KnowledgeBase, query: Query, options: list[Option], composition: Composition) -> list[tuple[Option, float]]:
     scores = kb.selector.scores(query.as_question(), [o.candidate for o in options], kb.lexical.idf)
-    if not query.asked.past:
-        # Only against the present state of the same document: a history with no "现在" has no then and now.
-        present = {o.hit.chunk.doc_id for o in options if about_present(o.candidate.text)}
-        scores = scores - composition.past_penalty * np.array(
-            [about_past(o.candidate.text) and o.hit.chunk.doc_id in present for o in options], np.float32)
+    scores = scores - composition.past_penalty * np.array(_superseded(query, options), np.float32)
     order = np.argsort(-scores, kind="stable")
     return [(options[i], float(scores[i])) for i in order]
+
+
+def _superseded(query: Query, options: list[Option]) -> list[bool]:
+    """Which sentences tell how things were (之前……要跑三个部门) beside their document's present state, when the
+    present is asked. Only against the same document's present: a history with no "现在" has no then and now."""
+    if query.asked.past:
+        return [False] * len(options)
+    present = {o.hit.chunk.doc_id for o in options if about_present(o.candidate.text)}
+    return [about_past(o.candidate.text) and o.hit.chunk.doc_id in present for o in options]
 
 
 def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]) -> list[tuple[Option, float]]:
@@ -155,11 +160,12 @@ def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked
                 seen.add(o.key)
                 length += len(o.text)
                 break
-    for o, score in ranked:
+    superseded = _superseded(query, [o for o, _ in ranked])
+    for (o, score), past in zip(ranked, superseded):
         if len(chosen) >= limit:
             break
-        if o.key in seen or (stems and not _about(kb, o, stems)):
-            continue  # a question about 吉阳区 is not answered from 南昌's documents
+        if o.key in seen or past or (stems and not _about(kb, o, stems)):
+            continue  # a question about 吉阳区 is not answered from 南昌's documents, nor "now" by how it was
         if score >= best_score - composition.support_margin and length + len(o.text) <= kb.settings.answer_chars:
             chosen.append(o)
             seen.add(o.key)
