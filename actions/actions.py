@@ -12,13 +12,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import feedback
-from knowledge.answering import answer_question
-from knowledge.briefing import Material, briefing_material, prepare_briefing, topic_of_request
-from knowledge.briefing_render import to_chat, to_payload
+from knowledge.answer.answering import answer_question
+from knowledge.briefing.briefing import Material, briefing_material, prepare_briefing, topic_of_request
+from knowledge.briefing.render import to_chat, to_payload
 from knowledge.config import load_settings
-from knowledge.dialogue import asks_for_more, contextualize, topic_of
+from knowledge.answer.dialogue import asks_for_more, contextualize, topic_of
 from knowledge.models import Answer, Status
-from knowledge.search import KnowledgeBase
+from knowledge.answer.knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 # Wording lives in domain.yml; these responses are sent from code, not from rules.

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from knowledge.config import load_settings
-from knowledge.evaluation import load_expectations
-from knowledge.search import KnowledgeBase
+from knowledge.evaluation.expectations import load_expectations
+from knowledge.answer.knowledge_base import KnowledgeBase
 
 from . import speed
 

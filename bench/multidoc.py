@@ -21,9 +21,9 @@ from tqdm import tqdm
 
 from knowledge.config import Settings
 from knowledge.models import Metadata
-from knowledge.script import to_simplified
-from knowledge.search import Fusion
-from knowledge.tokenize import bigrams, tokens
+from knowledge.text.script import to_simplified
+from knowledge.answer.knowledge_base import Fusion
+from knowledge.text.tokenizer import bigrams, tokens
 
 from .cache import EmbeddingCache
 from .metrics import first_gold_rank, recall_mrr

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from tqdm import tqdm
 
-from knowledge.script import to_simplified, to_traditional
+from knowledge.text.script import to_simplified, to_traditional
 
 from .datasets import Dataset, Question
 from .metrics import first_gold_rank, recall_mrr

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from knowledge.answering import answer_question
+from knowledge.answer.answering import answer_question
 from knowledge.config import PROJECT_ROOT, Settings
-from knowledge.lexical import LexicalIndex
-from knowledge.search import KnowledgeBase
-from knowledge.store import load_bundles
-from knowledge.tokenize import tokens
+from knowledge.index.lexical import LexicalIndex
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.index.store import load_bundles
+from knowledge.text.tokenizer import tokens
 
 from .datasets import Passage
 from .metrics import timing
@@ -88,7 +88,7 @@ def question_embedding(model: str, questions: list[str]) -> dict:
     the threads of one call wait for each other."""
     import torch
 
-    from knowledge.embedding import embed
+    from knowledge.index.embedding import embed
 
     default = torch.get_num_threads()
     out = {}

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.config import Settings
-from knowledge.dense import DenseIndex
-from knowledge.indexing import bundle_document
-from knowledge.lexical import LexicalIndex
+from knowledge.index.dense import DenseIndex
+from knowledge.index.building import bundle_document
+from knowledge.index.lexical import LexicalIndex
 from knowledge.models import CleanText, Document, Metadata
-from knowledge.script import to_simplified
-from knowledge.search import KnowledgeBase
-from knowledge.tokenize import tokens
+from knowledge.text.script import to_simplified
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.text.tokenizer import tokens
 
 from .cache import EmbeddingCache
 from .datasets import Passage
@@ -57,7 +57,7 @@ class PolicybotCorpus:
     def __init__(self, docs: list[Document], settings: Settings, cache: EmbeddingCache, desc: str = ""):
         self.settings = settings
         self.cache = cache
-        from knowledge.chunking import chunk_document
+        from knowledge.ingest.chunking import chunk_document
 
         # Embed every chunk in one cached pass (batched), then let the product bundle each document from it.
         cache.embed([c.search_text for d in docs for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)],

@@ -20,7 +20,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from knowledge.config import Settings
-from knowledge.script import in_script_of
+from knowledge.text.script import in_script_of
 
 from channels.apology import APOLOGY
 
@@ -48,8 +48,8 @@ def _error(status: int, message: str, **extra) -> JSONResponse:
 
 
 def _load_kb(settings: Settings):
-    from knowledge.search import KnowledgeBase
-    from knowledge.store import IndexUnavailable
+    from knowledge.answer.knowledge_base import KnowledgeBase
+    from knowledge.index.store import IndexUnavailable
 
     try:
         return KnowledgeBase.load(settings)
@@ -65,7 +65,7 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
         if app.state.kb is None:
             app.state.kb = await run_in_threadpool(_load_kb, settings)
         if app.state.kb is not None:  # before the first visitor, who would otherwise wait for them
-            from knowledge.suggestions import suggest_questions
+            from knowledge.answer.suggestions import suggest_questions
 
             app.state.suggestions = await run_in_threadpool(suggest_questions, app.state.kb, 4)
         yield

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from limits import parse as parse_limit
 
-from knowledge.briefing import Material, briefing_material, prepare_briefing
-from knowledge.briefing_render import to_docx, to_html, to_markdown
+from knowledge.briefing.briefing import Material, briefing_material, prepare_briefing
+from knowledge.briefing.render import to_docx, to_html, to_markdown
 
 from .api_input import BadInput, parse
 from .api_schemas import BriefingQuery

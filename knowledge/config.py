@@ -18,7 +18,7 @@ class Settings:
     # or a model name already in the local sentence-transformers cache. Nothing is downloaded.
     model: str = DEFAULT_MODEL
     # The fitted answer-sentence selector (a LightGBM model; `make selector` fits it again).
-    selector_model: Path = PROJECT_ROOT / "knowledge" / "selector" / "selector.txt"
+    selector_model: Path = PROJECT_ROOT / "knowledge" / "answer" / "selector" / "selector.txt"
     # One domain dictionary for the index and for Rasa's JiebaTokenizer (which loads every file in its folder).
     user_dict: Path = PROJECT_ROOT / "knowledge" / "dictionary" / "domain_dict.txt"
     # Chunk size and overlap in characters; chosen by measurement (see docs/benchmarks.md).
@@ -59,7 +59,7 @@ class Settings:
     # The gateway's staff pages (/staff: FAQ coverage reports) need this token; empty disables them.
     staff_token: str = field(default="", repr=False)  # a secret: kept out of logs and tracebacks
     # FAISS index: "auto" searches exactly (flat) up to DENSE_EXACT_UP_TO chunks and approximately above
-    # (knowledge/dense.py, figures in docs/benchmarks.md); "flat", "hnsw" or "ivf" force one kind.
+    # (knowledge/index/dense.py, figures in docs/benchmarks.md); "flat", "hnsw" or "ivf" force one kind.
     dense_index: str = "auto"
 
     def replace(self, **changes) -> "Settings":

@@ -14,7 +14,7 @@ from bench.retrieval import gold_rows
 from bench.splitter import split_spans
 from bench.systems import ChunkRef
 from knowledge.config import PROJECT_ROOT, load_settings
-from knowledge.dense import APPROXIMATE, DENSE_EXACT_UP_TO, DenseIndex, choose_kind
+from knowledge.index.dense import APPROXIMATE, DENSE_EXACT_UP_TO, DenseIndex, choose_kind
 
 SECTIONS = ("meta", "retrieval", "cross_script", "multidoc", "dev_questions", "calibration", "speed", "scaling", "rasa",
             "targets")

@@ -17,10 +17,10 @@ import pytest
 
 from bot.answerers import in_process
 from bot.coverage_report import REPORT_CSP, ReportMeta, write_report
-from knowledge.answering import answer_question
-from knowledge.coverage import LOW_CONFIDENCE_MARGIN, run
-from knowledge.evaluation import evaluate, load_expectations
-from knowledge.questions_file import QuestionsFileError, read_questions
+from knowledge.answer.answering import answer_question
+from knowledge.evaluation.coverage import LOW_CONFIDENCE_MARGIN, run
+from knowledge.evaluation.expectations import evaluate, load_expectations
+from knowledge.evaluation.questions_file import QuestionsFileError, read_questions
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -16,7 +16,7 @@ from conftest import port
 from bot.rest_client import as_answer, send
 from bot.serve import start_rasa, wait_healthy
 from knowledge.config import PROJECT_ROOT
-from knowledge.script import is_traditional, to_simplified
+from knowledge.text.script import is_traditional, to_simplified
 
 pytestmark = pytest.mark.skipif(not RASA_BIN.exists(), reason=f"{RASA_BIN} missing: run `make install-rasa`")
 

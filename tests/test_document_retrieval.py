@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.chunking import chunk_document, document_header
+from knowledge.ingest.chunking import chunk_document, document_header
 from knowledge.config import Settings
-from knowledge.indexing import build_index, bundle_document
+from knowledge.index.building import build_index, bundle_document
 from knowledge.models import CleanText, Document, Metadata
-from knowledge.search import KnowledgeBase
+from knowledge.answer.knowledge_base import KnowledgeBase
 
 # Notices as issued: a title that does not name the issuer, the issuer in the signature at the end. The measures
 # never say who takes them; another district's notice on the same subject names its issuer in its measures.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from knowledge.config import Settings
-from knowledge.indexing import build_index
-from knowledge.store import load_bundles
-from knowledge.search import KnowledgeBase
-from knowledge.store import IndexUnavailable, read_manifest
+from knowledge.index.building import build_index
+from knowledge.index.store import load_bundles
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.index.store import IndexUnavailable, read_manifest
 
 
 def _settings(corpus, tmp_path, **kw) -> Settings:
@@ -16,7 +16,7 @@ def _settings(corpus, tmp_path, **kw) -> Settings:
 
 
 def _vectors(settings):
-    from knowledge.store import load_bundles
+    from knowledge.index.store import load_bundles
 
     return {b.doc.doc_id: b.vectors for b in load_bundles(settings.index_dir)[1]}
 
@@ -30,7 +30,7 @@ def test_incremental_update_reembeds_only_the_changed_document(small_corpus, tmp
     assert not again.touched and len(again.unchanged) == 2
 
     embedded: list[int] = []
-    import knowledge.indexing as indexing
+    import knowledge.index.building as indexing
     real_embed = indexing.embed
     monkeypatch.setattr(indexing, "embed", lambda *a, **k: embedded.append(len(a[1])) or real_embed(*a, **k))
     before = _vectors(settings)
@@ -70,7 +70,7 @@ def test_empty_corpus_gives_an_empty_index_that_declines(tmp_path):
     settings = _settings(corpus, tmp_path)
     report = build_index(settings, progress=False)
     assert report.chunks == 0
-    from knowledge.answering import answer_question
+    from knowledge.answer.answering import answer_question
 
     ans = answer_question(KnowledgeBase.load(settings), "怎么办理不动产登记？")
     assert not ans.answered and not ans.citations
@@ -92,7 +92,7 @@ def test_a_crash_during_a_build_leaves_the_previous_index(small_corpus, tmp_path
     build_index(settings, progress=False)
     manifest = read_manifest(settings.index_dir)
     (small_corpus / "extra.txt").write_text("新余市推行企业开办一日办结。", encoding="utf-8")
-    import knowledge.indexing as indexing
+    import knowledge.index.building as indexing
 
     def crash(*a, **k):
         raise KeyboardInterrupt
@@ -184,7 +184,7 @@ def test_a_one_line_notice_is_chunked_by_sentences(notices):
 
 
 def test_a_question_about_a_one_line_notice_is_answered_from_it(notices):
-    from knowledge.answering import answer_question
+    from knowledge.answer.answering import answer_question
 
     _, _, kb = notices
     original = kb.docs["notice.txt"].original
@@ -216,7 +216,7 @@ def test_a_document_cleaning_would_empty_is_kept_and_reported(notices):
 
 
 def test_two_builds_within_one_second_do_not_collide(tmp_path, monkeypatch):
-    import knowledge.store as store
+    import knowledge.index.store as store
 
     monkeypatch.setattr(store.time, "strftime", lambda *_: "20260101-000000")  # both builds in the same second
     corpus = tmp_path / "corpus"

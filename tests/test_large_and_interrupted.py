@@ -10,11 +10,11 @@ import subprocess
 import sys
 import time
 
-from knowledge.answering import answer_question
+from knowledge.answer.answering import answer_question
 from knowledge.config import PROJECT_ROOT, Settings
-from knowledge.indexing import build_index
-from knowledge.search import KnowledgeBase
-from knowledge.store import current_build, read_manifest
+from knowledge.index.building import build_index
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.index.store import current_build, read_manifest
 
 from conftest import CORPUS
 

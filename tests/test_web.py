@@ -15,7 +15,7 @@ import pytest
 from bot.serve import start_rasa, start_web, wait_healthy
 from conftest import port
 from knowledge.config import PROJECT_ROOT
-from knowledge.script import is_traditional, to_simplified
+from knowledge.text.script import is_traditional, to_simplified
 
 CHROMIUM = Path(os.environ.get("POLICYBOT_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 
-from .tokenize import bigrams
+from ..text.tokenizer import bigrams
 
 
 @lru_cache(maxsize=262144)  # a corpus has far fewer distinct words than word occurrences

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import DEFAULT_MODEL
+from ..config import DEFAULT_MODEL
 
 
 class ModelUnavailable(RuntimeError):

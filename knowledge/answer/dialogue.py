@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from .answer_types import asked
-from .metadata import is_place, place_stem
-from .script import in_script_of, to_simplified
-from .search import KnowledgeBase
-from .tokenize import places, tokens
+from ..text.answer_types import asked
+from ..text.places import is_place, place_stem
+from ..text.script import in_script_of, to_simplified
+from ..text.tokenizer import places, tokens
+from .knowledge_base import KnowledgeBase
 
 _MORE = re.compile(r"还有|别的|其他|其它|更多|另外|再说说|继续")
 _OPENER = re.compile(r"^(?:那么|那如果|那|然后|再问一下|请问|如果是|如果)+")

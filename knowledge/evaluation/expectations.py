@@ -5,8 +5,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import Answer
-from .script import to_simplified
+from ..models import Answer
+from ..text.script import to_simplified
 
 
 @dataclass(frozen=True)

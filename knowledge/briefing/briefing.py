@@ -9,15 +9,16 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from .answering import cite_sentence
-from .chunking import ASKING_SENTENCE, is_heading, is_host_question, paragraphs, without_speaker
-from .embedding import embed
+from ..answer.answering import cite_sentence
+from ..answer.knowledge_base import KnowledgeBase
+from ..index.embedding import embed
+from ..models import Chunk, Citation, Document, Sentence
+from ..text.layout import is_heading, paragraphs
+from ..text.places import is_place, place_stem
+from ..text.script import in_script_of, to_simplified
+from ..text.tokenizer import gazetteer, places, tokens
+from ..text.transcript import ASKING_SENTENCE, is_host_question, without_speaker
 from .figures import FoundFigure, date_in, find_figures, relative_date_in
-from .metadata import gazetteer, is_place, place_stem
-from .models import Chunk, Citation, Document, Sentence
-from .script import in_script_of, to_simplified
-from .search import KnowledgeBase
-from .tokenize import places, tokens
 
 # Host turns that do not end in a question mark: "网友提问：……请问临川区怎么去化解这个问题。"
 _ASKING = re.compile(r"请问|网友提问|网友问|问道|提问[:：]|介绍一下|我是主持人|做客")  # 做客: the host's welcome and farewell

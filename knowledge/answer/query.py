@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .answer_types import Asked, asked
-from .metadata import is_place
-from .script import is_traditional, to_simplified
-from .search import KnowledgeBase
+from ..text.answer_types import Asked, asked
+from ..text.places import is_place
+from ..text.script import is_traditional, to_simplified
+from ..text.tokenizer import places
+from .knowledge_base import KnowledgeBase
 from .selector import Question
-from .tokenize import places
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..answer_types import (QUESTION_WORDS, Asked, Kind, about_past, about_present, announces_list, is_item, leans_back,
+from ...text.answer_types import (QUESTION_WORDS, Asked, Kind, about_past, about_present, announces_list, is_item, leans_back,
                             points_back, states, states_unit)
 
 _PUNCT = re.compile(r"[\s，。、；：？！“”‘’（）《》「」『』【】,.;:?!()\"'\-—…·~～/]")

@@ -11,8 +11,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .evaluation import Expectation, load_expectations
-from .readers import detect_encoding
+from ..ingest.readers import detect_encoding
+from .expectations import Expectation, load_expectations
 
 SUFFIXES = (".txt", ".csv", ".xlsx", ".jsonl")
 QUESTION_COLUMNS = ("question", "questions", "q", "问题", "提问")

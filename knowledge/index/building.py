@@ -10,15 +10,16 @@ from typing import Callable
 import numpy as np
 from tqdm import tqdm
 
-from .chunking import answer_sentences, chunk_document, without_speaker
-from .config import Settings
-from .corpus import CorpusFile, list_files, load_overrides, load_text, part_spans
+from ..config import Settings
+from ..ingest.chunking import answer_sentences, chunk_document
+from ..ingest.corpus import CorpusFile, list_files, load_overrides, load_text, part_spans
+from ..ingest.readers import UnreadableDocument, read_text
+from ..models import Document, part_id
+from ..text.script import to_simplified
+from ..text.tokenizer import tokens
+from ..text.transcript import without_speaker
 from .embedding import dimension, embed
-from .models import Document, part_id
-from .readers import UnreadableDocument, read_text
-from .script import to_simplified
 from .store import Bundle, BuildWriter, current_build, locked, read_manifest, settings_fingerprint
-from .tokenize import tokens
 
 
 # A file this long, or indexed in parts, gets a progress bar of its own, in characters.

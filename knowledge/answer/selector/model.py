@@ -1,4 +1,4 @@
-"""The fitted answer-sentence selector: a LightGBM ranking model over knowledge/selector/features.py, fitted by
+"""The fitted answer-sentence selector: a LightGBM ranking model over knowledge/answer/selector/features.py, fitted by
 bench/fit_selector.py (`make selector`) and shipped as a text file beside this module."""
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class Selector:
         if names != FEATURES:
             raise SelectorUnavailable(
                 f"the answer-selector model {path} was fitted on other features ({len(names)} vs {len(FEATURES)} "
-                "in knowledge/selector/features.py): run `make selector` to fit it again")
+                "in knowledge/answer/selector/features.py): run `make selector` to fit it again")
 
     def scores(self, question: Question, candidates: Sequence[Candidate], idf: Callable[[str], float]) -> np.ndarray:
         if not candidates:

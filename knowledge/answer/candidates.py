@@ -6,12 +6,13 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from .chunking import is_heading, without_speaker
-from .models import Document, Hit, Sentence
-from .script import to_simplified
-from .search import KnowledgeBase
+from ..models import Document, Hit, Sentence
+from ..text.layout import is_heading
+from ..text.script import to_simplified
+from ..text.tokenizer import tokens
+from ..text.transcript import without_speaker
+from .knowledge_base import KnowledgeBase
 from .selector import Candidate
-from .tokenize import tokens
 
 _ASKS = re.compile(r"[?？]\s*$")
 MIN_CHARS = 6

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from .evaluation import Expectation, hit_rank
-from .models import Answer, Citation, Status
+from ..models import Answer, Citation, Status
+from ..text.script import to_simplified
+from .expectations import Expectation, hit_rank
 from .questions_file import Question
-from .script import to_simplified
 
 # "Low confidence": answered, but less than this far above the decline threshold. Such answers are the
 # first to turn into declines when the corpus or the threshold changes, so staff should read them.

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
+from ..models import Answer, Citation
+from ..text.script import in_script_of, is_traditional
 from .briefing import Briefing, Figure, LikelyQuestion
-from .models import Answer, Citation
-from .script import in_script_of, is_traditional
 
 KINDS = {"interview": "在线访谈", "work_plan": "工作方案", "briefing": "简报", "news": "报道"}
 FIGURE_COLUMNS = ("地点", "文件", "数据", "衡量的是", "时间", "来源")

@@ -2,34 +2,22 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from .models import Chunk, Document, Metadata, Sentence, Span
-from .script import to_simplified
+from ..models import Chunk, Document, Metadata, Sentence, Span
+from ..text.layout import Paragraph, is_heading, paragraphs
+from ..text.script import to_simplified
+from ..text.transcript import is_host_question
 
 # A sentence ends at Chinese or ASCII terminal punctuation (with any closing quotes after it) or at a line end.
 # "." is not a terminator, so 3.305亿元 and item markers such as "1." never split.
 _SENTENCE = re.compile(r"[^\n]*?(?:(?:[。！？!?；;]|……|…)[”’」』）)]*|(?=\n)|$)")
-_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+[章节部分条])")
 _CLAUSE = re.compile(r"[，,、：:]")
-_SPEAKER = re.compile(r"^[^\s:：，,。]{1,6}[:：]\s*")  # 主持人: / 刘捷: labels in transcripts
-
-
-def without_speaker(text: str) -> str:
-    return _SPEAKER.sub("", text)
 
 
 def answer_sentences(chunks: list[Chunk]) -> list[tuple[int, int]]:
     """The distinct sentence spans of a document's chunks, in order: what answers may quote."""
     return sorted({(s.start, s.end) for c in chunks for s in c.sentences})
-
-
-@dataclass(frozen=True)
-class _Paragraph:
-    number: int
-    start: int
-    end: int
-    text: str
 
 
 def split_sentences(text: str, start: int, end: int, captions: tuple[Span, ...] = ()) -> list[Sentence]:
@@ -65,36 +53,7 @@ def _inside_number(text: str, i: int) -> bool:
     return 0 < i < len(text) and text[i - 1].isdigit() and (text[i].isdigit() or text[i] == ".")
 
 
-def paragraphs(text: str) -> list[_Paragraph]:
-    out, pos = [], 0
-    for n, line in enumerate(text.split("\n"), start=1):
-        out.append(_Paragraph(n, pos, pos + len(line), line))
-        pos += len(line) + 1
-    return out
-
-
-def is_heading(line: str) -> bool:
-    line = line.strip()
-    if _HEADING.match(line) and len(line) <= 40 and not re.search(r"[。！？!?]", line[:-1]):
-        return True
-    return 0 < len(line) <= 24 and not re.search(r"[。！？!?；;，,:：]$", line) and not re.match(r"\S{1,6}[:：]", line)
-
-
-_ASKS = re.compile(r"请问|问道|想问|请[^。，,]{0,8}(?:介绍|谈谈|讲讲|说说)")
-ASKING_SENTENCE = re.compile(r"[^。！!；;?？]*[?？]")  # a sentence ending in a question mark
-
-
-def is_host_question(line: str) -> bool:
-    """In a transcript, the host's turns: labelled 主持人, or a short paragraph that ends asking."""
-    simplified = to_simplified(line.strip())
-    if re.match(r"主持人\s*[:：]", simplified):
-        return True
-    # Hosts also ask without a question mark: "……请问临川区怎么去化解这个问题。" "我们先请李区长给我们介绍一下……"
-    last = re.split(r"(?<=[。！!；;])", simplified.rstrip("。！!；; "))[-1]
-    return len(simplified) <= 300 and bool(re.search(r"[?？]$", simplified) or _ASKS.search(last))
-
-
-def _title_apart(paras: list[_Paragraph], title: str) -> list[_Paragraph]:
+def _title_apart(paras: list[Paragraph], title: str) -> list[Paragraph]:
     """A notice scraped as one line starts with its title ("…关于做好冬季供暖工作的通知 各镇乡人民政府：为做好……"):
     the title becomes a paragraph of its own, so that it heads the body and is never quoted as part of a sentence."""
     if not paras or len(title) < 4:
@@ -105,8 +64,8 @@ def _title_apart(paras: list[_Paragraph], title: str) -> list[_Paragraph]:
     if to_simplified(head) != to_simplified(title) or len(first.text) - lead - len(title) < 10:
         return paras
     cut = first.start + lead + len(title)
-    return [_Paragraph(first.number, first.start, cut, first.text[:lead + len(title)]),
-            _Paragraph(first.number, cut, first.end, first.text[lead + len(title):])] + paras[1:]
+    return [Paragraph(first.number, first.start, cut, first.text[:lead + len(title)]),
+            Paragraph(first.number, cut, first.end, first.text[lead + len(title):])] + paras[1:]
 
 
 def document_header(meta: Metadata) -> list[str]:
@@ -129,7 +88,7 @@ def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
     """Chunks of about `size` characters that never cross a heading; in a transcript the host's question
     is kept with the official's answer, so each chunk's search text carries both."""
     text = doc.clean.text
-    units: list[tuple[str, str, list[_Paragraph]]] = []  # (heading, question, paragraphs)
+    units: list[tuple[str, str, list[Paragraph]]] = []  # (heading, question, paragraphs)
     heading, question = "", ""
     interview = doc.meta.kind == "interview"
     for para in _title_apart(paragraphs(text), doc.meta.title):

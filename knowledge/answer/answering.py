@@ -10,15 +10,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from .answer_types import Kind, about_past, about_present, announces_list, enumerates, is_item, leans_back, points_back, states, states_unit
+from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status, file_of
+from ..text.answer_types import Kind, about_past, about_present, announces_list, enumerates, is_item, leans_back, points_back, states, states_unit
+from ..text.layout import is_heading
+from ..text.places import place_stem
+from ..text.script import in_script_of, is_traditional
+from ..text.transcript import without_speaker
 from .candidates import Option, citation_key, gather, option, quotable, quote_span
-from .chunking import is_heading, without_speaker
 from .focus import focus_tokens, missing_sentence
-from .metadata import place_stem
-from .models import Answer, Chunk, Citation, Document, Hit, Sentence, Status, file_of
+from .knowledge_base import KnowledgeBase
 from .query import Query, analyse
-from .script import in_script_of, is_traditional
-from .search import KnowledgeBase
 
 DECLINE = "知识库中没有找到相关内容，暂时无法回答这个问题。您可以换个说法，或写明地区和事项（例如“临川区不动产登记怎么办理”）再问。"
 NOTHING_MORE = "关于这个问题，知识库中没有更多内容了。您可以换个角度再问。"

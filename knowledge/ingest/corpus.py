@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..models import Document
 from .cleaning import clean_document
 from .metadata import extract_metadata
-from .models import Document
 from .readers import SUPPORTED_SUFFIXES, UnreadableDocument
 
 METADATA_FILE = "metadata.json"  # optional: {"<doc_id>": {"title", "date", "source", "issuer", "places", "kind"}}
@@ -60,7 +60,7 @@ class LoadedDocument:
 
 _FURNITURE_KEPT_ADVICE = ("indexed with the furniture left in, so nothing is lost: if the file is a listing or "
                           "navigation page, remove it from the corpus; if the quoted piece is the document's own "
-                          "text, report it as a cleaning bug (knowledge/furniture.py)")
+                          "text, report it as a cleaning bug (knowledge/ingest/furniture.py)")
 
 
 def load_text(file: CorpusFile, original: str, overrides: dict[str, dict], user_dict: Path,

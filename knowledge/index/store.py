@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .models import Chunk, CleanText, Document, Metadata, Sentence, Span
+from ..models import Chunk, CleanText, Document, Metadata, Sentence, Span
 
 FORMAT_VERSION = 2
 # Bump when cleaning, chunking or tokenising changes what a build would contain: old indexes then rebuild.

@@ -6,16 +6,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from .config import Settings
-from .dense import DenseIndex
-from .document_index import DocumentIndex, document_terms
-from .embedding import embed
-from .indexing import stale_reason
-from .lexical import LexicalIndex
-from .models import Chunk, Document, Hit, Sentence
-from .script import to_simplified
-from .store import IndexUnavailable, load_bundles
-from .tokenize import tokens
+from ..config import Settings
+from ..index.building import stale_reason
+from ..index.dense import DenseIndex
+from ..index.document_index import DocumentIndex, document_terms
+from ..index.embedding import embed
+from ..index.lexical import LexicalIndex
+from ..index.store import IndexUnavailable, load_bundles
+from ..models import Chunk, Document, Hit, Sentence
+from ..text.script import to_simplified
+from ..text.tokenizer import tokens
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .charfreq import is_common_char
+from ..models import CleanText, Span
+from ..text.charfreq import is_common_char
+from ..text.script import simplified_chars
 from .furniture import furniture_spans
-from .models import CleanText, Span
-from .script import simplified_chars
 
 # Pinyin that some sites insert after traditional characters: 網(wǎng)友, 區(qū). A tone mark is required so that
 # ordinary bracketed Latin text such as (PPP) or (ok) survives.

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import collections
 import re
-from functools import lru_cache
 from pathlib import Path
 
+from ..models import CleanText, Metadata
+from ..text.places import is_place
+from ..text.script import simplified_chars, to_simplified
+from ..text.tokenizer import gazetteer, places as find_places
 from .cleaning import strip_pinyin
 from .furniture import FIELD_VALUE
-from .models import CleanText, Metadata
 from .notice import iso_date, leading_title, signature, title_issuer
-from .script import simplified_chars, to_simplified
-from .tokenize import places as find_places
 
 # The date a document bears at its signature (notice.signature) is its own; a site may post it days or years
 # later. Without one, the page's dates: a labelled one, then a dateline with a time of day; then any the text gives.
@@ -35,7 +35,6 @@ _ORIGINAL_TITLE = re.compile(r"^原标题[:：]\s*(.+)$", re.M)
 # A title line holds no sentence: none ends inside it (headlines may exclaim mid-line: 赛马争先”!三亚…).
 _NOT_A_TITLE = re.compile(r"[。；;]|[！？!?]$")
 _PLACE_SUFFIX = re.compile(r"..+[省市区县州镇乡]$")
-_NOT_PLACES = {"城市", "文明城市", "湖区", "社区", "园区", "景区", "城区", "市区", "山区", "辖区", "片区", "中国", "全国", "全省", "全市", "全区", "中央", "国家", "我省", "我市", "我区", "本市", "本省"}
 
 
 def extract_metadata(doc_id: str, original: str, clean: CleanText, user_dict: Path,
@@ -114,22 +113,6 @@ def _places(simplified_clean: str, user_dict: Path) -> tuple[str, ...]:
     counts = collections.Counter(p for p in find_places(simplified_clean[:PLACES_SAMPLE_CHARS], user_dict)
                                  if is_place(p) and (p in known or _PLACE_SUFFIX.match(p)))
     return tuple(p for p, n in counts.most_common(6) if n >= 2)
-
-
-def place_stem(place: str) -> str:
-    """临川区 -> 临川, 新余市 -> 新余: how a place is named with and without its administrative suffix."""
-    return re.sub(r"(?<=..)[省市区县]$", "", place)
-
-
-def is_place(word: str) -> bool:
-    return word not in _NOT_PLACES
-
-
-@lru_cache(maxsize=4)
-def gazetteer(user_dict: Path) -> frozenset[str]:
-    """Place names of the domain dictionary: the places the product knows to be real."""
-    lines = user_dict.read_text(encoding="utf-8").splitlines() if user_dict.exists() else []
-    return frozenset(ln.split()[0] for ln in lines if ln.strip().endswith(" ns"))
 
 
 def _kind(simplified_clean: str) -> str:

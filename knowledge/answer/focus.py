@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .answer_types import QUESTION_WORDS, Asked, Kind
-from .metadata import place_stem
-from .tokenize import tokens
+from ..text.answer_types import QUESTION_WORDS, Asked, Kind
+from ..text.places import place_stem
+from ..text.tokenizer import tokens
 
 _CLAUSE = re.compile(r"[，,；;。！!？?：:]")
 _LEAD = re.compile(r"^(?:请问|想问一下|想问|我想知道|我想了解|请告诉我|那么|那|还有|另外|如果|在)+")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
+from ..text.script import to_simplified
+from ..text.transcript import ASKING_SENTENCE, without_speaker
 from .answering import answer_question
-from .chunking import ASKING_SENTENCE, without_speaker
-from .script import to_simplified
-from .search import KnowledgeBase
+from .knowledge_base import KnowledgeBase
 
 # Lead-ins that address an official or introduce a netizen: "请问李区长，" "这位网友问道："
 _LEAD_IN = re.compile(r"^(?:.*?(?:问道|提问|网友问)[:：,，]\s*)?(?:那么)?(?:请问|请您谈谈?|请您介绍一下)?"
