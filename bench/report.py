@@ -47,7 +47,8 @@ def write_report(r: dict) -> str:
             "corpus, chunked by each system's own chunker; gold = the chunk holding the answer span (by character "
             f"offsets); up to {plan['questions'] or 'all'} questions per dataset about those passages. BM25, dense and "
             "fusion run on policybot's own chunks and indexes (knowledge/ingest/chunking, knowledge/index/lexical and "
-            "dense, knowledge/answer/knowledge_base); questions are normalised to simplified Chinese as the product does. The Chatchat-style pipeline uses the raw text.", ""]
+            "dense, knowledge/answer/knowledge_base); questions are normalised to simplified Chinese as the product "
+            "does. The Chatchat-style pipeline uses the raw text.", ""]
     for name, run in r["retrieval"].items():
         out += [f"**{name}** ({run['passages']} passages; {run['chunks']['policybot']} policybot chunks, "
                 f"{run['chunks']['chatchat']} Chatchat-style chunks)", ""]

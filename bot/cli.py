@@ -24,7 +24,9 @@ def _index_dir_for(settings, corpus: Path) -> Path:
     overwrites the default knowledge base."""
     import hashlib
 
-    if corpus == settings.corpus_dir.resolve() or os.environ.get("POLICYBOT_INDEX_DIR"):
+    from knowledge.config import ENVIRONMENT
+
+    if corpus == settings.corpus_dir.resolve() or os.environ.get(ENVIRONMENT["index_dir"]):
         return settings.index_dir
     digest = hashlib.sha1(str(corpus).encode()).hexdigest()[:8]
     return settings.index_dir.parent / f"index-{corpus.name}-{digest}"

@@ -60,7 +60,7 @@ def test_every_dense_index_kind_finds_a_stored_vector_first(kind):
 
 
 def test_quick_benchmark_writes_every_section_with_sane_values(tmp_path, dev_questions, corpus_settings):
-    env = {**os.environ, "POLICYBOT_INDEX_DIR": str(corpus_settings.index_dir)}
+    env = {**os.environ, **corpus_settings.to_env()}
     subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path),
                     "--eval-dir", str(dev_questions.parent)], cwd=PROJECT_ROOT, env=env, check=True, timeout=900)
     results = json.loads((tmp_path / "benchmarks.json").read_text(encoding="utf-8"))

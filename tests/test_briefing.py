@@ -165,7 +165,7 @@ def test_chat_version_is_short_and_cited(kb):
 
 
 def _prep(settings, *args):
-    env = {**os.environ, "POLICYBOT_INDEX_DIR": str(settings.index_dir)}
+    env = {**os.environ, **settings.to_env()}
     return subprocess.run([sys.executable, "-m", "bot.cli", "prep", *args], capture_output=True, text=True,
                           env=env, timeout=600)
 

@@ -29,7 +29,7 @@ ANSWER_KEYS = {"question", "answered", "confidence", "answer", "citations"}
 
 
 def _cli(settings, *args):
-    env = {**os.environ, "POLICYBOT_INDEX_DIR": str(settings.index_dir)}
+    env = {**os.environ, **settings.to_env()}
     return subprocess.run([sys.executable, "-m", "bot.cli", "coverage", *map(str, args)], capture_output=True,
                           text=True, env=env, timeout=600)
 

@@ -132,7 +132,7 @@ def test_feedback_reaches_the_export(web, page, stack_settings, tmp_path):
     page.get_by_role("button", name="提交").click()
     page.get_by_text("谢谢您的反馈").wait_for()
     out = tmp_path / "feedback.csv"
-    env = {**os.environ, "POLICYBOT_DATA_DIR": str(stack_settings.data_dir)}
+    env = {**os.environ, **stack_settings.to_env()}
     run = subprocess.run([sys.executable, "-m", "bot.cli", "feedback", "export", "--out", str(out)],
                          env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr

@@ -7,11 +7,11 @@ from functools import lru_cache
 import numpy as np
 
 from ..config import Settings
-from ..index.building import stale_reason
 from ..index.dense import DenseIndex
 from ..index.document_index import DocumentIndex, document_terms
 from ..index.embedding import embed
 from ..index.lexical import LexicalIndex
+from ..index.staleness import stale_reason
 from ..index.store import IndexUnavailable, load_bundles
 from ..models import Chunk, Document, Hit, Sentence
 from ..text.script import to_simplified

@@ -19,7 +19,8 @@ from ..text.script import to_simplified
 from ..text.tokenizer import tokens
 from ..text.transcript import without_speaker
 from .embedding import dimension, embed
-from .store import Bundle, BuildWriter, current_build, locked, read_manifest, settings_fingerprint
+from .staleness import fingerprint, stale_reason
+from .store import Bundle, BuildWriter, current_build, locked, read_manifest
 
 
 # A file this long, or indexed in parts, gets a progress bar of its own, in characters.
@@ -48,25 +49,6 @@ class BuildReport:
     @property
     def touched(self) -> bool:
         return bool(self.added or self.changed or self.removed or self.rebuilt_all)
-
-
-def fingerprint(settings: Settings, dim: int | None = None) -> dict:
-    return settings_fingerprint(settings.model, dim if dim is not None else -1, settings.chunk_size,
-                                settings.chunk_overlap, settings.user_dict)
-
-
-def _comparable(fp: dict) -> dict:
-    return {k: v for k, v in fp.items() if k != "dimensions"}
-
-
-def stale_reason(settings: Settings) -> str:
-    """Why the index cannot serve these settings ("" when it can)."""
-    manifest = read_manifest(settings.index_dir)
-    if manifest is None:
-        return f"no index in {settings.index_dir}"
-    want, have = _comparable(fingerprint(settings)), _comparable(manifest)
-    diffs = [f"{k}: index has {have.get(k)!r}, settings say {v!r}" for k, v in want.items() if have.get(k) != v]
-    return "; ".join(diffs)
 
 
 def build_index(settings: Settings, rebuild: bool = False, progress: bool = True) -> BuildReport:

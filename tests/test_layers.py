@@ -1,0 +1,36 @@
+"""The knowledge package's layers: answering (and the briefings built on it) never imports ingestion."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from knowledge.config import PROJECT_ROOT
+
+# Run in a fresh interpreter: this test process has imported everything already.
+_ANSWER_ONE = """
+import json, sys
+from knowledge.answer.answering import answer_question
+from knowledge.answer.dialogue import contextualize
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.answer.suggestions import suggest_questions
+from knowledge.briefing.briefing import prepare_briefing
+from knowledge.briefing.render import to_markdown
+from knowledge.config import load_settings
+
+kb = KnowledgeBase.load(load_settings())
+suggest_questions(kb, 1)
+answered = answer_question(kb, contextualize(kb, "那需要多长时间？", "临川区怎么办理不动产登记？")).answered
+to_markdown(prepare_briefing(kb, "不动产登记"))
+print(json.dumps({"answered": answered, "ingest": sorted(m for m in sys.modules if m.startswith("knowledge.ingest"))}))
+"""
+
+
+def test_answering_loads_no_ingestion_module(corpus_settings):
+    env = {**os.environ, **corpus_settings.to_env()}
+    out = subprocess.run([sys.executable, "-c", _ANSWER_ONE], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen == {"answered": True, "ingest": []}
