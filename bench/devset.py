@@ -8,7 +8,8 @@ import numpy as np
 from tqdm import tqdm
 
 from knowledge.answer.answering import answer_question
-from knowledge.evaluation.expectations import evaluate, load_expectations
+from knowledge.evaluation.expectations import load_expectations
+from knowledge.evaluation.report import evaluate
 from knowledge.text.script import to_simplified
 from knowledge.answer.knowledge_base import KnowledgeBase
 

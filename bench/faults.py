@@ -277,7 +277,7 @@ def compare_histories(after: dict[str, list], log: list[Message], before: dict[s
 
 
 def _timing(seconds: list[float]) -> dict:
-    from .metrics import timing
+    from .timing import timing
 
     return timing(seconds)
 

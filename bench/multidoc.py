@@ -21,12 +21,11 @@ from tqdm import tqdm
 
 from knowledge.config import Settings
 from knowledge.models import Metadata
+from knowledge.evaluation.ranks import first_gold_rank, recall_mrr
 from knowledge.text.script import to_simplified
-from knowledge.answer.knowledge_base import Fusion
 from knowledge.text.tokenizer import bigrams, tokens
 
 from .cache import EmbeddingCache
-from .metrics import first_gold_rank, recall_mrr
 from .systems import PolicybotCorpus, text_document
 
 FILE = "taipei_faq/faq.jsonl"

@@ -16,7 +16,7 @@ import numpy as np
 from knowledge.index.dense import DenseIndex
 from knowledge.answer.knowledge_base import KnowledgeBase
 
-from .metrics import timing
+from .timing import timing
 from .replicate import replicate_bundles
 
 KINDS = ("flat", "hnsw", "ivf")

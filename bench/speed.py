@@ -19,7 +19,7 @@ from knowledge.index.store import load_bundles
 from knowledge.text.tokenizer import tokens
 
 from .datasets import Passage
-from .metrics import timing
+from .timing import timing
 from .replicate import replicate_bundles
 
 

@@ -177,7 +177,8 @@ def _format_citation(label: str, c) -> str:
 
 def cmd_eval(args) -> int:
     from knowledge.answer.answering import answer_question
-    from knowledge.evaluation.expectations import evaluate, load_expectations
+    from knowledge.evaluation.expectations import load_expectations
+    from knowledge.evaluation.report import evaluate
 
     exps = load_expectations(Path(args.file))
     kb = _load_kb(_settings(args))

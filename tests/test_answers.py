@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from knowledge.answer.answering import answer_question
-from knowledge.evaluation.expectations import evaluate, load_expectations
+from knowledge.evaluation.expectations import load_expectations
+from knowledge.evaluation.report import evaluate
 from knowledge.models import Answer, Status
 from knowledge.text.script import in_script_of, is_traditional, to_simplified
 

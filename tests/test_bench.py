@@ -9,11 +9,11 @@ import sys
 import numpy as np
 import pytest
 
-from bench.metrics import recall_mrr
 from bench.retrieval import gold_rows
 from bench.splitter import split_spans
 from bench.systems import ChunkRef
 from knowledge.config import PROJECT_ROOT, load_settings
+from knowledge.evaluation.ranks import recall_mrr
 from knowledge.index.dense import APPROXIMATE, DENSE_EXACT_UP_TO, DenseIndex, choose_kind
 
 SECTIONS = ("meta", "retrieval", "cross_script", "multidoc", "dev_questions", "calibration", "speed", "scaling", "rasa",

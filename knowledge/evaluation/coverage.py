@@ -5,25 +5,20 @@ takes; formatting the results is bot/coverage_report.py's job.
 """
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from ..models import Answer, Citation, Status
-from ..text.script import to_simplified
-from .expectations import Expectation, hit_rank
+from ..models import Answer, Status
+from .matching import doc_matches, expected_rank
 from .questions_file import Question
+from .ranks import hit_rate, mrr
 
 # "Low confidence": answered, but less than this far above the decline threshold. Such answers are the
 # first to turn into declines when the corpus or the threshold changes, so staff should read them.
 LOW_CONFIDENCE_MARGIN = 0.10
-# An expected answer written by staff rarely matches a cited sentence character for character: it is met
-# when one is inside the other, or when the citation holds this share of the expected answer's bigrams.
-ANSWER_BIGRAM_RECALL = 0.5
-_NOT_TEXT = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -133,55 +128,12 @@ def assess(question: Question, answer: Answer, decline_below: float) -> Result:
     return Result(question, answer, low, expected_rank(answer, question))
 
 
-def expected_rank(answer: Answer, q: Question) -> int | None:
-    """1-based rank of the first citation meeting the expectation. A document prefix with `any` phrases is
-    judged exactly as `policybot eval` does (hit_rank); an expected document may also be given by title, and an
-    expected answer must match the cited text (see ANSWER_BIGRAM_RECALL)."""
-    if not (q.expected_doc or q.expected_answer):
-        return None
-    if q.expected_doc and not q.expected_answer:
-        rank = hit_rank(answer, Expectation(q.text, q.expected_doc, q.expected_any))
-        if rank is not None or q.expected_any:
-            return rank
-    for i, c in enumerate(answer.citations, start=1):
-        if _doc_matches(c.doc_id, c.title, q.expected_doc) and _answer_matches(c, q.expected_answer):
-            return i
-    return None
-
-
-def _doc_matches(doc_id: str, title: str, expected: str | None) -> bool:
-    if not expected:
-        return True
-    return doc_id.split("/")[-1].startswith(expected) or bool(_normal(expected)) and _normal(expected) in _normal(title)
-
-
-def _answer_matches(c: Citation, expected: str) -> bool:
-    if not expected:
-        return True
-    want = _normal(expected)
-    if not want:
-        return False
-    cited = [_normal(t) for t in (c.quote, c.text, c.context)]
-    if any(want in t or (t and t in want) for t in cited):
-        return True
-    grams = _bigrams(want)
-    return bool(grams) and max(len(grams & _bigrams(t)) for t in cited) / len(grams) >= ANSWER_BIGRAM_RECALL
-
-
-def _normal(text: str) -> str:
-    return _NOT_TEXT.sub("", to_simplified(text))
-
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
-
-
 def summarize(results: tuple[Result, ...], decline_below: float, documents: dict[str, str]) -> Summary:
     total = len(results)
     answered = [r for r in results if r.answer.answered]
     answerable = [r for r in results if r.question.expected_doc or r.question.expected_answer]
     declines = [r for r in results if r.question.expected_decline]
-    hit = lambda k: round(sum(r.rank is not None and r.rank <= k for r in answerable) / len(answerable), 4)  # noqa: E731
+    ranks = [r.rank for r in answerable]
     return Summary(
         total=total, answered=len(answered), declined=total - len(answered),
         coverage_pct=round(100 * len(answered) / total, 1) if total else 0.0,
@@ -192,8 +144,9 @@ def summarize(results: tuple[Result, ...], decline_below: float, documents: dict
         not_stated=sum(r.answer.status == Status.NOT_STATED for r in results),
         with_expectation=sum(r.question.has_expectation for r in results),
         answerable=len(answerable),
-        hit_at_1=hit(1) if answerable else None, hit_at_3=hit(3) if answerable else None,
-        mrr=round(sum(1 / r.rank for r in answerable if r.rank) / len(answerable), 4) if answerable else None,
+        hit_at_1=round(hit_rate(ranks, 1), 4) if answerable else None,
+        hit_at_3=round(hit_rate(ranks, 3), 4) if answerable else None,
+        mrr=round(mrr(ranks), 4) if answerable else None,
         expected_declines=len(declines), expected_declines_correct=sum(not r.answer.answered for r in declines),
     )
 
@@ -206,7 +159,7 @@ def _per_document(results: tuple[Result, ...], documents: dict[str, str]) -> tup
     rows = []
     for doc_id, title in titles.items():
         top = [r for r in results if r.answer.citations and r.answer.citations[0].doc_id == doc_id]
-        expecting = [r for r in results if r.question.expected_doc and _doc_matches(doc_id, title, r.question.expected_doc)]
+        expecting = [r for r in results if r.question.expected_doc and doc_matches(doc_id, title, r.question.expected_doc)]
         rows.append(DocumentCoverage(
             doc_id, title, len(top), sum(any(c.doc_id == doc_id for c in r.answer.citations) for r in results),
             round(sum(r.answer.confidence for r in top) / len(top), 4) if top else None,
