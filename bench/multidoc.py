@@ -23,7 +23,7 @@ from knowledge.config import Settings
 from knowledge.models import Metadata
 from knowledge.evaluation.ranks import first_gold_rank, recall_mrr
 from knowledge.text.script import to_simplified
-from knowledge.text.tokenizer import bigrams, tokens
+from knowledge.text.tokenizer import bigrams
 
 from .cache import EmbeddingCache
 from .systems import PolicybotCorpus, text_document
@@ -124,7 +124,7 @@ def taipei_faq(eval_dir: Path, settings: Settings, cache: EmbeddingCache, limit:
         ranked = {name: [baseline.rank(t) for t in texts] for name, baseline in plain.items()}
         ranked["chunk_bm25"] = []
         for t in texts:
-            scores = kb.lexical.scores(tokens(t, settings.user_dict))
+            scores = kb.lexical.scores(kb.tokenizer.words(t))
             ranked["chunk_bm25"].append(_distinct(chunk_doc[r] for r in np.argsort(-scores, kind="stable")
                                                   if scores[r] > 0))
         ranked.update(by_policybot)

@@ -26,6 +26,7 @@ from knowledge.answer.query import Query, analyse
 from knowledge.text.script import to_simplified
 from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.answer.selector import Candidate, Question
+from knowledge.text.tokenizer import Tokenizer
 
 from .cache import EmbeddingCache
 from .datasets import Dataset, Passage
@@ -49,8 +50,9 @@ def passage_knowledge_base(passages: Sequence[Passage], settings: Settings, cach
     embedded through the cache."""
     docs = [passage_document(p) for p in passages]
     embed = lambda texts: cache.embed(texts, desc=f"embedding {desc}")  # noqa: E731
-    bundles = [bundle_document(d, settings, embed) for d in tqdm(docs, desc=f"indexing {desc}", leave=False)]
-    return KnowledgeBase(settings, bundles)
+    tokenizer = Tokenizer(settings.user_dict)
+    bundles = [bundle_document(d, settings, tokenizer, embed) for d in tqdm(docs, desc=f"indexing {desc}", leave=False)]
+    return KnowledgeBase(settings, bundles, tokenizer=tokenizer)
 
 
 def groups(kb: KnowledgeBase, ds: Dataset, cache: EmbeddingCache, modes: tuple[str, ...] = ("gold", "pooled")) -> list[Group]:
@@ -61,9 +63,9 @@ def groups(kb: KnowledgeBase, ds: Dataset, cache: EmbeddingCache, modes: tuple[s
         answer = to_simplified(q.answer)
         for mode in modes:
             if mode == "gold":
-                hits = kb.rank(list(query.tokens), query.vector, k=len(kb.doc_chunks[q.passage_id]), only_docs={q.passage_id})
+                hits = kb.search(query, k=len(kb.doc_chunks[q.passage_id]), only_docs={q.passage_id})
             else:
-                hits = kb.rank(list(query.tokens), query.vector, k=POOLED_CHUNKS)
+                hits = kb.search(query, k=POOLED_CHUNKS)
             options = gather(kb, hits)
             labels = np.array([o.hit.chunk.doc_id == q.passage_id and answer in o.candidate.text for o in options], np.int8)
             out.append(Group(q.question_id, q.passage_id, query, options, labels, mode))

@@ -8,6 +8,7 @@ from knowledge.config import Settings
 from knowledge.index.building import build_index
 from knowledge.index.store import load_bundles
 from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.answer.query import analyse
 from knowledge.index.store import IndexUnavailable, read_manifest
 
 
@@ -30,9 +31,9 @@ def test_incremental_update_reembeds_only_the_changed_document(small_corpus, tmp
     assert not again.touched and len(again.unchanged) == 2
 
     embedded: list[int] = []
-    import knowledge.index.building as indexing
-    real_embed = indexing.embed
-    monkeypatch.setattr(indexing, "embed", lambda *a, **k: embedded.append(len(a[1])) or real_embed(*a, **k))
+    import knowledge.index.building as building
+    real_embed = building.embed
+    monkeypatch.setattr(building, "embed", lambda *a, **k: embedded.append(len(a[1])) or real_embed(*a, **k))
     before = _vectors(settings)
     target = small_corpus / "004_7877965d32ecbab8.txt"
     target.write_text(target.read_text(encoding="utf-8") + "\n新余市新设立企业开办一日办结窗口。\n", encoding="utf-8")
@@ -50,7 +51,7 @@ def test_incremental_update_reembeds_only_the_changed_document(small_corpus, tmp
     assert after["004_7877965d32ecbab8.txt"].shape[0] >= before["004_7877965d32ecbab8.txt"].shape[0]
 
     kb = KnowledgeBase.load(settings)
-    hits = kb.search("企业开办一日办结", 3)
+    hits = kb.search(analyse(kb, "企业开办一日办结"), 3)
     assert hits[0].chunk.doc_id == "004_7877965d32ecbab8.txt"
 
 
@@ -92,12 +93,12 @@ def test_a_crash_during_a_build_leaves_the_previous_index(small_corpus, tmp_path
     build_index(settings, progress=False)
     manifest = read_manifest(settings.index_dir)
     (small_corpus / "extra.txt").write_text("新余市推行企业开办一日办结。", encoding="utf-8")
-    import knowledge.index.building as indexing
+    import knowledge.index.building as building
 
     def crash(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(indexing, "embed", crash)
+    monkeypatch.setattr(building, "embed", crash)
     with pytest.raises(KeyboardInterrupt):
         build_index(settings, progress=False)
     assert read_manifest(settings.index_dir) == manifest

@@ -3,30 +3,27 @@ the topic is covered but the asked fact is not; or a decline. No text is generat
 answer is a sentence of a document, and every citation quotes the original exactly."""
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status, file_of
+from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
 from ..text.answer_types import Kind, about_past, about_present, announces_list, enumerates, is_item, leans_back, points_back, states, states_unit
 from ..text.layout import is_heading
-from ..text.places import place_stem
 from ..text.script import in_script_of, is_traditional
 from ..text.transcript import without_speaker
 from .candidates import Option, citation_key, gather, option, quotable, quote_span
-from .focus import focus_tokens, missing_sentence
+from .confidence import ConfidenceWeights, confidence_of
+from .focus import missing_sentence
 from .knowledge_base import KnowledgeBase
 from .query import Query, analyse
+from .search import Retrieval
 
 DECLINE = "知识库中没有找到相关内容，暂时无法回答这个问题。您可以换个说法，或写明地区和事项（例如“临川区不动产登记怎么办理”）再问。"
 NOTHING_MORE = "关于这个问题，知识库中没有更多内容了。您可以换个角度再问。"
 EMPTY = "请输入您想咨询的问题，例如“怎么办理不动产登记？”"
 
-# Words of the asking expression that only ask (多长时间 of 要多长时间, 多少钱): not content to be covered.
-_ASKING = re.compile(r"多少|多长|多久|多大|几|什么|甚么|哪|怎|如何|为何|为什么|时候|时间|钱|是否|能否")
 # Kinds whose answer may be a list the documents announce ("主要采取了以下三项措施。" and then 一是……二是……).
 _LIST_KINDS = frozenset({Kind.MEASURES, Kind.LIST, Kind.PROCEDURE, Kind.MATERIALS, Kind.OTHER, Kind.WHICH})
 
@@ -59,12 +56,15 @@ def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None 
 
 
 def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = None,
-                 exclude: Collection[tuple[str, int]] = (), composition: Composition = Composition()) -> Answer:
-    """answer_question for a question already analysed (a benchmark supplies cached embeddings this way)."""
+                 exclude: Collection[tuple[str, int]] = (), composition: Composition = Composition(),
+                 weights: ConfidenceWeights = ConfidenceWeights()) -> Answer:
+    """answer_question for a question already analysed (a benchmark supplies cached embeddings this way). The
+    question is searched once: its place's own passages are ranked from the same retrieval."""
     limit = max(1, max_citations or kb.settings.max_citations)
-    hits = kb.rank(list(query.tokens), query.vector, k=8)
-    own = _place_search(kb, query)
-    confidence = _confidence(kb, query, hits, own)
+    retrieval = kb.retrieve(query)
+    hits = retrieval.best(8)
+    own = _place_search(kb, retrieval, weights.passages)
+    confidence = confidence_of(kb, query, hits, own, weights)
     if not hits or confidence < kb.settings.decline_below:
         return _declined(query, confidence)
     options = gather(kb, hits[:5] + _hits_per_place(kb, query, hits, own), exclude)
@@ -72,7 +72,7 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
         return (Answer(query.text, False, confidence, in_script_of(NOTHING_MORE, query.text), (), status=Status.NO_MORE)
                 if exclude else _declined(query, confidence))
     ranked = _rank(kb, query, options, composition)
-    stems = {place_stem(p) for p in query.places}
+    stems = set(query.stems)
     on_place = [r for r in ranked if _about(kb, r[0], stems)] if stems else ranked
     pool = on_place or ranked  # a question about 新余 is answered from 新余 first
     if query.asked.strict and not exclude:  # "还有呢？" wants more on the question, stated or not
@@ -117,7 +117,7 @@ def _rank(kb: KnowledgeBase, query: Query, options: list[Option], composition: C
 def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]) -> list[tuple[Option, float]]:
     """The ranked sentences that state the asked fact about the asked subject: a figure of 部门 for 几个部门, a
     sum of money for 登记费要交多少钱, and not about something else (a loan of 3.3亿元)."""
-    focus = focus_tokens(query.simplified, query.asked, query.places, kb.settings.user_dict)
+    focus = query.focus
 
     def about_focus(o: Option) -> bool:
         return not focus or bool(focus & set(o.candidate.tokens)) or any(w in o.candidate.text for w in focus)
@@ -144,14 +144,13 @@ def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked
             return [first] + items
     chosen = opening(kb, first, exclude) if limit > 1 else [first]
     seen, length = {o.key for o in chosen}, sum(len(o.text) for o in chosen)
-    stems = {place_stem(p) for p in query.places}
+    stems = set(query.stems)
     # A question naming several places gets the best sentence about each of them.
-    for place in query.places:
-        stem = place_stem(place)
+    for stem in query.stems:
         if any(_about(kb, c, {stem}) for c in chosen):
             continue
         for o, _ in ranked:
-            if o.key not in seen and stem in _doc_stems(kb, o.hit.chunk.doc_id):
+            if o.key not in seen and stem in kb.place_index.stems(o.hit.chunk.doc_id):
                 chosen.append(o)
                 seen.add(o.key)
                 length += len(o.text)
@@ -238,60 +237,16 @@ def _chunk_of(kb: KnowledgeBase, doc_id: str, sentence: Sentence) -> Chunk:
     return next(c for c in kb.doc_chunks[doc_id] if c.start <= sentence.start and sentence.end <= c.end)
 
 
-def _confidence(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]]) -> float:
-    """How sure the knowledge base is that its best passages answer the question, in [0, 1].
+def _place_search(kb: KnowledgeBase, retrieval: Retrieval, k: int) -> Callable[[str], list[Hit]]:
+    """The question's best passages in the documents about a place stem, ranked at most once per stem and
+    answer from the question's one retrieval: the confidence and the per-place citations both need them."""
+    ranked: dict[str, list[Hit]] = {}
 
-    Term coverage (IDF-weighted, words the corpus never uses count fully against; the asking words such as
-    多长时间 do not count) catches questions about things the documents do not mention; dense similarity
-    catches paraphrases; the asking clause's own words must be covered too (see _evidence). A place the
-    question names but no document is about (广州, 深圳) halves it. A question about a place the corpus does
-    know is only as sure as that place's own passages make it: "新余 不动产登记" is not answered by 临川's
-    registration office (with several places, the best-covered one counts).
-    """
-    cue = query.simplified[query.asked.cue_start:query.asked.cue_end] if query.asked.cue_start >= 0 else ""
-    q_tokens = [t for t in query.tokens if not (cue and t in cue and _ASKING.search(t))] or list(query.tokens)
-    if not hits or not q_tokens:
-        return 0.0
-    focus = list(focus_tokens(query.simplified, query.asked, query.places, kb.settings.user_dict))
-    score = _evidence(kb, q_tokens, focus, hits[:3])
-    if query.places:
-        stems = [place_stem(p) for p in query.places]
-        # A place no document is about and none mentions (广州 asked of Jiangxi's documents): half as sure.
-        if not any(_docs_about(kb, s) or kb.lexical.idf(s) < kb.lexical.unseen_idf for s in stems):
-            score *= 0.5
-        # Places that documents are about decide; one mentioned in passing (a city every notice names once) does
-        # not. And only against an answer from elsewhere: the best passage comes from a document about another
-        # place (临川's office for "新余 不动产登记"), not from one about this place or about no place in particular
-        # (a city's FAQ, where every answer is the city's without naming it).
-        about = [s for s in stems if _docs_about(kb, s)]
-        best = _doc_stems(kb, hits[0].chunk.doc_id)
-        content = [t for t in q_tokens if not any(s in t or t in s for s in stems)]
-        if about and content and best and not best & set(stems):  # of several places, one that answers is enough
-            score = min(score, max(_evidence(kb, content, focus, own(stem)) for stem in about))
-    return round(score, 4)
-
-
-def _evidence(kb: KnowledgeBase, q_tokens: list[str], focus: list[str], top: list[Hit]) -> float:
-    """0.65 × IDF coverage of the question's words + 0.35 × scaled cosine, in the best of the passages `top`,
-    times the focus factor: a question whose asking clause names things none of them mentions (社保卡 of
-    社保卡丢了怎么补办, 信用档案 asked of 临川's documents) is about something else, however close its other
-    words: from 1 when half of the clause's IDF mass is covered down to 0.5 when none is."""
-    if not top:
-        return 0.0
-    words = [kb.chunk_tokens[kb.chunk_row[h.chunk.chunk_id]] for h in top]
-    coverage = max(kb.lexical.coverage(q_tokens, w) for w in words)
-    dense = min(1.0, max(0.0, (max(h.dense for h in top) - 0.60) / 0.30))
-    focused = 0.5 + min(0.5, max(kb.lexical.coverage(focus, w) for w in words)) if focus else 1.0
-    return (0.65 * coverage + 0.35 * dense) * focused
-
-
-def _place_search(kb: KnowledgeBase, query: Query) -> Callable[[str], list[Hit]]:
-    """The question's 3 best passages in the documents about a place stem, searched at most once per answer:
-    the confidence and the per-place citations both need them."""
-    @lru_cache(maxsize=None)
     def own(stem: str) -> list[Hit]:
-        docs = _docs_about(kb, stem)
-        return kb.rank(list(query.tokens), query.vector, k=3, only_docs=set(docs)) if docs else []
+        if stem not in ranked:
+            docs = kb.place_index.docs_about(stem)
+            ranked[stem] = retrieval.best(k, only_docs=docs) if docs else []
+        return ranked[stem]
 
     return own
 
@@ -302,9 +257,8 @@ def _hits_per_place(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Calla
     if len(query.places) < 2:
         return []
     extra = []
-    for place in query.places:
-        stem = place_stem(place)
-        docs = _docs_about(kb, stem)
+    for stem in query.stems:
+        docs = kb.place_index.docs_about(stem)
         if docs and not any(h.chunk.doc_id in docs for h in hits[:5]):
             extra.extend(own(stem)[:2])
     return extra
@@ -313,36 +267,8 @@ def _hits_per_place(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Calla
 def _about(kb: KnowledgeBase, o: Option, stems: set[str]) -> bool:
     """A sentence answers for these places when its document is about one of them, names one, or is about no
     place in particular."""
-    doc = _doc_stems(kb, o.hit.chunk.doc_id)
+    doc = kb.place_index.stems(o.hit.chunk.doc_id)
     return not doc or bool(stems & doc) or any(s in o.candidate.text for s in stems)
-
-
-def _doc_stems(kb: KnowledgeBase, doc_id: str) -> frozenset[str]:
-    return _stems_by_doc(kb)[doc_id]
-
-
-def _docs_about(kb: KnowledgeBase, stem: str) -> frozenset[str]:
-    return _docs_by_stem(kb).get(stem, frozenset())
-
-
-@lru_cache(maxsize=4)
-def _docs_by_stem(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
-    out: dict[str, set[str]] = {}
-    for doc_id, stems in _stems_by_doc(kb).items():
-        for stem in stems:
-            out.setdefault(stem, set()).add(doc_id)
-    return {stem: frozenset(docs) for stem, docs in out.items()}
-
-
-@lru_cache(maxsize=4)
-def _stems_by_doc(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
-    """Each document's place stems, computed once per knowledge base (which never changes once loaded):
-    recomputing them for every question cost ~5 ms at 10k chunks. The parts of a large file share the places
-    of all its parts: a part that never names 新余 is still part of 新余's yearbook."""
-    by_file: dict[str, set[str]] = {}
-    for d in kb.docs.values():
-        by_file.setdefault(file_of(d.doc_id), set()).update(place_stem(p) for p in d.meta.places)
-    return {d.doc_id: frozenset(by_file[file_of(d.doc_id)]) for d in kb.docs.values()}
 
 
 def _cite(doc: Document, option: Option, n: int, question: str) -> Citation:

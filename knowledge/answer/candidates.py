@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from ..models import Document, Hit, Sentence
 from ..text.layout import is_heading
 from ..text.script import to_simplified
-from ..text.tokenizer import tokens
 from ..text.transcript import without_speaker
 from .knowledge_base import KnowledgeBase
 from .selector import Candidate
@@ -73,7 +72,7 @@ def option(kb: KnowledgeBase, doc: Document, hit: Hit, rank: int, sentence: Sent
         return to_simplified(without_speaker(doc.clean.text[int(s):int(e)]))
 
     return Option(hit, sentence, text, Candidate(
-        simplified, tuple(tokens(simplified, kb.settings.user_dict)), kb.sentence_vector(doc.doc_id, sentence),
+        simplified, tuple(kb.tokenizer.words(simplified)), kb.sentence_vector(doc.doc_id, sentence),
         neighbour(index - 1), neighbour(index + 1), index / max(len(spans), 1), hit.score, rank, hit.dense))
 
 

@@ -4,11 +4,10 @@ do not ("文件中没有说明登记费的具体金额。")."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from ..text.answer_types import QUESTION_WORDS, Asked, Kind
 from ..text.places import place_stem
-from ..text.tokenizer import tokens
+from ..text.tokenizer import Tokenizer
 
 _CLAUSE = re.compile(r"[，,；;。！!？?：:]")
 _LEAD = re.compile(r"^(?:请问|想问一下|想问|我想知道|我想了解|请告诉我|那么|那|还有|另外|如果|在)+")
@@ -68,12 +67,12 @@ def subject(simplified: str, asked: Asked) -> str:
     return re.sub(r"\s+", "", head)
 
 
-def focus_tokens(simplified: str, asked: Asked, places: tuple[str, ...], user_dict: Path | None) -> frozenset[str]:
+def focus_tokens(simplified: str, asked: Asked, places: tuple[str, ...], tokenizer: Tokenizer) -> frozenset[str]:
     """Content words of the asking clause (places, question words and single characters left out): a
     sentence that states the asked fact about this subject shares at least one of them."""
     clause, _ = asking_clause(simplified, asked)
     stems = {place_stem(p) for p in places} | set(places)
-    words = {w for w in tokens(clause, user_dict) if len(w) > 1 and not QUESTION_WORDS.fullmatch(w)}
+    words = {w for w in tokenizer.words(clause) if len(w) > 1 and not QUESTION_WORDS.fullmatch(w)}
     return frozenset(w for w in words if not any(w in s or s in w for s in stems))
 
 

@@ -35,6 +35,19 @@ def asking_clause(turn: str) -> str:
     return asked if _MIN <= len(asked) <= _MAX else ""
 
 
+WELCOME = 4  # suggestions the chat's welcome message offers
+
+
+def welcome_suggestions(kb: KnowledgeBase) -> list[str]:
+    """The welcome message's suggestions, found once per knowledge base (each costs a few answers) and kept
+    with it."""
+    return list(kb.derived(_welcome))
+
+
+def _welcome(kb: KnowledgeBase) -> list[str]:
+    return suggest_questions(kb, WELCOME)
+
+
 def suggest_questions(kb: KnowledgeBase, n: int = 4) -> list[str]:
     """Up to n questions the knowledge base answers confidently: people's questions first, one per document,
     then section headings of documents not yet represented, then more people's questions."""

@@ -16,7 +16,6 @@ from ..models import Chunk, Citation, Document, Sentence
 from ..text.layout import is_heading, paragraphs
 from ..text.places import is_place, place_stem
 from ..text.script import in_script_of, to_simplified
-from ..text.tokenizer import gazetteer, places, tokens
 from ..text.transcript import ASKING_SENTENCE, is_host_question, without_speaker
 from .figures import FoundFigure, date_in, find_figures, relative_date_in
 
@@ -119,18 +118,16 @@ class _Unit:
 
 @dataclass(frozen=True)
 class Material:
-    """What briefings on any topic are drawn from: the documents cut into question-and-answer stretches.
-    Built once per knowledge base (`briefing_material`) when many briefings are prepared, as in a chat."""
+    """What briefings on any topic are drawn from: the documents cut into question-and-answer stretches."""
 
     units: tuple[_Unit, ...]
 
 
-def prepare_briefing(kb: KnowledgeBase, topic: str, material: Material | None = None,
-                     max_questions: int = 8, max_points: int = 5) -> Briefing:
+def prepare_briefing(kb: KnowledgeBase, topic: str, max_questions: int = 8, max_points: int = 5) -> Briefing:
     topic = topic.strip()
     simple_topic = _QUOTES.sub("", to_simplified(topic))
-    terms = kb.query_tokens(simple_topic)
-    units = (material or briefing_material(kb)).units if terms else ()
+    terms = kb.tokenizer.words(to_simplified(simple_topic))
+    units = briefing_material(kb).units if terms else ()
     scored = _rank_units(kb, units, simple_topic, terms) if terms else []
     seen: set[str] = set()
     chosen: list[tuple[float, _Unit, list[Point]]] = []
@@ -154,6 +151,12 @@ def prepare_briefing(kb: KnowledgeBase, topic: str, material: Material | None = 
 
 
 def briefing_material(kb: KnowledgeBase) -> Material:
+    """The knowledge base's documents cut into stretches once (about a second on the default corpus), kept with
+    the knowledge base for every later briefing, as a chat or the host page prepares many."""
+    return kb.derived(_material)
+
+
+def _material(kb: KnowledgeBase) -> Material:
     return Material(tuple(_units(kb)))
 
 
@@ -246,7 +249,7 @@ def _question_text(unit: _Unit, topic: str) -> str:
 
 def _words(kb: KnowledgeBase, simplified: str) -> frozenset[str]:
     # Quotes split compounds (“五型”政府 is not 五型政府 to jieba), so they go before segmenting.
-    return frozenset(tokens(_QUOTES.sub("", simplified), kb.settings.user_dict))
+    return frozenset(kb.tokenizer.words(_QUOTES.sub("", simplified)))
 
 
 def _said(kb: KnowledgeBase, chunk: Chunk, sentence: Sentence, text: str) -> _Said:
@@ -378,8 +381,8 @@ def _expand(place: str, candidates: list[str], title: str = "") -> str:
 
 
 def _places_in(kb: KnowledgeBase, text: str, known: list[str]) -> list[str]:
-    found = [p for p in places(text, kb.settings.user_dict) if is_place(p)]
-    real = gazetteer(kb.settings.user_dict)
+    found = [p for p in kb.tokenizer.places(text) if is_place(p)]
+    real = kb.tokenizer.gazetteer
     stems = {place_stem(k) for k in known}
     return [p for p in found if p in real or place_stem(p) in stems]
 

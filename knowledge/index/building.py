@@ -16,7 +16,7 @@ from ..ingest.corpus import CorpusFile, list_files, load_overrides, load_text, p
 from ..ingest.readers import UnreadableDocument, read_text
 from ..models import Document, part_id
 from ..text.script import to_simplified
-from ..text.tokenizer import tokens
+from ..text.tokenizer import Tokenizer
 from ..text.transcript import without_speaker
 from .embedding import dimension, embed
 from .staleness import fingerprint, stale_reason
@@ -94,11 +94,12 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool = True
                 return report
 
             dim = manifest["dimensions"] if manifest and not todo and not reason else dimension(settings.model)
+            tokenizer = Tokenizer(settings.user_dict)  # one for the build: jieba loads once
             bar = tqdm(total=len(todo), desc="indexing", unit="doc", disable=not progress, file=sys.stderr)
             last_commit = time.monotonic()
             for i, f in enumerate(todo):
                 bar.set_postfix_str(f.doc_id[-30:])
-                _index_file(f, settings, overrides, writer, report, progress)
+                _index_file(f, settings, tokenizer, overrides, writer, report, progress)
                 bar.update()
                 remaining = todo[i + 1:]
                 if remaining and time.monotonic() - last_commit >= settings.index_checkpoint_s:
@@ -120,8 +121,8 @@ def _entries_by_file(docs: dict[str, dict]) -> dict[str, dict[str, dict]]:
     return out
 
 
-def _index_file(f: CorpusFile, settings: Settings, overrides: dict, writer: BuildWriter, report: BuildReport,
-                progress: bool) -> None:
+def _index_file(f: CorpusFile, settings: Settings, tokenizer: Tokenizer, overrides: dict, writer: BuildWriter,
+                report: BuildReport, progress: bool) -> None:
     """Reads, cleans, chunks, embeds and writes one file (in parts when it is large), or reports it unreadable."""
     writer.forget_file(f.doc_id)  # a previous version carried over at a checkpoint, with however many parts it had
     try:
@@ -133,11 +134,11 @@ def _index_file(f: CorpusFile, settings: Settings, overrides: dict, writer: Buil
                      disable=not (progress and large), file=sys.stderr)
         for k, (start, end) in enumerate(spans, start=1):
             part = part_id(f.doc_id, k) if len(spans) > 1 else None
-            loaded = load_text(f, original[start:end], overrides, settings.user_dict, part)
+            loaded = load_text(f, original[start:end], overrides, tokenizer, part)
             if loaded.furniture_kept:
                 report.furniture_kept.append(FurnitureKept(loaded.doc.doc_id, loaded.furniture_kept))
             span = end - start
-            bundle = bundle_document(loaded.doc, settings, on_progress=lambda share: chars.update(
+            bundle = bundle_document(loaded.doc, settings, tokenizer, on_progress=lambda share: chars.update(
                 max(0, round(start + share * span) - chars.n)))
             writer.add(bundle, loaded.furniture_kept, file=f.doc_id if part else None)
             report.chunks += len(bundle.chunks)
@@ -164,8 +165,9 @@ def _checkpoint(writer: BuildWriter, settings: Settings, dim: int, report: Build
     return following
 
 
-def bundle_document(doc: Document, settings: Settings, embed_texts: Callable[[list[str]], np.ndarray] | None = None,
-                    sentences: bool = True, on_progress: Callable[[float], None] | None = None) -> Bundle:
+def bundle_document(doc: Document, settings: Settings, tokenizer: Tokenizer,
+                    embed_texts: Callable[[list[str]], np.ndarray] | None = None, sentences: bool = True,
+                    on_progress: Callable[[float], None] | None = None) -> Bundle:
     """Everything indexed for one document: chunks, their words and embeddings, and (unless `sentences` is
     False, for retrieval-only use) the embedded answer sentences. `embed_texts` replaces the model call, e.g.
     by a cache; `on_progress` hears the share of the document's embedding done, batch by batch."""
@@ -176,7 +178,7 @@ def bundle_document(doc: Document, settings: Settings, embed_texts: Callable[[li
     embedded = _embed_in_batches(embed_texts, texts, on_progress)
     vectors = embedded[:len(chunks)]
     sentence_vectors = embedded[len(chunks):] if spans else np.zeros((0, vectors.shape[1]), dtype=np.float32)
-    return Bundle(doc, chunks, [tokens(c.search_text, settings.user_dict) for c in chunks], vectors,
+    return Bundle(doc, chunks, [tokenizer.words(c.search_text) for c in chunks], vectors,
                   np.array(spans, dtype=np.int64).reshape(-1, 2), sentence_vectors)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..models import Document
+from ..text.tokenizer import Tokenizer
 from .cleaning import clean_document
 from .metadata import extract_metadata
 from .readers import SUPPORTED_SUFFIXES, UnreadableDocument
@@ -63,7 +64,7 @@ _FURNITURE_KEPT_ADVICE = ("indexed with the furniture left in, so nothing is los
                           "text, report it as a cleaning bug (knowledge/ingest/furniture.py)")
 
 
-def load_text(file: CorpusFile, original: str, overrides: dict[str, dict], user_dict: Path,
+def load_text(file: CorpusFile, original: str, overrides: dict[str, dict], tokenizer: Tokenizer,
               doc_id: str | None = None) -> LoadedDocument:
     """A document from the text read from a file: the whole file, or one part of a large one (`doc_id`
     "name#2"). Raises UnreadableDocument naming the file when it holds no text."""
@@ -71,7 +72,7 @@ def load_text(file: CorpusFile, original: str, overrides: dict[str, dict], user_
     if not cleaned.clean.text.strip():
         raise UnreadableDocument(file.path, "no text in it once invisible characters and mojibake are removed; "
                                             "check the file's content")
-    meta = extract_metadata(doc_id or file.doc_id, original, cleaned.clean, user_dict, overrides.get(file.doc_id))
+    meta = extract_metadata(doc_id or file.doc_id, original, cleaned.clean, tokenizer, overrides.get(file.doc_id))
     notice = f"{cleaned.furniture_kept}; {_FURNITURE_KEPT_ADVICE}" if cleaned.furniture_kept else ""
     return LoadedDocument(Document(doc_id or file.doc_id, original, cleaned.clean, meta, file.content_hash), notice)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..models import CleanText, Metadata
 from ..text.places import is_place
 from ..text.script import simplified_chars, to_simplified
-from ..text.tokenizer import gazetteer, places as find_places
+from ..text.tokenizer import Tokenizer
 from .cleaning import strip_pinyin
 from .furniture import FIELD_VALUE
 from .notice import iso_date, leading_title, signature, title_issuer
@@ -37,12 +37,12 @@ _NOT_A_TITLE = re.compile(r"[。；;]|[！？!?]$")
 _PLACE_SUFFIX = re.compile(r"..+[省市区县州镇乡]$")
 
 
-def extract_metadata(doc_id: str, original: str, clean: CleanText, user_dict: Path,
+def extract_metadata(doc_id: str, original: str, clean: CleanText, tokenizer: Tokenizer,
                      overrides: dict | None = None) -> Metadata:
     simplified = to_simplified(strip_pinyin(original))
     simplified_clean = to_simplified(clean.text)
     kind = _kind(simplified_clean)
-    places = _places(simplified_clean, user_dict)
+    places = _places(simplified_clean, tokenizer)
     signed_by, signed_on = signature(simplified_clean)
     title = _title(doc_id, simplified, clean.text, kind, places)
     meta = {
@@ -108,9 +108,9 @@ def _source(simplified: str) -> str:
 PLACES_SAMPLE_CHARS = 50_000
 
 
-def _places(simplified_clean: str, user_dict: Path) -> tuple[str, ...]:
-    known = gazetteer(user_dict)
-    counts = collections.Counter(p for p in find_places(simplified_clean[:PLACES_SAMPLE_CHARS], user_dict)
+def _places(simplified_clean: str, tokenizer: Tokenizer) -> tuple[str, ...]:
+    known = tokenizer.gazetteer
+    counts = collections.Counter(p for p in tokenizer.places(simplified_clean[:PLACES_SAMPLE_CHARS])
                                  if is_place(p) and (p in known or _PLACE_SUFFIX.match(p)))
     return tuple(p for p, n in counts.most_common(6) if n >= 2)
 

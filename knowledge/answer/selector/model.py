@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +43,9 @@ class Selector:
         return np.asarray(self.booster.predict(matrix, num_threads=1), dtype=np.float32)
 
 
-@lru_cache(maxsize=2)
 def load_selector(path: Path = MODEL_FILE) -> Selector:
+    """The model in `path`, read afresh (20 ms): each knowledge base loads its own, so one loaded after
+    `make selector` gets the model fitted again."""
     return Selector(path)
 
 
