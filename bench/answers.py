@@ -11,11 +11,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from knowledge.answer.answering import answer_query
-from knowledge.config import Settings
 from knowledge.answer.query import analyse
-from knowledge.text.script import to_simplified
 from knowledge.answer.selector import load_selector
 from knowledge.answer.selector.model import training_figures
+from knowledge.config import Settings
+from knowledge.text.script import to_simplified
 
 from .cache import EmbeddingCache
 from .datasets import Dataset

@@ -8,10 +8,10 @@ import numpy as np
 from tqdm import tqdm
 
 from knowledge.answer.answering import answer_question
+from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.evaluation.expectations import load_expectations
 from knowledge.evaluation.report import evaluate
 from knowledge.text.script import to_simplified
-from knowledge.answer.knowledge_base import KnowledgeBase
 
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.0, 0.61, 0.05))
 

@@ -11,9 +11,9 @@ import logging
 import os
 from pathlib import Path
 
+from knowledge.answer.knowledge_base import Fusion
 from knowledge.config import PROJECT_ROOT, load_settings
 from knowledge.index.document_index import DocumentIndex
-from knowledge.answer.knowledge_base import Fusion
 
 from .cache import EmbeddingCache
 from .datasets import load_dataset, sample

@@ -20,8 +20,8 @@ import numpy as np
 from tqdm import tqdm
 
 from knowledge.config import Settings
-from knowledge.models import Metadata
 from knowledge.evaluation.ranks import first_gold_rank, recall_mrr
+from knowledge.models import Metadata
 from knowledge.text.script import to_simplified
 from knowledge.text.tokenizer import bigrams
 

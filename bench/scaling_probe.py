@@ -13,8 +13,8 @@ import time
 import faiss
 import numpy as np
 
-from knowledge.index.dense import DenseIndex
 from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.index.dense import DenseIndex
 
 from .timing import timing
 from .replicate import replicate_bundles

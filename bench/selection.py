@@ -17,15 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from knowledge.text.answer_types import QUESTION_WORDS
 from knowledge.answer.answering import opening
 from knowledge.answer.candidates import Option, gather
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.answer.query import Query, analyse
+from knowledge.answer.selector import Candidate, Question
 from knowledge.config import Settings
 from knowledge.index.building import bundle_document
-from knowledge.answer.query import Query, analyse
+from knowledge.text.answer_types import QUESTION_WORDS
 from knowledge.text.script import to_simplified
-from knowledge.answer.knowledge_base import KnowledgeBase
-from knowledge.answer.selector import Candidate, Question
 from knowledge.text.tokenizer import Tokenizer
 
 from .cache import EmbeddingCache

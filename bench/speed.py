@@ -12,9 +12,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from knowledge.answer.answering import answer_question
+from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.config import PROJECT_ROOT, Settings
 from knowledge.index.lexical import LexicalIndex
-from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.index.store import load_bundles
 from knowledge.text.tokenizer import Tokenizer
 

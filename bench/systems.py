@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.config import Settings
-from knowledge.index.dense import DenseIndex
 from knowledge.index.building import bundle_document
+from knowledge.index.dense import DenseIndex
 from knowledge.index.lexical import LexicalIndex
 from knowledge.models import CleanText, Document, Metadata
 from knowledge.text.script import to_simplified
-from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.text.tokenizer import Tokenizer
 
 from .cache import EmbeddingCache

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 import httpx
 
 from knowledge.answer.answering import answer_question
-from knowledge.models import Answer
 from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.models import Answer
 
 from .rest_client import as_answer, send
 

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from knowledge.briefing.briefing import prepare_briefing
-from knowledge.briefing.render import FIGURE_COLUMNS, to_chat, to_docx, to_html, to_markdown, to_payload
 from knowledge.briefing.figures import find_figures
+from knowledge.briefing.render import FIGURE_COLUMNS, to_chat, to_docx, to_html, to_markdown, to_payload
 from knowledge.text.script import is_traditional, to_simplified
 
 LINCHUAN = "000_1a45194fc899ac1e.txt"  # 临川区 online interview (see knowledge/corpus/README.md)

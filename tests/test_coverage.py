@@ -20,8 +20,8 @@ from bot.coverage_report import REPORT_CSP, ReportMeta, write_report
 from knowledge.answer.answering import answer_question
 from knowledge.evaluation.coverage import LOW_CONFIDENCE_MARGIN, run
 from knowledge.evaluation.expectations import load_expectations
-from knowledge.evaluation.report import evaluate
 from knowledge.evaluation.questions_file import QuestionsFileError, read_questions
+from knowledge.evaluation.report import evaluate
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.answer.query import analyse
 from knowledge.config import Settings
 from knowledge.index.building import build_index
 from knowledge.index.store import load_bundles
-from knowledge.answer.knowledge_base import KnowledgeBase
-from knowledge.answer.query import analyse
 from knowledge.index.store import IndexUnavailable, read_manifest
 
 

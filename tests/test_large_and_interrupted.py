@@ -11,9 +11,9 @@ import sys
 import time
 
 from knowledge.answer.answering import answer_question
+from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.config import PROJECT_ROOT, Settings
 from knowledge.index.building import build_index
-from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.index.store import current_build, read_manifest
 
 from conftest import CORPUS

@@ -14,10 +14,10 @@ import sys
 import openpyxl
 
 from bot import feedback, spreadsheet
-from bot.coverage_report import results_csv
 from bot.answerers import in_process
-from knowledge.evaluation.coverage import run
+from bot.coverage_report import results_csv
 from knowledge.config import Settings
+from knowledge.evaluation.coverage import run
 from knowledge.evaluation.questions_file import Question
 
 ATTACKS = ['=HYPERLINK("http://x","y")', "=1+1", "+1+1", "@SUM(A1:A2)", "－1", "-2+3", "\t=1", "\r=1", "＝1+1",

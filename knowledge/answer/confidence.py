@@ -30,8 +30,9 @@ class ConfidenceWeights:
     coverage: float = 0.65
     # The passage's cosine to the question, scaled: paraphrases the words miss.
     dense: float = 0.35
-    # m3e-small's cosine between a question and an unrelated passage of the corpus is about 0.6 and rarely
-    # above 0.9 for the passage that answers it: the dense evidence rises from 0 to 1 over that range.
+    # The cosine rises from no evidence at 0.60 to full at 0.90. With m3e-small on the default corpus (measured
+    # 2026-12, after the fact) the best of the three passages is at median 0.62 (p95 0.67) for 300 CMRC/DRCD
+    # questions the corpus cannot answer, and 0.70-0.80 for the answerable dev questions.
     dense_from: float = 0.60
     dense_span: float = 0.30
     # The focus factor: a question whose asking clause names things none of the passages mentions (社保卡 of

@@ -16,7 +16,9 @@ from scipy import sparse
 from ..text.tokenizer import bigrams
 
 
-@lru_cache(maxsize=262144)  # a corpus has far fewer distinct words than word occurrences
+# A corpus has far fewer distinct words than word occurrences. Module-level: a word's bigrams are the same
+# whatever the index, so knowledge bases loaded one after another may share them.
+@lru_cache(maxsize=262144)
 def _word_bigrams(word: str) -> tuple[str, ...]:
     return tuple(bigrams(word))
 

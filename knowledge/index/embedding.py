@@ -27,6 +27,8 @@ def resolve_model(model: str) -> str:
     return model
 
 
+# The model's weights (about 100 MB) are loaded once per process and model name, and shared by the builds and
+# knowledge bases that use the model: they depend on no index.
 @lru_cache(maxsize=2)
 def load_model(model: str):
     # Offline: a model that is neither a local folder nor already cached must fail fast, not hang on a hub.

@@ -12,6 +12,7 @@ from .script import to_simplified
 COMMON_RANK = 3000  # characters ranked by frequency in jieba's dictionary; mojibake ranks far below
 
 
+# jieba's own dictionary, which never changes while running: counted once per process.
 @lru_cache(maxsize=1)
 def _common() -> frozenset[str]:
     counts: collections.Counter[str] = collections.Counter()

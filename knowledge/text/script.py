@@ -16,7 +16,8 @@ def to_simplified(text: str) -> str:
     return _to_simplified_cached(text) if len(text) <= 1000 else _converter("t2s").convert(text)
 
 
-# Sentences recur from question to question and the pure-Python converter takes ~0.3 ms a sentence.
+# Sentences recur from question to question and the pure-Python converter takes ~0.3 ms a sentence. These caches
+# are module-level: a text's conversion is the same whatever the index or knowledge base.
 @lru_cache(maxsize=65536)
 def _to_simplified_cached(text: str) -> str:
     return _converter("t2s").convert(text)

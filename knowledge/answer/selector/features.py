@@ -62,6 +62,7 @@ FEATURES = (
 KIND_FEATURE = FEATURES.index("kind")  # categorical
 
 
+# Candidates recur from question to question. Module-level: a text's bigrams and characters depend on no index.
 @lru_cache(maxsize=65536)
 def _bigrams(text: str) -> frozenset[str]:
     t = _PUNCT.sub("", text)
