@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from knowledge.answer.answering import opening
+from knowledge.answer.answering import Composition, opening
 from knowledge.answer.candidates import Option, gather
 from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.answer.query import Query, analyse
@@ -32,7 +32,7 @@ from .cache import EmbeddingCache
 from .datasets import Dataset, Passage
 from .systems import passage_document
 
-POOLED_CHUNKS = 5  # what answering takes from the search (knowledge/answer/answering.py)
+POOLED_CHUNKS = Composition().chunks  # what answering takes from the search
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ _LIST_KINDS = frozenset({Kind.MEASURES, Kind.LIST, Kind.PROCEDURE, Kind.MATERIAL
 class Composition:
     """How the ranked sentences become an answer. The selector's scores are log-odds-like ranking scores."""
 
+    chunks: int = 5  # the candidate sentences are those of this many best chunks (what the selector was fitted on)
+    place_chunks: int = 2  # and of this many of each named place's own, when none of those is from its documents
+
     # A sentence joins the first one when it scores within this of it (e^-1.5: about a fifth as likely).
     support_margin: float = 1.5
     # A sentence opening on the past ("之前办理……要跑三个部门") loses this much when the present is asked:
@@ -62,12 +65,12 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
     question is searched once: its place's own passages are ranked from the same retrieval."""
     limit = max(1, max_citations or kb.settings.max_citations)
     retrieval = kb.retrieve(query)
-    hits = retrieval.best(8)
+    hits = retrieval.best(max(composition.chunks, weights.passages))
     own = _place_search(kb, retrieval, weights.passages)
     confidence = confidence_of(kb, query, hits, own, weights)
     if not hits or confidence < kb.settings.decline_below:
         return _declined(query, confidence)
-    options = gather(kb, hits[:5] + _hits_per_place(kb, query, hits, own), exclude)
+    options = gather(kb, hits[:composition.chunks] + _hits_per_place(kb, query, hits, own, composition), exclude)
     if not options:
         return (Answer(query.text, False, confidence, in_script_of(NOTHING_MORE, query.text), (), status=Status.NO_MORE)
                 if exclude else _declined(query, confidence))
@@ -251,7 +254,8 @@ def _place_search(kb: KnowledgeBase, retrieval: Retrieval, k: int) -> Callable[[
     return own
 
 
-def _hits_per_place(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]]) -> list[Hit]:
+def _hits_per_place(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]],
+                    composition: Composition) -> list[Hit]:
     """For a question naming several places, the best passages of each place's documents, so that every
     place gets an answer even when one place dominates the overall ranking."""
     if len(query.places) < 2:
@@ -259,8 +263,8 @@ def _hits_per_place(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Calla
     extra = []
     for stem in query.stems:
         docs = kb.place_index.docs_about(stem)
-        if docs and not any(h.chunk.doc_id in docs for h in hits[:5]):
-            extra.extend(own(stem)[:2])
+        if docs and not any(h.chunk.doc_id in docs for h in hits[:composition.chunks]):
+            extra.extend(own(stem)[:composition.place_chunks])
     return extra
 
 

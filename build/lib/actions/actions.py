@@ -1,0 +1,159 @@
+"""policybot's custom actions. The knowledge base is loaded once, when the action server imports this module."""
+from __future__ import annotations
+
+import logging
+from abc import ABCMeta, abstractmethod
+from functools import lru_cache
+from typing import Any
+
+import torch
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import feedback
+from knowledge.answer.answering import answer_question, answer_query
+from knowledge.answer.dialogue import asks_for_more, contextualize, topic_of
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.answer.query import Query, analyse, read
+from knowledge.briefing.briefing import prepare_briefing, topic_of_request
+from knowledge.briefing.render import to_chat, to_payload
+from knowledge.config import load_settings
+from knowledge.models import Answer, Status
+
+log = logging.getLogger(__name__)
+# Wording lives in domain.yml; these responses are sent from code, not from rules.
+SORRY = "utter_service_unavailable"
+REPHRASE = "utter_ask_rephrase"
+
+
+@lru_cache(maxsize=1)
+def knowledge_base() -> KnowledgeBase:
+    """The one knowledge base every action answers from; whatever is derived from it (its briefing material)
+    lives on it."""
+    return KnowledgeBase.load(load_settings())
+
+
+def _said(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def _cited(ans: Answer) -> list[str]:
+    return [f"{c.doc_id}|{c.start}" for c in ans.citations + ans.related]
+
+
+def _answer(kb: KnowledgeBase, question: str, exclude: set[tuple[str, int]] | None = None) -> tuple[Answer, Query | None]:
+    """The answer, and the question as it was analysed for it (None for an empty one), which its topic is
+    taken from."""
+    if not question.strip():
+        return answer_question(kb, question), None
+    query = analyse(kb, question)
+    return answer_query(kb, query, exclude=exclude or ()), query
+
+
+def _send_answer(dispatcher: CollectingDispatcher, ans: Answer, query: Query | None,
+                 already_cited: list[str] | None = None) -> list[dict[str, Any]]:
+    """Sends the answer; remembers its question, topic, documents and citations for the follow-ups.
+    With already_cited (a "还有呢？"), the citations add up rather than replace. A question whose fact the
+    documents do not state still sets the topic: "那要多久？" after it is about the same thing."""
+    payload = ans.to_json()
+    dispatcher.utter_message(text=ans.answer, json_message=payload)
+    if query is None or ans.status not in (Status.ANSWERED, Status.NOT_STATED):
+        return []
+    kb = knowledge_base()
+    return [SlotSet("last_question", query.text), SlotSet("topic", topic_of(kb, query)),
+            SlotSet("last_docs", sorted({c.doc_id for c in ans.citations + ans.related})),
+            SlotSet("last_citations", (already_cited or []) + _cited(ans))]
+
+
+class _SafeAction(Action, metaclass=ABCMeta):
+    """An error in the knowledge base reaches the citizen as an apology, never as silence.
+    (Abstract, so that rasa_sdk does not register it as an action of its own.)"""
+
+    def run(self, dispatcher, tracker: Tracker, domain) -> list[dict[str, Any]]:
+        try:
+            return self.act(dispatcher, tracker)
+        except Exception:  # the citizen must get a reply whatever failed; the log keeps the details
+            log.exception("action %s failed", self.name())
+            dispatcher.utter_message(response=SORRY)
+            return []
+
+    @abstractmethod
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        ...
+
+
+class ActionAnswerQuestion(_SafeAction):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    def act(self, dispatcher, tracker):
+        return _send_answer(dispatcher, *_answer(knowledge_base(), _said(tracker)))
+
+
+class ActionFollowUp(_SafeAction):
+    """"那需要多长时间？" after a question about property registration is about property registration."""
+
+    def name(self) -> str:
+        return "action_follow_up"
+
+    def act(self, dispatcher, tracker):
+        kb = knowledge_base()
+        text = _said(tracker)
+        previous = tracker.get_slot("last_question")
+        if previous and asks_for_more(text):
+            cited = tracker.get_slot("last_citations") or []
+            exclude = {(doc_id, int(start)) for doc_id, start in (key.rsplit("|", 1) for key in cited)}
+            return _send_answer(dispatcher, *_answer(kb, previous, exclude), cited)
+        return _send_answer(dispatcher, *_answer(kb, contextualize(kb, text, previous)))
+
+
+class ActionInterviewPrep(_SafeAction):
+    def name(self) -> str:
+        return "action_interview_prep"
+
+    def act(self, dispatcher, tracker):
+        kb = knowledge_base()
+        text = _said(tracker)
+        topic = (next(tracker.get_latest_entity_values("topic"), None) or topic_of_request(text)
+                 or topic_of(kb, read(kb, text)) or text)
+        briefing = prepare_briefing(kb, topic)
+        dispatcher.utter_message(text=to_chat(briefing), json_message=to_payload(briefing))
+        return [SlotSet("topic", topic)]
+
+
+class ActionRecordFeedback(_SafeAction):
+    def name(self) -> str:
+        return "action_record_feedback"
+
+    def act(self, dispatcher, tracker):
+        text = _said(tracker)
+        answered = Answer.from_json({})
+        for event in reversed(tracker.events):
+            if event.get("event") == "bot" and (event.get("data") or {}).get("custom"):
+                answered = Answer.from_json(event["data"]["custom"])  # the payload _send_answer sent
+                break
+        feedback.record(feedback.db_path(load_settings()), tracker.sender_id, feedback.polarity_of(text), text,
+                        tracker.get_slot("last_question") or "", answered.answer, answered.to_json()["citations"])
+        dispatcher.utter_message(response="utter_feedback_thanks")
+        return []
+
+
+class ActionDefaultFallback(_SafeAction):
+    """Low NLU confidence: the knowledge base gets the first try; only if it declines do we say so."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    def act(self, dispatcher, tracker):
+        ans, query = _answer(knowledge_base(), _said(tracker))
+        if ans.status in (Status.ANSWERED, Status.NOT_STATED):
+            return _send_answer(dispatcher, ans, query)
+        dispatcher.utter_message(response=REPHRASE, json_message=ans.to_json())
+        return []
+
+
+# A question is one short text to embed: with Rasa on the same 2 cores, one torch thread embeds it in 29 ms
+# where two contend for 163 ms under load, and both take ~20 ms when idle (docs/benchmarks.md).
+torch.set_num_threads(1)
+knowledge_base()  # load at start, so the first citizen does not wait for the model

@@ -1,0 +1,94 @@
+"""python -m bench [--quick] [--out docs/]: measure, then write benchmarks.md and benchmarks.json."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from knowledge.config import PROJECT_ROOT, load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small samples, no Rasa, 1k scaling only (about a minute)")
+    parser.add_argument("--out", default=str(PROJECT_ROOT / "docs"), help="folder for benchmarks.md and benchmarks.json")
+    parser.add_argument("--eval-dir", default=os.environ.get("POLICYBOT_EVAL_DIR", str(PROJECT_ROOT.parent / "shared" / "eval")),
+                        help="shared/eval with dev_questions.jsonl, cmrc2018/, drcd/ and taipei_faq/")
+    parser.add_argument("--cache-dir", default=str(PROJECT_ROOT / "var" / "bench-cache"), help="embedding cache")
+    parser.add_argument("--passages", type=int, default=None, help="passages per dataset (0: all)")
+    parser.add_argument("--no-rasa", action="store_true", help="skip the Rasa latency and cold-start figures")
+    parser.add_argument("--from-json", metavar="FILE", help="only re-write benchmarks.md from an earlier benchmarks.json")
+    parser.add_argument("--only", choices=sorted(ONLY), help="measure this section alone and put it into the "
+                        "benchmarks.json already in --out (the rest kept), then write benchmarks.md from it")
+    args = parser.parse_args(argv)
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+    from dataclasses import replace
+
+    from .report import write_report
+    from .run import FULL, QUICK, run
+    from .targets import judge
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.from_json or args.only:
+        results = json.loads(Path(args.from_json or out / "benchmarks.json").read_text(encoding="utf-8"))
+        if args.only:
+            key, measure = ONLY[args.only]
+            results[key] = measure(Path(args.eval_dir), Path(args.cache_dir))
+        results["targets"] = judge(results)
+        (out / "benchmarks.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        (out / "benchmarks.md").write_text(write_report(results), encoding="utf-8")
+        print(f"wrote {out / 'benchmarks.md'} from {args.from_json or out / 'benchmarks.json'}")
+        return 0
+    plan = QUICK if args.quick else FULL
+    if args.passages is not None:
+        plan = replace(plan, passages=args.passages or None)
+    if args.no_rasa:
+        plan = replace(plan, rasa=False)
+    results = run(plan, load_settings(), Path(args.eval_dir), Path(args.cache_dir), args.quick)
+    (out / "benchmarks.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=_plain),
+                                         encoding="utf-8")
+    (out / "benchmarks.md").write_text(write_report(results), encoding="utf-8")
+    print(f"wrote {out / 'benchmarks.md'} and {out / 'benchmarks.json'} in {results['meta']['run_s']:.0f} s")
+    return 0
+
+
+def _faults(eval_dir: Path, cache_dir: Path) -> dict:
+    from .faults import load_and_faults
+
+    return load_and_faults()
+
+
+def _answers(eval_dir: Path, cache_dir: Path) -> dict:
+    """Answer-sentence accuracy alone (after `make selector`), as the full run measures it."""
+    from knowledge.config import load_settings
+
+    from .cache import EmbeddingCache
+    from .run import FULL, answers_section
+
+    settings = load_settings()
+    return answers_section(FULL, settings, eval_dir, EmbeddingCache(cache_dir, settings.model))
+
+
+# Sections that can be measured alone (--only NAME): the results key and the function measuring it.
+ONLY = {"faults": ("load_faults", _faults), "answers": ("answers", _answers)}
+
+
+def _plain(value):
+    """numpy scalars (counts, flags) as plain JSON numbers."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Embeddings cached on disk (SQLite under var/bench-cache), keyed by model name and text hash, so that a
+re-run of the benchmark embeds only what it has not seen."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from knowledge.index.embedding import embed
+
+
+class EmbeddingCache:
+    def __init__(self, folder: Path, model: str, batch: int = 64):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.model = model
+        self.batch = batch
+        self._db = sqlite3.connect(folder / "embeddings.sqlite", timeout=120)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, data BLOB)")
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.model}\0{text}".encode("utf-8")).hexdigest()
+
+    def embed(self, texts: list[str], desc: str = "embedding") -> np.ndarray:
+        """One unit vector per text, in order; unseen texts are embedded (longest first, in batches) and stored."""
+        keys = [self._key(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(keys), 500):
+            part = keys[i:i + 500]
+            rows = self._db.execute(f"SELECT key, data FROM vec WHERE key IN ({','.join('?' * len(part))})", part)
+            found.update((k, np.frombuffer(d, dtype=np.float32)) for k, d in rows)
+        todo = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items(), key=lambda kt: -len(kt[1]))
+        # Similar lengths in a batch pad less; committing per batch keeps the work of an interrupted run.
+        with tqdm(total=len(todo), desc=desc, unit="text", disable=not todo, leave=False) as bar:
+            for i in range(0, len(todo), self.batch):
+                part = todo[i:i + self.batch]
+                vectors = embed(self.model, [t for _, t in part], batch_size=16)
+                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
+                                     [(k, v.astype(np.float32).tobytes()) for (k, _), v in zip(part, vectors)])
+                self._db.commit()
+                found.update((k, v) for (k, _), v in zip(part, vectors))
+                bar.update(len(part))
+        if not texts:
+            from knowledge.index.embedding import dimension
+            return np.zeros((0, dimension(self.model)), dtype=np.float32)
+        return np.vstack([found[k] for k in keys]).astype(np.float32)

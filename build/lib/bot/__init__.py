@@ -1,0 +1,1 @@
+"""policybot's front ends: the command line (and, later, the web gateway)."""

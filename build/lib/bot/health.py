@@ -1,0 +1,57 @@
+"""What the gateway's /api/health says: each part of the bot as ok, degraded or down, and overall.
+
+{"status": "ok" | "degraded" | "down", "gateway": …, "rasa": …, "actions": …, "details": {part: why}}
+
+The chat page looks only at the HTTP status: 503 while a part that answers need (Rasa, the action server) is
+down, 200 otherwise; degraded parts still answer. Details, when the supervisor's state file is known
+(POLICYBOT_SUPERVISOR_STATE), say whether a down part is being started again or was given up on.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import httpx
+
+from .supervisor import read_state
+
+OK, DEGRADED, DOWN = "ok", "degraded", "down"
+NEEDED = ("rasa", "actions")  # without either, a message gets no answer (Rasa alone sends the apology)
+# A part that takes longer than this to say it is alive still works, but citizens wait: Rasa's event loop
+# runs its models, so a busy Rasa answers its health check late.
+SLOW_S = 2.0
+PROBE_TIMEOUT_S = 6.0
+
+
+async def _probe(client: httpx.AsyncClient, url: str) -> tuple[str, str]:
+    started = time.perf_counter()
+    try:
+        status = (await client.get(url, timeout=PROBE_TIMEOUT_S)).status_code
+    except httpx.HTTPError as exc:
+        return DOWN, f"no answer from {url} ({type(exc).__name__})"
+    took = time.perf_counter() - started
+    if status != 200:
+        return DOWN, f"{url} answered {status}"
+    return (DEGRADED, f"answered in {took:.1f} s") if took > SLOW_S else (OK, "")
+
+
+async def report(client: httpx.AsyncClient, rasa_url: str, actions_url: str, knowledge_base_loaded: bool,
+                 supervisor_state: Path | None = None) -> tuple[dict, int]:
+    """The health document and its HTTP status."""
+    (rasa, rasa_why), (actions, actions_why) = await asyncio.gather(
+        _probe(client, f"{rasa_url}/"), _probe(client, f"{actions_url}/health"))
+    parts = {"gateway": OK if knowledge_base_loaded else DEGRADED, "rasa": rasa, "actions": actions}
+    details = {"rasa": rasa_why, "actions": actions_why,
+               "gateway": "" if knowledge_base_loaded else "no knowledge base: suggestions and 查看原文 unavailable"}
+    supervised = read_state(supervisor_state).get("children", {}) if supervisor_state else {}
+    for name, state in parts.items():
+        note = (supervised.get(name) or {}).get("note")
+        if state != OK and note:
+            details[name] = f"{details[name]}; {note}" if details[name] else note
+    if any(parts[name] == DOWN for name in NEEDED):
+        overall = DOWN
+    else:
+        overall = OK if all(v == OK for v in parts.values()) else DEGRADED
+    body = {"status": overall, **parts, "details": {k: v for k, v in details.items() if v and parts[k] != OK}}
+    return body, 503 if overall == DOWN else 200

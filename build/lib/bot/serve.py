@@ -1,0 +1,287 @@
+"""Start the whole bot: index, Rasa model, then the action server, Rasa and the chat page's gateway under a
+supervisor that starts again any of them that stops; Ctrl-C (or SIGTERM) stops everything.
+
+This process stays light (no torch, no model): the index is built by a `policybot index` child process, and
+the children's output goes to their own logs under the data folder (var/log/<child>.log)."""
+from __future__ import annotations
+
+import ctypes
+import functools
+import logging
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from knowledge.config import ENVIRONMENT, PROJECT_ROOT, Settings
+
+from .addresses import actions_url, gateway_url, public_url, rasa_url
+from .rasa_model import RASA_BIN, ensure_model, model_path, rasa_env
+from .supervisor import Child, StartupFailed, Supervisor
+
+log = logging.getLogger("policybot.supervisor")
+
+
+@dataclass
+class Stack:
+    supervisor: Supervisor
+    rasa_url: str
+    actions_url: str
+    web_url: str = ""
+    rasa_token: str = field(default="", repr=False)  # Rasa's --auth-token, for whatever reads its HTTP API
+
+    def stop(self) -> None:
+        self.supervisor.stop()
+
+
+def _settings_env(settings: Settings, secrets: bool = False) -> dict[str, str]:
+    """The environment of a child process: this one's, with these settings as the POLICYBOT_* variables it reads."""
+    return {**rasa_env(), **settings.to_env(secrets)}
+
+
+# Looked up now, not in the forked child, where the loader's locks may be held by another thread.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM when the process that started it dies, even by SIGKILL, so no
+    orphan keeps a port. Linux ties this to the starting thread: children are started from the main thread."""
+    _prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+def spawn(cmd: list[str], env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
+    """A child in its own session, so that Ctrl-C in the terminal reaches only its supervisor, which stops the
+    children in order instead of having them all die at once; output appended to `log` when given."""
+    out = open(log, "a") if log else None
+    try:
+        return subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
+                                stdin=subprocess.DEVNULL, start_new_session=True,
+                                preexec_fn=_die_with_parent if _prctl is not None else None)
+    finally:
+        if out is not None:
+            out.close()  # the child has its own copy
+
+
+def start_web(settings: Settings, rasa_url: str, actions_url: str, log: Path | None = None,
+              supervisor_state: Path | None = None) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "bot.cli", "web", "--host", settings.web_host, "--port", str(settings.web_port),
+           "--rasa-url", rasa_url, "--actions-url", actions_url]
+    env = _settings_env(settings, secrets=True)  # the gateway reads trackers (Rasa's token) and guards /staff
+    if supervisor_state is not None:
+        env["POLICYBOT_SUPERVISOR_STATE"] = str(supervisor_state)  # /api/health tells "restarting" from "given up"
+    return spawn(cmd, env, log)
+
+
+def start_actions(settings: Settings, port: int = 5055, log: Path | None = None) -> subprocess.Popen:
+    env = {**_settings_env(settings), "SANIC_HOST": "127.0.0.1"}
+    return spawn([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)], env, log)
+
+
+def start_rasa(model: Path, port: int = 5005, endpoints: Path | None = None, log: Path | None = None,
+               token: str = "") -> subprocess.Popen:
+    """Rasa with its HTTP API on loopback; with a token, the API (trackers, events, model) answers only requests
+    carrying it, so that no other local process reads or rewrites conversations."""
+    (PROJECT_ROOT / "var").mkdir(exist_ok=True)
+    cmd = [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port), "--model", str(model),
+           "--endpoints", str(endpoints or PROJECT_ROOT / "endpoints.yml"), "--credentials", "credentials.yml"]
+    if token:
+        cmd += ["--auth-token", token]
+    return spawn(cmd, rasa_env(), log)
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, what: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {proc.returncode} before it was ready")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{what} not healthy at {url} after {timeout:.0f} s")
+
+
+def endpoints_for(settings: Settings, source: Path = PROJECT_ROOT / "endpoints.yml") -> Path:
+    """endpoints.yml with the action server's address on settings.actions_port and a SQLite tracker store in
+    the data folder (var/ by default, as endpoints.yml says); any other tracker store is kept as configured."""
+    import yaml
+
+    config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    action = config.setdefault("action_endpoint", {})
+    parts = urlsplit(action.get("url") or "http://127.0.0.1/webhook")
+    action["url"] = urlunsplit(parts._replace(netloc=f"{parts.hostname}:{settings.actions_port}"))
+    tracker = config.get("tracker_store") or {}
+    if tracker.get("dialect") == "sqlite" and not Path(tracker.get("db", "")).is_absolute():
+        tracker["db"] = str(settings.data_dir / Path(tracker.get("db") or "tracker.db").name)
+    out = settings.data_dir / "run" / "endpoints.yml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(f"# Written by policybot serve from {source}; edit that file instead.\n"
+                   + yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def children(settings: Settings, model: Path, endpoints: Path, web: bool, state_file: Path) -> list[Child]:
+    """The action server first and the gateway last: the order they start in and the reverse of the stop order."""
+    parts = [Child("actions", "the action server", settings.actions_port, f"{actions_url(settings)}/health",
+                   functools.partial(start_actions, settings, settings.actions_port), ready_timeout=180),
+             Child("rasa", "Rasa", settings.rasa_port, f"{rasa_url(settings)}/webhooks/rest/",
+                   functools.partial(start_rasa, model, settings.rasa_port, endpoints, token=settings.rasa_token))]
+    if web:
+        parts.append(Child("gateway", "the web gateway", settings.web_port, f"{gateway_url(settings)}/",
+                           lambda log: start_web(settings, rasa_url(settings), actions_url(settings), log, state_file),
+                           ready_timeout=180))
+    return parts
+
+
+def start_stack(settings: Settings, model: Path, rasa_port: int | None = None, actions_port: int | None = None,
+                endpoints: Path | None = None, log_dir: Path | None = None, web: bool = False) -> Stack:
+    """The action server and Rasa, and with web=True the chat page's gateway, started and healthy, under a
+    supervisor (its `watch()` keeps them running; `stop()` stops them)."""
+    # A token of this run's own unless one is configured (POLICYBOT_RASA_TOKEN, for a gateway started apart).
+    settings = settings.replace(rasa_port=rasa_port, actions_port=actions_port,
+                                rasa_token=settings.rasa_token or secrets.token_urlsafe(32))
+    state_file = settings.data_dir / "run" / "supervisor.json"
+    supervisor = Supervisor(children(settings, model, endpoints or endpoints_for(settings), web, state_file),
+                            log_dir or settings.data_dir / "log", state_file)
+    try:
+        supervisor.start()
+    except BaseException:
+        supervisor.stop()
+        raise
+    return Stack(supervisor, rasa_url(settings), actions_url(settings), public_url(settings) if web else "",
+                 settings.rasa_token)
+
+
+def check_ports_free(settings: Settings) -> None:
+    """Says which port is taken before anything starts, instead of a child failing a minute later."""
+    for what, host, setting in (("the action server", "127.0.0.1", "actions_port"), ("Rasa", "127.0.0.1", "rasa_port"),
+                                ("the web gateway", settings.web_host, "web_port")):
+        port, variable = getattr(settings, setting), ENVIRONMENT[setting]
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((host, port))
+            except OSError as exc:
+                raise StartupFailed(
+                    f"port {port} on {host}, for {what}, is not free ({exc.strerror}): is policybot already running? "
+                    f"`ss -ltnp | grep :{port}` shows what holds it; stop that, or set {variable} to another port") from exc
+
+
+def build_index(settings: Settings) -> None:
+    """In a child process, so that this one never loads torch and the embedding model."""
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "index"], cwd=PROJECT_ROOT, env=_settings_env(settings))
+    if done.returncode != 0:
+        raise StartupFailed(f"indexing {settings.corpus_dir} failed (exit code {done.returncode}): see the lines above;"
+                            " `.venv/bin/policybot index` runs it alone")
+
+
+def rasa_model(settings: Settings) -> Path:
+    model = model_path()
+    if not model.exists():
+        train_log = settings.data_dir / "log" / "rasa-train.log"
+        print(f"training the Rasa model ({model.name}: config.yml, domain.yml or data/ changed; a few minutes; "
+              f"log: {train_log})", flush=True)
+    try:
+        return ensure_model(log=settings.data_dir / "log" / "rasa-train.log")
+    except RuntimeError as exc:
+        raise StartupFailed(str(exc)) from exc
+
+
+def serve(settings: Settings, model: Path | None = None) -> int:
+    started = time.monotonic()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # a closed terminal or `kill` stops the children as Ctrl-C does
+        signal.signal(signum, _interrupt)
+    stack = None
+    try:
+        check_ports_free(settings)
+        build_index(settings)
+        model = model or rasa_model(settings)
+        _setup_logging(settings.data_dir / "log")
+        print("starting the action server, Rasa and the chat page (about a minute)…", flush=True)
+        stack = start_stack(settings, model, web=True)
+        print(f"\npolicybot is up in {time.monotonic() - started:.0f} s\n"
+              f"  chat page:     {stack.web_url}   <- open this in a browser\n"
+              f"  REST channel:  {stack.rasa_url}/webhooks/rest/webhook  (POST {{\"sender\": \"id\", \"message\": \"问题\"}})\n"
+              f"  action server: {stack.actions_url}\n"
+              f"  health:        {stack.web_url}/api/health\n"
+              f"  logs:          {settings.data_dir / 'log'}/\n"
+              f"  try:           .venv/bin/policybot ask --via {stack.rasa_url} \"怎么办理不动产登记？\"\n"
+              "A part that stops is started again. Ctrl-C stops everything.", flush=True)
+        if sys.stdin.isatty():
+            threading.Thread(target=_chat, args=(stack.rasa_url, stop), daemon=True).start()
+        stack.supervisor.watch(until=stop.is_set)
+        return 0
+    except StartupFailed as exc:
+        print(f"policybot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if stack is not None:
+            _say("\nstopping policybot…")
+            stack.stop()
+            _say("policybot stopped")
+
+
+def _say(text: str) -> None:
+    """After SIGHUP the terminal may be gone: stopping the children matters more than saying so."""
+    try:
+        print(text, flush=True)
+    except OSError:
+        pass
+
+
+def _setup_logging(folder: Path) -> None:
+    """The supervisor's own lines (restarts, give-ups): on the terminal and in var/log/supervisor.log."""
+    folder.mkdir(parents=True, exist_ok=True)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    for handler in (logging.StreamHandler(sys.stderr), logging.FileHandler(folder / "supervisor.log", encoding="utf-8")):
+        handler.setFormatter(logging.Formatter("%(asctime)s policybot: %(message)s", "%H:%M:%S"))
+        log.addHandler(handler)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the children the same way Ctrl-C does
+
+
+def _chat(url: str, stop: threading.Event) -> None:
+    """Talk to the running bot from the terminal, through the REST channel, as one conversation; Ctrl-D stops
+    the bot as it always did."""
+    import uuid
+
+    from .rest_client import send
+
+    sender = f"terminal-{uuid.uuid4().hex[:8]}"
+    print("在下面输入问题与 policybot 对话（Ctrl-C 退出）：", flush=True)
+    with httpx.Client(timeout=120) as client:
+        while True:
+            try:
+                text = input("你> ").strip()
+            except EOFError:
+                stop.set()
+                return
+            if not text:
+                continue
+            try:
+                messages = send(client, url, sender, text)
+            except httpx.HTTPError as exc:
+                print(f"policybot> Rasa is not answering ({exc}); it is being started again, try in a moment")
+                continue
+            for m in messages:
+                if m.get("text"):
+                    print(f"policybot> {m['text']}")
+                elif isinstance(m.get("custom"), dict):
+                    for c in m["custom"].get("citations", []):
+                        print(f"    [{c['n']}] {c['title']} · {c['doc_id']} 字符 {c['start']}–{c['end']}")

@@ -1,0 +1,211 @@
+"""The web gateway: the citizens' chat page and its API, relaying messages to Rasa's REST channel so that
+the browser talks to one origin. Pages of other users (staff, hosts) are mounted as routers."""
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from knowledge.answer.suggestions import welcome_suggestions
+from knowledge.config import Settings
+from knowledge.text.script import in_script_of
+
+from channels.apology import APOLOGY
+
+from . import feedback, own_replies, rasa_relay
+from .api_input import BadInput, describe, json_body
+from .api_schemas import BAD_SESSION, ChatRequest, FeedbackRequest, session_id
+from .body_limit import BodyLimit
+from .client_address import ClientAddress, client_of, parse_headers, parse_networks
+from .health import report as health_report
+from .web_host import router as host_pages
+from .web_staff import MAX_UPLOAD_BYTES
+from .web_staff import router as staff_pages
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+UNAVAILABLE = "服务暂时不可用，请稍后再试"
+MAX_CITATIONS_KEPT = 10
+# Scripts, styles and images only from this server; nothing inline, nothing from elsewhere.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _error(status: int, message: str, **extra) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def _load_kb(settings: Settings):
+    from knowledge.answer.knowledge_base import KnowledgeBase
+    from knowledge.index.store import IndexUnavailable
+
+    try:
+        return KnowledgeBase.load(settings)
+    except IndexUnavailable as exc:
+        log.error("no knowledge base for the document view and suggestions: %s", exc)
+        return None
+
+
+def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.http = httpx.AsyncClient(timeout=120)
+        if app.state.kb is None:
+            app.state.kb = await run_in_threadpool(_load_kb, settings)
+        if app.state.kb is not None:  # before the first visitor, who would otherwise wait for them
+            await run_in_threadpool(welcome_suggestions, app.state.kb)
+        yield
+        await app.state.http.aclose()
+
+    app = FastAPI(title="policybot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings, app.state.kb = settings, kb
+    rasa = rasa_relay.Rasa(rasa_url.rstrip("/"), settings.rasa_token)
+    app.state.rasa_url, app.state.actions_url = rasa.url, actions_url.rstrip("/")
+    app.state.limiter = MovingWindowRateLimiter(MemoryStorage())
+    app.state.client_address = ClientAddress(parse_networks(settings.trusted_proxies), parse_headers(settings.proxy_headers))
+    per_session, per_address = parse(settings.session_rate_limit), parse(settings.address_rate_limit)
+    replies_db = own_replies.db_path(settings)
+    # Set by `policybot serve`: its supervisor's state, for /api/health to say why a part is down.
+    supervisor_state = Path(os.environ["POLICYBOT_SUPERVISOR_STATE"]) if os.environ.get("POLICYBOT_SUPERVISOR_STATE") else None
+
+    # Innermost first: the body cap runs inside the security headers, so that a 413 carries them too. The staff
+    # upload has a larger cap of its own, checked again (with a page for the browser) by its route.
+    app.add_middleware(BodyLimit, default_bytes=settings.max_body_bytes,
+                       per_path={"/staff/report": MAX_UPLOAD_BYTES + 64 * 1024})
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    # Every error of the API is {"error": …}: FastAPI's own ({"detail": …}, 422) included.
+    @app.exception_handler(BadInput)
+    async def bad_input(request: Request, exc: BadInput):
+        return _error(exc.status, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(request: Request, exc: RequestValidationError):
+        # Locations are ("query", "session"): the parameter's name is what the reader knows.
+        return _error(400, describe([{**e, "loc": tuple(e.get("loc", ()))[1:]} for e in exc.errors()]))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    def limited(request: Request, session: str) -> bool:
+        address = client_of(request)
+        return not (app.state.limiter.hit(per_address, "address", address)
+                    and app.state.limiter.hit(per_session, "session", session))
+
+    async def conversation(session: str) -> list[dict]:
+        """The tracker's messages and the gateway's own replies, in time order."""
+        from_rasa = await rasa_relay.history(app.state.http, rasa, session)
+        return own_replies.merged(from_rasa, await run_in_threadpool(own_replies.messages, replies_db, session))
+
+    @app.get("/", include_in_schema=False)
+    async def page():
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(staff_pages)
+    app.include_router(host_pages)
+
+    @app.get("/api/welcome")
+    async def welcome():
+        kb = app.state.kb  # found when it loaded: at once from then on
+        suggestions = await run_in_threadpool(welcome_suggestions, kb) if kb is not None else []
+        return {"suggestions": suggestions, "max_chars": settings.max_message_chars}
+
+    @app.post("/api/chat")
+    async def chat(request: Request):
+        body = await json_body(request, ChatRequest)
+        text = body.message
+        if len(text) > settings.max_message_chars:
+            return _error(413, in_script_of(f"消息太长了：最多 {settings.max_message_chars} 个字，请精简后再发。", text))
+        if limited(request, body.session):
+            return _error(429, in_script_of("发送太频繁了，请稍等片刻再试。", text))
+        turn = rasa_relay.new_turn()
+        try:
+            messages = await rasa_relay.send(app.state.http, rasa, body.session, text, turn)
+        except rasa_relay.RasaUnavailable as exc:
+            log.warning("%s", exc)
+            # Answered here, so kept here: the history shows the question and this apology after a reload.
+            kept = await run_in_threadpool(own_replies.apologise, replies_db, body.session, turn, text)
+            return _error(503, APOLOGY, unavailable=True, messages=kept[1:])
+        return {"messages": messages}
+
+    @app.get("/api/history")
+    async def history(session: str):
+        try:
+            session = session_id.validate_python(session)
+        except ValidationError:
+            return _error(400, BAD_SESSION)
+        try:
+            return {"messages": await conversation(session)}
+        except rasa_relay.RasaUnavailable as exc:
+            log.warning("%s", exc)
+            return _error(503, UNAVAILABLE, unavailable=True)
+
+    @app.get("/api/health")
+    async def health():
+        body, status = await health_report(app.state.http, app.state.rasa_url, app.state.actions_url,
+                                           app.state.kb is not None, supervisor_state)
+        return JSONResponse(body, status_code=status)
+
+    @app.get("/api/document")
+    async def document(id: str):
+        kb = app.state.kb
+        # Only documents of the index are served, looked up by id: a path never reaches the file system.
+        doc = kb.docs.get(id) if kb is not None else None
+        if doc is None:
+            return _error(404, "没有这份文件。")
+        return {"doc_id": doc.doc_id, "title": doc.meta.title, "date": doc.meta.date, "source": doc.meta.source,
+                "text": doc.original}
+
+    @app.post("/api/feedback")
+    async def give_feedback(request: Request):
+        body = await json_body(request, FeedbackRequest)
+        if len(body.comment) > settings.max_message_chars:
+            return _error(413, f"意见太长了：最多 {settings.max_message_chars} 个字。")
+        if limited(request, body.session):
+            return _error(429, "发送太频繁了，请稍等片刻再试。")
+        try:
+            found = rasa_relay.find(await conversation(body.session), body.message_id)
+        except rasa_relay.RasaUnavailable as exc:
+            log.warning("%s", exc)
+            return _error(503, UNAVAILABLE, unavailable=True)
+        if found is None:
+            return _error(404, "这个会话里没有这条回答：请刷新页面后再评价。")
+        question, message = found
+        custom = message["custom"] or {}
+        citations = [c for c in custom.get("citations") or [] if isinstance(c, dict)][:MAX_CITATIONS_KEPT]
+        row = await run_in_threadpool(
+            feedback.record, feedback.db_path(settings), body.session, body.rating, body.comment, question,
+            message["text"] or str(custom.get("answer") or ""), citations)
+        return {"id": row}
+
+    return app
+
+
+def run(settings: Settings, rasa_url: str, actions_url: str) -> None:
+    import uvicorn
+
+    uvicorn.run(create_app(settings, rasa_url, actions_url), host=settings.web_host, port=settings.web_port,
+                log_level="warning", ws="none")  # no websockets here; rasa-sdk pins an old websockets that uvicorn cannot use
