@@ -79,7 +79,7 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
     on_place = [r for r in ranked if _about(kb, r[0], stems)] if stems else ranked
     pool = on_place or ranked  # a question about 新余 is answered from 新余 first
     if query.asked.strict and not exclude:  # "还有呢？" wants more on the question, stated or not
-        stating = _stating(kb, query, pool)
+        stating = _stating(query, pool)
         if not stating:
             return _not_stated(kb, query, confidence, pool, limit)
         best = _preferred(stating, pool, composition)
@@ -117,7 +117,7 @@ def _rank(kb: KnowledgeBase, query: Query, options: list[Option], composition: C
     return [(options[i], float(scores[i])) for i in order]
 
 
-def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]) -> list[tuple[Option, float]]:
+def _stating(query: Query, ranked: list[tuple[Option, float]]) -> list[tuple[Option, float]]:
     """The ranked sentences that state the asked fact about the asked subject: a figure of 部门 for 几个部门, a
     sum of money for 登记费要交多少钱, and not about something else (a loan of 3.3亿元)."""
     focus = query.focus

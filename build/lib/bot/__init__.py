@@ -1,1 +1,0 @@
-"""policybot's front ends: the command line (and, later, the web gateway)."""

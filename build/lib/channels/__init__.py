@@ -1,1 +1,0 @@
-"""Code that runs inside the Rasa server (the .venv-rasa environment, Python 3.10)."""
