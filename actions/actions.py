@@ -12,13 +12,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import feedback
-from knowledge.answering import answer_question
-from knowledge.briefing import Material, briefing_material, prepare_briefing, topic_of_request
-from knowledge.briefing_render import to_chat, to_payload
+from knowledge.answer.answering import answer_question, answer_query
+from knowledge.answer.dialogue import asks_for_more, contextualize, topic_of
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.answer.query import Query, analyse, read
+from knowledge.briefing.briefing import prepare_briefing, topic_of_request
+from knowledge.briefing.render import to_chat, to_payload
 from knowledge.config import load_settings
-from knowledge.dialogue import asks_for_more, contextualize, topic_of
 from knowledge.models import Answer, Status
-from knowledge.search import KnowledgeBase
 
 log = logging.getLogger(__name__)
 # Wording lives in domain.yml; these responses are sent from code, not from rules.
@@ -28,13 +29,9 @@ REPHRASE = "utter_ask_rephrase"
 
 @lru_cache(maxsize=1)
 def knowledge_base() -> KnowledgeBase:
+    """The one knowledge base every action answers from; whatever is derived from it (its briefing material)
+    lives on it."""
     return KnowledgeBase.load(load_settings())
-
-
-@lru_cache(maxsize=1)
-def briefing_source() -> Material:
-    """The documents cut into question-and-answer stretches once, not at every interview_prep request."""
-    return briefing_material(knowledge_base())
 
 
 def _said(tracker: Tracker) -> str:
@@ -45,17 +42,26 @@ def _cited(ans: Answer) -> list[str]:
     return [f"{c.doc_id}|{c.start}" for c in ans.citations + ans.related]
 
 
-def _send_answer(dispatcher: CollectingDispatcher, ans: Answer, asked: str,
+def _answer(kb: KnowledgeBase, question: str, exclude: set[tuple[str, int]] | None = None) -> tuple[Answer, Query | None]:
+    """The answer, and the question as it was analysed for it (None for an empty one), which its topic is
+    taken from."""
+    if not question.strip():
+        return answer_question(kb, question), None
+    query = analyse(kb, question)
+    return answer_query(kb, query, exclude=exclude or ()), query
+
+
+def _send_answer(dispatcher: CollectingDispatcher, ans: Answer, query: Query | None,
                  already_cited: list[str] | None = None) -> list[dict[str, Any]]:
     """Sends the answer; remembers its question, topic, documents and citations for the follow-ups.
     With already_cited (a "还有呢？"), the citations add up rather than replace. A question whose fact the
     documents do not state still sets the topic: "那要多久？" after it is about the same thing."""
     payload = ans.to_json()
     dispatcher.utter_message(text=ans.answer, json_message=payload)
-    if ans.status not in (Status.ANSWERED, Status.NOT_STATED):
+    if query is None or ans.status not in (Status.ANSWERED, Status.NOT_STATED):
         return []
     kb = knowledge_base()
-    return [SlotSet("last_question", asked), SlotSet("topic", topic_of(kb, asked)),
+    return [SlotSet("last_question", query.text), SlotSet("topic", topic_of(kb, query)),
             SlotSet("last_docs", sorted({c.doc_id for c in ans.citations + ans.related})),
             SlotSet("last_citations", (already_cited or []) + _cited(ans))]
 
@@ -82,8 +88,7 @@ class ActionAnswerQuestion(_SafeAction):
         return "action_answer_question"
 
     def act(self, dispatcher, tracker):
-        question = _said(tracker)
-        return _send_answer(dispatcher, answer_question(knowledge_base(), question), question)
+        return _send_answer(dispatcher, *_answer(knowledge_base(), _said(tracker)))
 
 
 class ActionFollowUp(_SafeAction):
@@ -99,10 +104,8 @@ class ActionFollowUp(_SafeAction):
         if previous and asks_for_more(text):
             cited = tracker.get_slot("last_citations") or []
             exclude = {(doc_id, int(start)) for doc_id, start in (key.rsplit("|", 1) for key in cited)}
-            ans = answer_question(kb, previous, exclude=exclude)
-            return _send_answer(dispatcher, ans, previous, cited)
-        question = contextualize(kb, text, previous)
-        return _send_answer(dispatcher, answer_question(kb, question), question)
+            return _send_answer(dispatcher, *_answer(kb, previous, exclude), cited)
+        return _send_answer(dispatcher, *_answer(kb, contextualize(kb, text, previous)))
 
 
 class ActionInterviewPrep(_SafeAction):
@@ -113,8 +116,8 @@ class ActionInterviewPrep(_SafeAction):
         kb = knowledge_base()
         text = _said(tracker)
         topic = (next(tracker.get_latest_entity_values("topic"), None) or topic_of_request(text)
-                 or topic_of(kb, text) or text)
-        briefing = prepare_briefing(kb, topic, briefing_source())
+                 or topic_of(kb, read(kb, text)) or text)
+        briefing = prepare_briefing(kb, topic)
         dispatcher.utter_message(text=to_chat(briefing), json_message=to_payload(briefing))
         return [SlotSet("topic", topic)]
 
@@ -125,14 +128,13 @@ class ActionRecordFeedback(_SafeAction):
 
     def act(self, dispatcher, tracker):
         text = _said(tracker)
-        answer, citations = "", []
+        answered = Answer.from_json({})
         for event in reversed(tracker.events):
             if event.get("event") == "bot" and (event.get("data") or {}).get("custom"):
-                custom = event["data"]["custom"]
-                answer, citations = custom.get("answer", ""), custom.get("citations", [])
+                answered = Answer.from_json(event["data"]["custom"])  # the payload _send_answer sent
                 break
         feedback.record(feedback.db_path(load_settings()), tracker.sender_id, feedback.polarity_of(text), text,
-                        tracker.get_slot("last_question") or "", answer, citations)
+                        tracker.get_slot("last_question") or "", answered.answer, answered.to_json()["citations"])
         dispatcher.utter_message(response="utter_feedback_thanks")
         return []
 
@@ -144,10 +146,9 @@ class ActionDefaultFallback(_SafeAction):
         return "action_default_fallback"
 
     def act(self, dispatcher, tracker):
-        question = _said(tracker)
-        ans = answer_question(knowledge_base(), question)
+        ans, query = _answer(knowledge_base(), _said(tracker))
         if ans.status in (Status.ANSWERED, Status.NOT_STATED):
-            return _send_answer(dispatcher, ans, question)
+            return _send_answer(dispatcher, ans, query)
         dispatcher.utter_message(response=REPHRASE, json_message=ans.to_json())
         return []
 

@@ -9,9 +9,9 @@ import logging
 import sys
 from pathlib import Path
 
+from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.config import load_settings
-from knowledge.evaluation import load_expectations
-from knowledge.search import KnowledgeBase
+from knowledge.evaluation.expectations import load_expectations
 
 from . import speed
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from knowledge.answering import answer_query
+from knowledge.answer.answering import answer_query
+from knowledge.answer.query import analyse
+from knowledge.answer.selector import load_selector
+from knowledge.answer.selector.model import training_figures
 from knowledge.config import Settings
-from knowledge.query import analyse
-from knowledge.script import to_simplified
-from knowledge.selector import load_selector
-from knowledge.selector.model import training_figures
+from knowledge.text.script import to_simplified
 
 from .cache import EmbeddingCache
 from .datasets import Dataset
@@ -62,7 +62,7 @@ def answer_quality(ds: Dataset, settings: Settings, cache: EmbeddingCache, end_t
 
 
 def fitting_figures(path: Path | None = None) -> dict:
-    """What the shipped model was fitted on and how long it took (knowledge/selector/training.json)."""
+    """What the shipped model was fitted on and how long it took (knowledge/answer/selector/training.json)."""
     figures = training_figures(path) if path else training_figures()
     keep = ("fitted", "data", "groups", "candidates", "positives", "rounds", "seconds", "lightgbm",
             "first_sentence_accuracy_3_fold_cv")

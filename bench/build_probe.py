@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from knowledge.config import load_settings
-from knowledge.embedding import load_model
-from knowledge.indexing import build_index
+from knowledge.index.building import build_index
+from knowledge.index.embedding import load_model
 
 
 def main() -> int:

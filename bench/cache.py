@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from knowledge.embedding import embed
+from knowledge.index.embedding import embed
 
 
 class EmbeddingCache:
@@ -43,6 +43,6 @@ class EmbeddingCache:
                 found.update((k, v) for (k, _), v in zip(part, vectors))
                 bar.update(len(part))
         if not texts:
-            from knowledge.embedding import dimension
+            from knowledge.index.embedding import dimension
             return np.zeros((0, dimension(self.model)), dtype=np.float32)
         return np.vstack([found[k] for k in keys]).astype(np.float32)

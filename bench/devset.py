@@ -1,4 +1,4 @@
-"""The seed corpus: dev-question hit@k and declines (knowledge/evaluation.py), and the calibration of the
+"""The seed corpus: dev-question hit@k and declines (knowledge/evaluation), and the calibration of the
 confidence threshold that decides between answering and declining."""
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from knowledge.answering import answer_question
-from knowledge.evaluation import evaluate, load_expectations
-from knowledge.script import to_simplified
-from knowledge.search import KnowledgeBase
+from knowledge.answer.answering import answer_question
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.evaluation.expectations import load_expectations
+from knowledge.evaluation.report import evaluate
+from knowledge.text.script import to_simplified
 
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.0, 0.61, 0.05))
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 
 from bot.supervisor import read_state
-from knowledge.config import PROJECT_ROOT
+from knowledge.config import PROJECT_ROOT, Settings, load_settings
 
 APOLOGY = "服务暂时不可用"  # Rasa's reply while the action server is away, and the gateway's 503
 # Ten turns of a citizen's conversation about the shipped corpus; each conversation starts at another turn.
@@ -67,20 +67,23 @@ class Served:
         return read_state(self.state_file).get("children", {}).get(name) or {}
 
 
-def serve_env(data_dir: Path, ports: dict[str, int], **extra: str) -> dict[str, str]:
-    return {**os.environ, "POLICYBOT_DATA_DIR": str(data_dir), "POLICYBOT_RASA_PORT": str(ports["rasa"]),
-            "POLICYBOT_ACTIONS_PORT": str(ports["actions"]), "POLICYBOT_WEB_PORT": str(ports["web"]), **extra}
+def serve_settings(data_dir: Path, ports: dict[str, int]) -> Settings:
+    """This process's settings, with the bot's data in `data_dir` and its parts on `ports`."""
+    return load_settings().replace(data_dir=data_dir, rasa_port=ports["rasa"], actions_port=ports["actions"],
+                                   web_port=ports["web"])
 
 
 @contextmanager
-def served(env: dict[str, str], data_dir: Path, *args: str, timeout: float = 900):
-    """`policybot serve` until its chat page answers; stopped with SIGTERM afterwards."""
+def served(settings: Settings, *args: str, timeout: float = 900):
+    """`policybot serve` with these settings until its chat page answers; stopped with SIGTERM afterwards."""
+    data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     output = data_dir / "serve.out"
     with open(output, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", *args], cwd=PROJECT_ROOT, env=env,
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-    bot = Served(proc, f"http://127.0.0.1:{env['POLICYBOT_WEB_PORT']}", data_dir / "run" / "supervisor.json", output)
+        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", *args], cwd=PROJECT_ROOT,
+                                env={**os.environ, **settings.to_env(secrets=True)}, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=subprocess.STDOUT)
+    bot = Served(proc, f"http://127.0.0.1:{settings.web_port}", data_dir / "run" / "supervisor.json", output)
     try:
         wait_answering(bot, timeout)
         yield bot
@@ -274,17 +277,16 @@ def compare_histories(after: dict[str, list], log: list[Message], before: dict[s
 
 
 def _timing(seconds: list[float]) -> dict:
-    from .metrics import timing
+    from .timing import timing
 
     return timing(seconds)
 
 
 def load_and_faults(data_dir: Path = PROJECT_ROOT / "var" / "bench-faults") -> dict:
     """The three runs on one bot started by `policybot serve` with its default limits."""
-    env = serve_env(data_dir, PORTS)
     started = time.monotonic()
     measured = {"date": time.strftime("%Y-%m-%d %H:%M"), "load_average_at_start": os.getloadavg()}
-    with served(env, data_dir) as bot:
+    with served(serve_settings(data_dir, PORTS)) as bot:
         out = {"measured": measured, "start_s": round(time.monotonic() - started, 1), "steady": load(bot, "steady", 2)}
         # 200 of 500: reading the histories before the kill takes seconds while the run goes on.
         kill_at = CONVERSATIONS * len(TURNS) * 2 // 5

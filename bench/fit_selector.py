@@ -2,8 +2,8 @@
 
 Fitted on CMRC 2018 trial and DRCD test only (the dev sets are for measuring, in `make bench`): each question's
 candidate sentences, with its gold passage and as the product meets them in a pooled index, features from
-knowledge/selector/features.py, a LightGBM ranking model (lambdarank over each question's candidates). Writes
-knowledge/selector/selector.txt and training.json (the data, the parameters, the time and the figures).
+knowledge/answer/selector/features.py, a LightGBM ranking model (lambdarank over each question's candidates). Writes
+knowledge/answer/selector/selector.txt and training.json (the data, the parameters, the time and the figures).
 A few minutes on 2 cores with a warm embedding cache (var/bench-cache); the first run embeds ~30k sentences.
 """
 from __future__ import annotations
@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import lightgbm
 
-    from knowledge.selector import FEATURES, features
-    from knowledge.selector.features import KIND_FEATURE
+    from knowledge.answer.selector import FEATURES, features
+    from knowledge.answer.selector.features import KIND_FEATURE
 
     from .cache import EmbeddingCache
     from .datasets import load_dataset, sample

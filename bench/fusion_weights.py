@@ -11,9 +11,9 @@ import logging
 import os
 from pathlib import Path
 
+from knowledge.answer.knowledge_base import Fusion
 from knowledge.config import PROJECT_ROOT, load_settings
-from knowledge.document_index import DocumentIndex
-from knowledge.search import Fusion
+from knowledge.index.document_index import DocumentIndex
 
 from .cache import EmbeddingCache
 from .datasets import load_dataset, sample
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passages", type=int, default=300)
     parser.add_argument("--questions", type=int, default=600)
     parser.add_argument("--document-k1", type=float, default=DocumentIndex.K1,
-                        help="BM25 k1 of the document-level index (knowledge/document_index.py)")
+                        help="BM25 k1 of the document-level index (knowledge/index/document_index.py)")
     args = parser.parse_args(argv)
     DocumentIndex.K1 = args.document_k1
     import jieba

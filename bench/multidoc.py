@@ -20,13 +20,12 @@ import numpy as np
 from tqdm import tqdm
 
 from knowledge.config import Settings
+from knowledge.evaluation.ranks import first_gold_rank, recall_mrr
 from knowledge.models import Metadata
-from knowledge.script import to_simplified
-from knowledge.search import Fusion
-from knowledge.tokenize import bigrams, tokens
+from knowledge.text.script import to_simplified
+from knowledge.text.tokenizer import bigrams
 
 from .cache import EmbeddingCache
-from .metrics import first_gold_rank, recall_mrr
 from .systems import PolicybotCorpus, text_document
 
 FILE = "taipei_faq/faq.jsonl"
@@ -125,7 +124,7 @@ def taipei_faq(eval_dir: Path, settings: Settings, cache: EmbeddingCache, limit:
         ranked = {name: [baseline.rank(t) for t in texts] for name, baseline in plain.items()}
         ranked["chunk_bm25"] = []
         for t in texts:
-            scores = kb.lexical.scores(tokens(t, settings.user_dict))
+            scores = kb.lexical.scores(kb.tokenizer.words(t))
             ranked["chunk_bm25"].append(_distinct(chunk_doc[r] for r in np.argsort(-scores, kind="stable")
                                                   if scores[r] > 0))
         ranked.update(by_policybot)

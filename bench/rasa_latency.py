@@ -15,7 +15,7 @@ from tqdm import tqdm
 from bot.rest_client import send
 from knowledge.config import PROJECT_ROOT
 
-from .metrics import timing
+from .timing import timing
 
 RASA_PORT, ACTIONS_PORT = 15105, 15155
 # Each pass asks the questions with another polite opening, so that no request finds its question's embedding

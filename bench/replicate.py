@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from knowledge.store import Bundle
+from knowledge.index.store import Bundle
 
 NOISE = 0.02  # per-dimension standard deviation before re-normalising: cosine to the original about 0.9
 

@@ -46,8 +46,9 @@ def write_report(r: dict) -> str:
             f"Each dataset's passages (a fixed seeded sample of {plan['passages'] or 'all'} per dataset) pooled into one "
             "corpus, chunked by each system's own chunker; gold = the chunk holding the answer span (by character "
             f"offsets); up to {plan['questions'] or 'all'} questions per dataset about those passages. BM25, dense and "
-            "fusion run on policybot's own chunks and indexes (knowledge/chunking, lexical, dense, search); questions "
-            "are normalised to simplified Chinese as the product does. The Chatchat-style pipeline uses the raw text.", ""]
+            "fusion run on policybot's own chunks and indexes (knowledge/ingest/chunking, knowledge/index/lexical and "
+            "dense, knowledge/answer/knowledge_base); questions are normalised to simplified Chinese as the product "
+            "does. The Chatchat-style pipeline uses the raw text.", ""]
     for name, run in r["retrieval"].items():
         out += [f"**{name}** ({run['passages']} passages; {run['chunks']['policybot']} policybot chunks, "
                 f"{run['chunks']['chatchat']} Chatchat-style chunks)", ""]
@@ -69,8 +70,8 @@ def write_report(r: dict) -> str:
 
     dev = r["dev_questions"]["summary"]
     out += ["## Seed corpus: dev questions", "",
-            "`../shared/eval/dev_questions.jsonl` answered by `knowledge.answering.answer_question` on the default "
-            "corpus, scored by `knowledge/evaluation.py` (a hit: a citation from the expected document containing "
+            "`../shared/eval/dev_questions.jsonl` answered by `knowledge.answer.answering.answer_question` on the default "
+            "corpus, scored by `knowledge/evaluation` (a hit: a citation from the expected document containing "
             "one of the expected phrases).", ""]
     out += _table(["answerable", "hit@1", "hit@3", "hit@5", "MRR", "answerable declined", "out of scope declined"],
                   [[dev["answerable"], dev["hit@1"], dev["hit@3"], dev["hit@5"], dev["mrr"], dev["answerable_declined"],
@@ -190,11 +191,11 @@ def _multidoc_section(r: dict) -> list[str]:
 
 
 def _index_choice(r: dict) -> str:
-    from knowledge.dense import APPROXIMATE, DENSE_EXACT_UP_TO
+    from knowledge.index.dense import APPROXIMATE, DENSE_EXACT_UP_TO
 
     return (f"**Index choice.** `Settings.dense_index = \"auto\"` (env `POLICYBOT_DENSE_INDEX`: auto, flat, hnsw, ivf) "
             f"keeps exact flat search up to {DENSE_EXACT_UP_TO:,} chunks and uses {APPROXIMATE.upper()} above "
-            "(`knowledge/dense.py`), chosen from these figures: flat search time grows linearly with the corpus "
+            "(`knowledge/index/dense.py`), chosen from these figures: flat search time grows linearly with the corpus "
             "(about 10 ms at 10k chunks, 70 ms at 100k on this busy machine) and is exact, so small corpora keep it; "
             "above 20k it would take a growing share of the 100 ms answer budget. At 100k, IVF (nprobe 16) kept "
             "recall@10 against flat near 0.99 at under 1 ms a search, while HNSW (M 32, efSearch 128) lost recall "
@@ -212,7 +213,7 @@ def _answers_section(r: dict) -> list[str]:
            "*Gold passage*: the candidates are the sentences of the passage holding the answer (every chunk of it, "
            "through the product's search and candidate code); *pooled*: the product's own candidates, the sentences of "
            "the 5 best chunks of the whole pooled corpus. Every selector ranks the same candidates; the shipped one is "
-           "`knowledge/selector` (LightGBM, lambdarank) fitted by `python -m bench.fit_selector` on "
+           "`knowledge/answer/selector` (LightGBM, lambdarank) fitted by `python -m bench.fit_selector` on "
            f"{', '.join(fit.get('data') or [])} ({fit.get('groups')} candidate groups, {fit.get('candidates')} "
            f"sentences, fit {(fit.get('seconds') or {}).get('fit_with_cv')} s on 2 cores after "
            f"{(fit.get('seconds') or {}).get('candidates_and_features')} s of candidates and features), never on these dev sets.", ""]
@@ -231,7 +232,7 @@ def _answers_section(r: dict) -> list[str]:
     out += ["*Sentence*: the selected sentence alone (the issue's measure, judged by the targets). *Opening*: the "
             "answer's opening as the chat shows it, that sentence with the sentence before it when it opens on its "
             "predicate or a pronoun (是世界上最低度开发国家。 after 尼日共和国……。) and with the one after it when that one "
-            "names what it described (这种书体，被称为……), from the same paragraph (`knowledge.answering.opening`).",
+            "names what it described (这种书体，被称为……), from the same paragraph (`knowledge.answer.answering.opening`).",
             "*End to end*: `answer_question` over the pooled passages with each selector in turn (confidence, "
             "answer types, lists and the rest of answering unchanged): does the first citation (the opening's first "
             "sentence), and does the whole answer text, hold the gold answer.", ""]

@@ -5,10 +5,10 @@ from dataclasses import replace
 
 from tqdm import tqdm
 
-from knowledge.script import to_simplified, to_traditional
+from knowledge.evaluation.ranks import first_gold_rank, recall_mrr
+from knowledge.text.script import to_simplified, to_traditional
 
 from .datasets import Dataset, Question
-from .metrics import first_gold_rank, recall_mrr
 from .systems import SYSTEMS, ChatchatCorpus, ChunkRef, PolicybotCorpus
 
 

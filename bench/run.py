@@ -7,11 +7,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.config import Settings
-from knowledge.evaluation import load_expectations
-from knowledge.indexing import build_index
-from knowledge.script import to_simplified
-from knowledge.search import KnowledgeBase
+from knowledge.evaluation.expectations import load_expectations
+from knowledge.index.building import build_index
+from knowledge.text.script import to_simplified
 
 from . import devset, multidoc, retrieval, scaling, speed
 from .answers import answer_quality, fitting_figures

@@ -13,10 +13,10 @@ import time
 import faiss
 import numpy as np
 
-from knowledge.dense import DenseIndex
-from knowledge.search import KnowledgeBase
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.index.dense import DenseIndex
 
-from .metrics import timing
+from .timing import timing
 from .replicate import replicate_bundles
 
 KINDS = ("flat", "hnsw", "ivf")

@@ -2,7 +2,7 @@
 the baseline selectors it is compared with, and first-sentence accuracy.
 
 A group is one question with the candidate sentences the product would consider, made by the product's own
-code (knowledge.candidates.gather over knowledge.search hits): with the gold passage ("gold": every chunk of
+code (knowledge.answer.candidates.gather over knowledge.answer.knowledge_base hits): with the gold passage ("gold": every chunk of
 the passage that holds the answer) or as the product meets it ("pooled": the 5 best chunks of the whole
 corpus). A candidate holds the answer when its simplified text contains the answer text, which is how the
 issue's reference figures were measured (bigram overlap 0.72 on CMRC, 0.84 on DRCD)."""
@@ -17,21 +17,22 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from knowledge.answer_types import QUESTION_WORDS
-from knowledge.answering import opening
-from knowledge.candidates import Option, gather
+from knowledge.answer.answering import Composition, opening
+from knowledge.answer.candidates import Option, gather
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.answer.query import Query, analyse
+from knowledge.answer.selector import Candidate, Question
 from knowledge.config import Settings
-from knowledge.indexing import bundle_document
-from knowledge.query import Query, analyse
-from knowledge.script import to_simplified
-from knowledge.search import KnowledgeBase
-from knowledge.selector import Candidate, Question
+from knowledge.index.building import bundle_document
+from knowledge.text.answer_types import QUESTION_WORDS
+from knowledge.text.script import to_simplified
+from knowledge.text.tokenizer import Tokenizer
 
 from .cache import EmbeddingCache
 from .datasets import Dataset, Passage
 from .systems import passage_document
 
-POOLED_CHUNKS = 5  # what answering takes from the search (knowledge/answering.py)
+POOLED_CHUNKS = Composition().chunks  # what answering takes from the search
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,9 @@ def passage_knowledge_base(passages: Sequence[Passage], settings: Settings, cach
     embedded through the cache."""
     docs = [passage_document(p) for p in passages]
     embed = lambda texts: cache.embed(texts, desc=f"embedding {desc}")  # noqa: E731
-    bundles = [bundle_document(d, settings, embed) for d in tqdm(docs, desc=f"indexing {desc}", leave=False)]
-    return KnowledgeBase(settings, bundles)
+    tokenizer = Tokenizer(settings.user_dict)
+    bundles = [bundle_document(d, settings, tokenizer, embed) for d in tqdm(docs, desc=f"indexing {desc}", leave=False)]
+    return KnowledgeBase(settings, bundles, tokenizer=tokenizer)
 
 
 def groups(kb: KnowledgeBase, ds: Dataset, cache: EmbeddingCache, modes: tuple[str, ...] = ("gold", "pooled")) -> list[Group]:
@@ -61,9 +63,9 @@ def groups(kb: KnowledgeBase, ds: Dataset, cache: EmbeddingCache, modes: tuple[s
         answer = to_simplified(q.answer)
         for mode in modes:
             if mode == "gold":
-                hits = kb.rank(list(query.tokens), query.vector, k=len(kb.doc_chunks[q.passage_id]), only_docs={q.passage_id})
+                hits = kb.search(query, k=len(kb.doc_chunks[q.passage_id]), only_docs={q.passage_id})
             else:
-                hits = kb.rank(list(query.tokens), query.vector, k=POOLED_CHUNKS)
+                hits = kb.search(query, k=POOLED_CHUNKS)
             options = gather(kb, hits)
             labels = np.array([o.hit.chunk.doc_id == q.passage_id and answer in o.candidate.text for o in options], np.int8)
             out.append(Group(q.question_id, q.passage_id, query, options, labels, mode))
@@ -156,7 +158,7 @@ def first_sentence_accuracy(kb: KnowledgeBase, groups_: list[Group], selector, m
     """The share of questions whose best-scored candidate holds the answer (a question whose candidates hold
     none counts as a miss), and how many questions had a candidate that could. With `answers` (question id ->
     simplified answer text), also `opening`: the share whose answer opening as the product shows it (that
-    sentence with the one it leans on or the one naming what it described, knowledge.answering.opening) holds it."""
+    sentence with the one it leans on or the one naming what it described, knowledge.answer.answering.opening) holds it."""
     rows = [g for g in groups_ if g.mode == mode]
     hits = reachable = opened = 0
     for g in rows:

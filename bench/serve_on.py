@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.rasa_model import ensure_model
 from bot.serve import start_stack
 from knowledge.config import load_settings
-from knowledge.indexing import build_index
+from knowledge.index.building import build_index
 
 
 def _interrupt(signum, frame) -> None:

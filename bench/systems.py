@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.config import Settings
-from knowledge.dense import DenseIndex
-from knowledge.indexing import bundle_document
-from knowledge.lexical import LexicalIndex
+from knowledge.index.building import bundle_document
+from knowledge.index.dense import DenseIndex
+from knowledge.index.lexical import LexicalIndex
 from knowledge.models import CleanText, Document, Metadata
-from knowledge.script import to_simplified
-from knowledge.search import KnowledgeBase
-from knowledge.tokenize import tokens
+from knowledge.text.script import to_simplified
+from knowledge.text.tokenizer import Tokenizer
 
 from .cache import EmbeddingCache
 from .datasets import Passage
@@ -57,19 +57,21 @@ class PolicybotCorpus:
     def __init__(self, docs: list[Document], settings: Settings, cache: EmbeddingCache, desc: str = ""):
         self.settings = settings
         self.cache = cache
-        from knowledge.chunking import chunk_document
+        from knowledge.ingest.chunking import chunk_document
 
         # Embed every chunk in one cached pass (batched), then let the product bundle each document from it.
         cache.embed([c.search_text for d in docs for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)],
                     desc=f"embedding {desc} chunks (policybot)")
-        self.bundles = [bundle_document(d, settings, lambda texts: cache.embed(texts), sentences=False) for d in docs]
-        self.kb = KnowledgeBase(settings, self.bundles)
+        tokenizer = Tokenizer(settings.user_dict)
+        self.bundles = [bundle_document(d, settings, tokenizer, lambda texts: cache.embed(texts), sentences=False)
+                        for d in docs]
+        self.kb = KnowledgeBase(settings, self.bundles, tokenizer=tokenizer)
         self.refs = [ChunkRef(c.doc_id, c.start, c.end) for c in self.kb.chunks]
 
     def query(self, questions: list[str], normalise: bool) -> tuple[list[list[str]], np.ndarray]:
         texts = [to_simplified(q) if normalise else q for q in questions]
         vecs = self.cache.embed(texts, desc="embedding questions")
-        return [tokens(t, self.settings.user_dict) for t in texts], vecs
+        return [self.kb.tokenizer.words(t) for t in texts], vecs
 
     def rank(self, system: str, q_tokens: list[str], q_vec: np.ndarray) -> list[int]:
         if system == "bm25":
@@ -98,12 +100,13 @@ class ChatchatCorpus:
         self.refs = [ChunkRef(p.passage_id, s, e) for p in passages for s, e in split_spans(p.text, size, overlap)]
         texts = {p.passage_id: p.text for p in passages}
         chunk_texts = [texts[r.passage_id][r.start:r.end] for r in self.refs]
-        self.lexical = LexicalIndex([tokens(t, None) for t in chunk_texts])
+        self.tokenizer = Tokenizer(None)  # jieba as Chatchat uses it: no domain dictionary
+        self.lexical = LexicalIndex([self.tokenizer.words(t) for t in chunk_texts])
         self.dense = DenseIndex(cache.embed(chunk_texts, desc=f"embedding {desc} chunks (chatchat)"), "flat")
 
     def query(self, questions: list[str], normalise: bool) -> tuple[list[list[str]], np.ndarray]:
         texts = [to_simplified(q) if normalise else q for q in questions]
-        return [tokens(t, None) for t in texts], self.cache.embed(texts, desc="embedding questions")
+        return [self.tokenizer.words(t) for t in texts], self.cache.embed(texts, desc="embedding questions")
 
     def rank(self, system: str, q_tokens: list[str], q_vec: np.ndarray) -> list[int]:
         n = self.settings.candidates

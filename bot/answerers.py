@@ -7,9 +7,9 @@ from contextlib import contextmanager
 
 import httpx
 
-from knowledge.answering import answer_question
+from knowledge.answer.answering import answer_question
+from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.models import Answer
-from knowledge.search import KnowledgeBase
 
 from .rest_client import as_answer, send
 

@@ -24,7 +24,9 @@ def _index_dir_for(settings, corpus: Path) -> Path:
     overwrites the default knowledge base."""
     import hashlib
 
-    if corpus == settings.corpus_dir.resolve() or os.environ.get("POLICYBOT_INDEX_DIR"):
+    from knowledge.config import ENVIRONMENT
+
+    if corpus == settings.corpus_dir.resolve() or os.environ.get(ENVIRONMENT["index_dir"]):
         return settings.index_dir
     digest = hashlib.sha1(str(corpus).encode()).hexdigest()[:8]
     return settings.index_dir.parent / f"index-{corpus.name}-{digest}"
@@ -47,7 +49,7 @@ def _quiet_libraries() -> None:
 
 
 def cmd_index(args) -> int:
-    from knowledge.indexing import build_index
+    from knowledge.index.building import build_index
 
     settings = _settings(args)
     report = build_index(settings, rebuild=args.rebuild, progress=not args.quiet)
@@ -65,13 +67,13 @@ def cmd_index(args) -> int:
 
 
 def _load_kb(settings):
-    from knowledge.search import KnowledgeBase
+    from knowledge.answer.knowledge_base import KnowledgeBase
 
     return KnowledgeBase.load(settings)
 
 
 def _read_questions(path: Path) -> list[str]:
-    from knowledge.evaluation import load_expectations
+    from knowledge.evaluation.expectations import load_expectations
 
     if path.suffix.lower() == ".jsonl":
         return [e.question for e in load_expectations(path)]
@@ -79,7 +81,7 @@ def _read_questions(path: Path) -> list[str]:
 
 
 def cmd_ask(args) -> int:
-    from knowledge.answering import answer_question
+    from knowledge.answer.answering import answer_question
 
     if not args.question and not args.file:
         print("policybot ask: give a question, or --file F with one question per line", file=sys.stderr)
@@ -174,8 +176,9 @@ def _format_citation(label: str, c) -> str:
 
 
 def cmd_eval(args) -> int:
-    from knowledge.answering import answer_question
-    from knowledge.evaluation import evaluate, load_expectations
+    from knowledge.answer.answering import answer_question
+    from knowledge.evaluation.expectations import load_expectations
+    from knowledge.evaluation.report import evaluate
 
     exps = load_expectations(Path(args.file))
     kb = _load_kb(_settings(args))
@@ -195,8 +198,8 @@ def cmd_coverage(args) -> int:
     """Which questions of a list the knowledge base answers, as an HTML report plus CSV and JSON."""
     import httpx
 
-    from knowledge.coverage import run
-    from knowledge.questions_file import QuestionsFileError, read_questions
+    from knowledge.evaluation.coverage import run
+    from knowledge.evaluation.questions_file import QuestionsFileError, read_questions
 
     from .answerers import in_process, through_rasa
     from .coverage_report import ReportMeta, write_report
@@ -238,8 +241,8 @@ PREP_FORMATS = ("md", "html", "docx")
 
 
 def cmd_prep(args) -> int:
-    from knowledge.briefing import prepare_briefing
-    from knowledge.briefing_render import to_docx, to_html, to_markdown
+    from knowledge.briefing.briefing import prepare_briefing
+    from knowledge.briefing.render import to_docx, to_html, to_markdown
 
     if args.format == "docx" and not args.out:
         print("policybot prep: --format docx writes a Word file: give --out FILE.docx", file=sys.stderr)
@@ -271,7 +274,7 @@ def cmd_prep(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from knowledge.answering import answer_question
+    from knowledge.answer.answering import answer_question
 
     kb = _load_kb(_settings(args))
     print("policybot：请输入关于政策文件的问题（空行或 Ctrl-D 退出）。", flush=True)
@@ -357,9 +360,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     _quiet_libraries()
-    from knowledge.embedding import ModelUnavailable
-    from knowledge.readers import UnreadableDocument
-    from knowledge.store import IndexUnavailable
+    from knowledge.index.embedding import ModelUnavailable
+    from knowledge.ingest.readers import UnreadableDocument
+    from knowledge.index.store import IndexUnavailable
 
     try:
         return args.func(args)

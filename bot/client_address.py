@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from starlette.datastructures import Headers
 from starlette.requests import Request
 
+from knowledge.config import ENVIRONMENT
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 
 
-def parse_networks(setting: str, name: str = "POLICYBOT_TRUSTED_PROXIES") -> tuple[Network, ...]:
+def parse_networks(setting: str, name: str = ENVIRONMENT["trusted_proxies"]) -> tuple[Network, ...]:
     """"10.0.0.1, 192.168.0.0/16, ::1" as networks; a wrong entry is named with the setting it came from."""
     networks = []
     for entry in (e.strip() for e in setting.split(",")):
@@ -31,7 +33,7 @@ def parse_networks(setting: str, name: str = "POLICYBOT_TRUSTED_PROXIES") -> tup
     return tuple(networks)
 
 
-def parse_headers(setting: str, name: str = "POLICYBOT_PROXY_HEADERS") -> tuple[str, ...]:
+def parse_headers(setting: str, name: str = ENVIRONMENT["proxy_headers"]) -> tuple[str, ...]:
     headers = tuple(h.strip().lower() for h in setting.split(",") if h.strip())
     unknown = [h for h in headers if h not in HEADERS]
     if unknown:

@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from knowledge.coverage import LOW_CONFIDENCE_MARGIN, CoverageRun, Result
+from knowledge.evaluation.coverage import LOW_CONFIDENCE_MARGIN, CoverageRun, Result
 
 from . import spreadsheet
 

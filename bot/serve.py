@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from knowledge.config import PROJECT_ROOT, Settings
+from knowledge.config import ENVIRONMENT, PROJECT_ROOT, Settings
 
 from .addresses import actions_url, gateway_url, public_url, rasa_url
 from .rasa_model import RASA_BIN, ensure_model, model_path, rasa_env
@@ -42,13 +42,9 @@ class Stack:
         self.supervisor.stop()
 
 
-def _settings_env(settings: Settings) -> dict[str, str]:
-    """The settings a child process needs, passed the way it reads them: as POLICYBOT_* variables."""
-    return {**rasa_env(), "POLICYBOT_INDEX_DIR": str(settings.index_dir), "POLICYBOT_CORPUS": str(settings.corpus_dir),
-            "POLICYBOT_MODEL": settings.model, "POLICYBOT_DATA_DIR": str(settings.data_dir),
-            "POLICYBOT_MAX_MESSAGE_CHARS": str(settings.max_message_chars),
-            "POLICYBOT_SESSION_RATE_LIMIT": settings.session_rate_limit,
-            "POLICYBOT_ADDRESS_RATE_LIMIT": settings.address_rate_limit}
+def _settings_env(settings: Settings, secrets: bool = False) -> dict[str, str]:
+    """The environment of a child process: this one's, with these settings as the POLICYBOT_* variables it reads."""
+    return {**rasa_env(), **settings.to_env(secrets)}
 
 
 # Looked up now, not in the forked child, where the loader's locks may be held by another thread.
@@ -78,7 +74,7 @@ def start_web(settings: Settings, rasa_url: str, actions_url: str, log: Path | N
               supervisor_state: Path | None = None) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "bot.cli", "web", "--host", settings.web_host, "--port", str(settings.web_port),
            "--rasa-url", rasa_url, "--actions-url", actions_url]
-    env = {**_settings_env(settings), "POLICYBOT_RASA_TOKEN": settings.rasa_token}  # the gateway reads trackers
+    env = _settings_env(settings, secrets=True)  # the gateway reads trackers (Rasa's token) and guards /staff
     if supervisor_state is not None:
         env["POLICYBOT_SUPERVISOR_STATE"] = str(supervisor_state)  # /api/health tells "restarting" from "given up"
     return spawn(cmd, env, log)
@@ -168,9 +164,9 @@ def start_stack(settings: Settings, model: Path, rasa_port: int | None = None, a
 
 def check_ports_free(settings: Settings) -> None:
     """Says which port is taken before anything starts, instead of a child failing a minute later."""
-    for what, host, port, variable in (("the action server", "127.0.0.1", settings.actions_port, "POLICYBOT_ACTIONS_PORT"),
-                                       ("Rasa", "127.0.0.1", settings.rasa_port, "POLICYBOT_RASA_PORT"),
-                                       ("the web gateway", settings.web_host, settings.web_port, "POLICYBOT_WEB_PORT")):
+    for what, host, setting in (("the action server", "127.0.0.1", "actions_port"), ("Rasa", "127.0.0.1", "rasa_port"),
+                                ("the web gateway", settings.web_host, "web_port")):
+        port, variable = getattr(settings, setting), ENVIRONMENT[setting]
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:

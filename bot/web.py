@@ -19,8 +19,9 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from knowledge.answer.suggestions import welcome_suggestions
 from knowledge.config import Settings
-from knowledge.script import in_script_of
+from knowledge.text.script import in_script_of
 
 from channels.apology import APOLOGY
 
@@ -48,8 +49,8 @@ def _error(status: int, message: str, **extra) -> JSONResponse:
 
 
 def _load_kb(settings: Settings):
-    from knowledge.search import KnowledgeBase
-    from knowledge.store import IndexUnavailable
+    from knowledge.answer.knowledge_base import KnowledgeBase
+    from knowledge.index.store import IndexUnavailable
 
     try:
         return KnowledgeBase.load(settings)
@@ -65,9 +66,7 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
         if app.state.kb is None:
             app.state.kb = await run_in_threadpool(_load_kb, settings)
         if app.state.kb is not None:  # before the first visitor, who would otherwise wait for them
-            from knowledge.suggestions import suggest_questions
-
-            app.state.suggestions = await run_in_threadpool(suggest_questions, app.state.kb, 4)
+            await run_in_threadpool(welcome_suggestions, app.state.kb)
         yield
         await app.state.http.aclose()
 
@@ -75,7 +74,6 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
     app.state.settings, app.state.kb = settings, kb
     rasa = rasa_relay.Rasa(rasa_url.rstrip("/"), settings.rasa_token)
     app.state.rasa_url, app.state.actions_url = rasa.url, actions_url.rstrip("/")
-    app.state.suggestions = []
     app.state.limiter = MovingWindowRateLimiter(MemoryStorage())
     app.state.client_address = ClientAddress(parse_networks(settings.trusted_proxies), parse_headers(settings.proxy_headers))
     per_session, per_address = parse(settings.session_rate_limit), parse(settings.address_rate_limit)
@@ -131,7 +129,9 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
 
     @app.get("/api/welcome")
     async def welcome():
-        return {"suggestions": app.state.suggestions or [], "max_chars": settings.max_message_chars}
+        kb = app.state.kb  # found when it loaded: at once from then on
+        suggestions = await run_in_threadpool(welcome_suggestions, kb) if kb is not None else []
+        return {"suggestions": suggestions, "max_chars": settings.max_message_chars}
 
     @app.post("/api/chat")
     async def chat(request: Request):

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from limits import parse as parse_limit
 
-from knowledge.briefing import Material, briefing_material, prepare_briefing
-from knowledge.briefing_render import to_docx, to_html, to_markdown
+from knowledge.briefing.briefing import prepare_briefing
+from knowledge.briefing.render import to_docx, to_html, to_markdown
 
 from .api_input import BadInput, parse
 from .api_schemas import BriefingQuery
@@ -50,14 +50,6 @@ def _form(status: int = 200, topic: str = "", error: str = "") -> HTMLResponse:
     return HTMLResponse(page, status, headers={"Content-Security-Policy": PAGE_CSP})
 
 
-def _material(request: Request) -> Material:
-    """Cut the documents into question-and-answer stretches once per gateway, at the first briefing."""
-    state = request.app.state
-    if getattr(state, "briefing_material", None) is None:
-        state.briefing_material = briefing_material(state.kb)
-    return state.briefing_material
-
-
 def _too_fast(request: Request) -> bool:
     """A briefing costs about a second of CPU: the gateway's per-address limit keeps one client from
     monopolising it (an app without a limiter, as in tests of this router alone, has none)."""
@@ -85,7 +77,7 @@ def host_page(request: Request, topic: str = "", format: str = "html") -> Respon
         return _form(503, topic, "知识库尚未就绪（索引缺失或正在加载），请稍后再试。")
     if _too_fast(request):
         return _form(429, topic, "请求太频繁了，请稍等片刻再试。")
-    briefing = prepare_briefing(request.app.state.kb, topic, _material(request))
+    briefing = prepare_briefing(request.app.state.kb, topic)
     if query.format == "md":
         return Response(to_markdown(briefing), media_type="text/markdown; charset=utf-8")
     if query.format == "docx":

@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
-from knowledge.coverage import CoverageRun, run
-from knowledge.questions_file import SUFFIXES, QuestionsFileError, read_questions
+from knowledge.evaluation.coverage import CoverageRun, run
+from knowledge.evaluation.questions_file import SUFFIXES, QuestionsFileError, read_questions
 
 from .answerers import in_process
 from .api_input import BadInput, media_type, parse

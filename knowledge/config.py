@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ class Settings:
     # or a model name already in the local sentence-transformers cache. Nothing is downloaded.
     model: str = DEFAULT_MODEL
     # The fitted answer-sentence selector (a LightGBM model; `make selector` fits it again).
-    selector_model: Path = PROJECT_ROOT / "knowledge" / "selector" / "selector.txt"
+    selector_model: Path = PROJECT_ROOT / "knowledge" / "answer" / "selector" / "selector.txt"
     # One domain dictionary for the index and for Rasa's JiebaTokenizer (which loads every file in its folder).
     user_dict: Path = PROJECT_ROOT / "knowledge" / "dictionary" / "domain_dict.txt"
     # Chunk size and overlap in characters; chosen by measurement (see docs/benchmarks.md).
@@ -59,45 +60,55 @@ class Settings:
     # The gateway's staff pages (/staff: FAQ coverage reports) need this token; empty disables them.
     staff_token: str = field(default="", repr=False)  # a secret: kept out of logs and tracebacks
     # FAISS index: "auto" searches exactly (flat) up to DENSE_EXACT_UP_TO chunks and approximately above
-    # (knowledge/dense.py, figures in docs/benchmarks.md); "flat", "hnsw" or "ivf" force one kind.
+    # (knowledge/index/dense.py, figures in docs/benchmarks.md); "flat", "hnsw" or "ivf" force one kind.
     dense_index: str = "auto"
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+    def to_env(self, secrets: bool = False) -> dict[str, str]:
+        """These settings as the POLICYBOT_* variables `load_settings` reads, for a child process to start with
+        the same settings. Only settings with a variable (ENVIRONMENT) travel; the tokens only with `secrets`,
+        for the one child that needs them (the gateway), so that other processes' environments never hold them."""
+        secret = {f.name for f in dataclasses.fields(self) if not f.repr}
+        return {var: str(getattr(self, name)) for name, var in ENVIRONMENT.items() if secrets or name not in secret}
 
-_ENV = {
-    "POLICYBOT_CORPUS": ("corpus_dir", Path),
-    "POLICYBOT_INDEX_DIR": ("index_dir", Path),
-    "POLICYBOT_MODEL": ("model", str),
-    "POLICYBOT_SELECTOR": ("selector_model", Path),
-    "POLICYBOT_CHUNK_SIZE": ("chunk_size", int),
-    "POLICYBOT_CHUNK_OVERLAP": ("chunk_overlap", int),
-    "POLICYBOT_MAX_DOCUMENT_CHARS": ("max_document_chars", int),
-    "POLICYBOT_INDEX_CHECKPOINT_S": ("index_checkpoint_s", float),
-    "POLICYBOT_DECLINE_BELOW": ("decline_below", float),
-    "POLICYBOT_DATA_DIR": ("data_dir", Path),
-    "POLICYBOT_WEB_HOST": ("web_host", str),
-    "POLICYBOT_WEB_PORT": ("web_port", int),
-    "POLICYBOT_RASA_PORT": ("rasa_port", int),
-    "POLICYBOT_ACTIONS_PORT": ("actions_port", int),
-    "POLICYBOT_MAX_MESSAGE_CHARS": ("max_message_chars", int),
-    "POLICYBOT_MAX_BODY_BYTES": ("max_body_bytes", int),
-    "POLICYBOT_TRUSTED_PROXIES": ("trusted_proxies", str),
-    "POLICYBOT_PROXY_HEADERS": ("proxy_headers", str),
-    "POLICYBOT_RASA_TOKEN": ("rasa_token", str),
-    "POLICYBOT_SESSION_RATE_LIMIT": ("session_rate_limit", str),
-    "POLICYBOT_ADDRESS_RATE_LIMIT": ("address_rate_limit", str),
-    "POLICYBOT_STAFF_TOKEN": ("staff_token", str),
-    "POLICYBOT_DENSE_INDEX": ("dense_index", str),
+
+# The settings that environment variables set, by field: load_settings reads them, Settings.to_env writes them.
+ENVIRONMENT = {
+    "corpus_dir": "POLICYBOT_CORPUS",
+    "index_dir": "POLICYBOT_INDEX_DIR",
+    "model": "POLICYBOT_MODEL",
+    "selector_model": "POLICYBOT_SELECTOR",
+    "chunk_size": "POLICYBOT_CHUNK_SIZE",
+    "chunk_overlap": "POLICYBOT_CHUNK_OVERLAP",
+    "max_document_chars": "POLICYBOT_MAX_DOCUMENT_CHARS",
+    "index_checkpoint_s": "POLICYBOT_INDEX_CHECKPOINT_S",
+    "decline_below": "POLICYBOT_DECLINE_BELOW",
+    "data_dir": "POLICYBOT_DATA_DIR",
+    "web_host": "POLICYBOT_WEB_HOST",
+    "web_port": "POLICYBOT_WEB_PORT",
+    "rasa_port": "POLICYBOT_RASA_PORT",
+    "actions_port": "POLICYBOT_ACTIONS_PORT",
+    "max_message_chars": "POLICYBOT_MAX_MESSAGE_CHARS",
+    "max_body_bytes": "POLICYBOT_MAX_BODY_BYTES",
+    "trusted_proxies": "POLICYBOT_TRUSTED_PROXIES",
+    "proxy_headers": "POLICYBOT_PROXY_HEADERS",
+    "rasa_token": "POLICYBOT_RASA_TOKEN",
+    "session_rate_limit": "POLICYBOT_SESSION_RATE_LIMIT",
+    "address_rate_limit": "POLICYBOT_ADDRESS_RATE_LIMIT",
+    "staff_token": "POLICYBOT_STAFF_TOKEN",
+    "dense_index": "POLICYBOT_DENSE_INDEX",
 }
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     environ = os.environ if environ is None else environ
+    kinds = typing.get_type_hints(Settings)  # Path, int, float or str: what each variable's text is read as
     changes = {}
-    for var, (name, kind) in _ENV.items():
+    for name, var in ENVIRONMENT.items():
         if environ.get(var):
+            kind = kinds[name]
             try:
                 changes[name] = kind(environ[var])
             except ValueError as exc:

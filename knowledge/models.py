@@ -91,7 +91,7 @@ class Hit:
     score: float  # fused score, higher is better
     lexical: float  # BM25 score normalised to [0, 1] by the query's own best possible score
     dense: float  # cosine similarity of question and chunk embeddings
-    document: float = 0.0  # the chunk's document's BM25 (knowledge/document_index.py), normalised like `lexical`
+    document: float = 0.0  # the chunk's document's BM25 (knowledge/index/document_index.py), normalised like `lexical`
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.config import PROJECT_ROOT, Settings
-from knowledge.indexing import build_index
-from knowledge.search import KnowledgeBase
+from knowledge.index.building import build_index
 
 CORPUS = PROJECT_ROOT / "knowledge" / "corpus"
 # The evaluation data lives beside the repository (never copied into it); POLICYBOT_EVAL_DIR overrides.

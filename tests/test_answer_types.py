@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from knowledge.answer_types import (Kind, about_past, announces_list, asked, enumerates, is_item, leans_back, points_back,
+from knowledge.answer.focus import missing_sentence, subject
+from knowledge.text.answer_types import (Kind, about_past, announces_list, asked, enumerates, is_item, leans_back, points_back,
                                     states, states_unit)
-from knowledge.focus import missing_sentence, subject
-from knowledge.script import to_simplified
+from knowledge.text.script import to_simplified
 
 
 @pytest.mark.parametrize("question, kind", [

@@ -6,10 +6,11 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from knowledge.answering import answer_question
-from knowledge.evaluation import evaluate, load_expectations
+from knowledge.answer.answering import answer_question
+from knowledge.evaluation.expectations import load_expectations
+from knowledge.evaluation.report import evaluate
 from knowledge.models import Answer, Status
-from knowledge.script import in_script_of, is_traditional, to_simplified
+from knowledge.text.script import in_script_of, is_traditional, to_simplified
 
 _QUESTIONS = [
     "怎么办理不动产登记？",
@@ -102,7 +103,7 @@ def test_asking_for_more_gives_new_passages_then_says_there_are_none(kb):
 
 
 def test_follow_up_about_a_place_without_that_topic_is_declined(kb):
-    from knowledge.dialogue import contextualize
+    from knowledge.answer.dialogue import contextualize
 
     ans = answer_question(kb, contextualize(kb, "那新余呢？", "怎么办理不动产登记？"))
     assert not ans.answered, ans.answer  # 新余's documents say nothing about property registration
@@ -167,7 +168,7 @@ def test_a_covered_topic_without_the_asked_fact_says_what_is_missing(kb, questio
 
 
 def test_follow_ups_ask_the_new_question(kb):
-    from knowledge.dialogue import contextualize
+    from knowledge.answer.dialogue import contextualize
 
     first = answer_question(kb, "在临川办理不动产登记要跑几个部门？")
     follow = answer_question(kb, contextualize(kb, "那一般需要多长时间？", "在临川办理不动产登记要跑几个部门？"))
@@ -194,8 +195,8 @@ _ENCYCLOPEDIC = {
 @pytest.fixture(scope="module")
 def encyclopedic_kb(tmp_path_factory):
     from knowledge.config import Settings
-    from knowledge.indexing import build_index
-    from knowledge.search import KnowledgeBase
+    from knowledge.index.building import build_index
+    from knowledge.answer.knowledge_base import KnowledgeBase
 
     folder = tmp_path_factory.mktemp("encyclopedic")
     for name, text in _ENCYCLOPEDIC.items():

@@ -9,12 +9,12 @@ import sys
 import numpy as np
 import pytest
 
-from bench.metrics import recall_mrr
 from bench.retrieval import gold_rows
 from bench.splitter import split_spans
 from bench.systems import ChunkRef
 from knowledge.config import PROJECT_ROOT, load_settings
-from knowledge.dense import APPROXIMATE, DENSE_EXACT_UP_TO, DenseIndex, choose_kind
+from knowledge.evaluation.ranks import recall_mrr
+from knowledge.index.dense import APPROXIMATE, DENSE_EXACT_UP_TO, DenseIndex, choose_kind
 
 SECTIONS = ("meta", "retrieval", "cross_script", "multidoc", "dev_questions", "calibration", "speed", "scaling", "rasa",
             "targets")
@@ -60,7 +60,7 @@ def test_every_dense_index_kind_finds_a_stored_vector_first(kind):
 
 
 def test_quick_benchmark_writes_every_section_with_sane_values(tmp_path, dev_questions, corpus_settings):
-    env = {**os.environ, "POLICYBOT_INDEX_DIR": str(corpus_settings.index_dir)}
+    env = {**os.environ, **corpus_settings.to_env()}
     subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path),
                     "--eval-dir", str(dev_questions.parent)], cwd=PROJECT_ROOT, env=env, check=True, timeout=900)
     results = json.loads((tmp_path / "benchmarks.json").read_text(encoding="utf-8"))

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from knowledge.briefing import prepare_briefing
-from knowledge.briefing_render import FIGURE_COLUMNS, to_chat, to_docx, to_html, to_markdown, to_payload
-from knowledge.figures import find_figures
-from knowledge.script import is_traditional, to_simplified
+from knowledge.briefing.briefing import prepare_briefing
+from knowledge.briefing.figures import find_figures
+from knowledge.briefing.render import FIGURE_COLUMNS, to_chat, to_docx, to_html, to_markdown, to_payload
+from knowledge.text.script import is_traditional, to_simplified
 
 LINCHUAN = "000_1a45194fc899ac1e.txt"  # 临川区 online interview (see knowledge/corpus/README.md)
 TOPICS = ["营商环境", "不动产登记", "教育", "放管服", "五型政府", "政务服务", "招商引资", "減稅降費", "營商環境", "信用"]
@@ -165,7 +165,7 @@ def test_chat_version_is_short_and_cited(kb):
 
 
 def _prep(settings, *args):
-    env = {**os.environ, "POLICYBOT_INDEX_DIR": str(settings.index_dir)}
+    env = {**os.environ, **settings.to_env()}
     return subprocess.run([sys.executable, "-m", "bot.cli", "prep", *args], capture_output=True, text=True,
                           env=env, timeout=600)
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from knowledge.cleaning import _WIDTH, clean_document, clean_text
-from knowledge.furniture import FURNITURE_LINE_MAX
+from knowledge.ingest.cleaning import _WIDTH, clean_document, clean_text
+from knowledge.ingest.furniture import FURNITURE_LINE_MAX
 from knowledge.models import CleanText
 from tests.conftest import CORPUS
 

@@ -9,7 +9,7 @@ import sys
 
 
 def _run(settings, *args, input_text=None):
-    env = {**os.environ, "POLICYBOT_INDEX_DIR": str(settings.index_dir)}
+    env = {**os.environ, **settings.to_env()}
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env,
                           input=input_text, timeout=600)
 

@@ -17,10 +17,11 @@ import pytest
 
 from bot.answerers import in_process
 from bot.coverage_report import REPORT_CSP, ReportMeta, write_report
-from knowledge.answering import answer_question
-from knowledge.coverage import LOW_CONFIDENCE_MARGIN, run
-from knowledge.evaluation import evaluate, load_expectations
-from knowledge.questions_file import QuestionsFileError, read_questions
+from knowledge.answer.answering import answer_question
+from knowledge.evaluation.coverage import LOW_CONFIDENCE_MARGIN, run
+from knowledge.evaluation.expectations import load_expectations
+from knowledge.evaluation.questions_file import QuestionsFileError, read_questions
+from knowledge.evaluation.report import evaluate
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -29,7 +30,7 @@ ANSWER_KEYS = {"question", "answered", "confidence", "answer", "citations"}
 
 
 def _cli(settings, *args):
-    env = {**os.environ, "POLICYBOT_INDEX_DIR": str(settings.index_dir)}
+    env = {**os.environ, **settings.to_env()}
     return subprocess.run([sys.executable, "-m", "bot.cli", "coverage", *map(str, args)], capture_output=True,
                           text=True, env=env, timeout=600)
 

@@ -16,7 +16,7 @@ from conftest import port
 from bot.rest_client import as_answer, send
 from bot.serve import start_rasa, wait_healthy
 from knowledge.config import PROJECT_ROOT
-from knowledge.script import is_traditional, to_simplified
+from knowledge.text.script import is_traditional, to_simplified
 
 pytestmark = pytest.mark.skipif(not RASA_BIN.exists(), reason=f"{RASA_BIN} missing: run `make install-rasa`")
 
@@ -104,7 +104,7 @@ def test_interview_prep_returns_a_cited_briefing(talk):
 
 
 def test_ask_via_rest_prints_the_in_process_json(stack, corpus_settings):
-    env = {**os.environ, "POLICYBOT_INDEX_DIR": str(corpus_settings.index_dir)}
+    env = {**os.environ, **corpus_settings.to_env()}
     q = "新余第一批公布的负面清单有多少项？"
     via = subprocess.run([sys.executable, "-m", "bot.cli", "ask", q, "--json", "--via", stack.rasa_url],
                          capture_output=True, text=True, env=env, timeout=300)

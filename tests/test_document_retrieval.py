@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.chunking import chunk_document, document_header
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.answer.query import analyse
 from knowledge.config import Settings
-from knowledge.indexing import build_index, bundle_document
+from knowledge.index.building import build_index, bundle_document
+from knowledge.ingest.chunking import chunk_document, document_header
 from knowledge.models import CleanText, Document, Metadata
-from knowledge.search import KnowledgeBase
+from knowledge.text.tokenizer import Tokenizer
 
 # Notices as issued: a title that does not name the issuer, the issuer in the signature at the end. The measures
 # never say who takes them; another district's notice on the same subject names its issuer in its measures.
@@ -57,10 +59,11 @@ def test_a_question_naming_the_issuer_finds_measures_that_never_name_it():
     docs = [Document(name, text, CleanText(text, tuple(range(len(text))), (), ()),
                      Metadata(text.split("\n")[0], DATES[name], "", (), "news", ISSUERS[name]), "")
             for name, text in NOTICES.items()]
-    kb = KnowledgeBase(settings, [bundle_document(d, settings) for d in docs])
+    tokenizer = Tokenizer(settings.user_dict)
+    kb = KnowledgeBase(settings, [bundle_document(d, settings, tokenizer) for d in docs], tokenizer=tokenizer)
     measures = _measures(kb, "huairou.txt")
     assert "怀柔" not in kb.chunks[kb.chunk_row[measures]].text
-    hits = kb.search(QUESTION, k=5)
+    hits = kb.search(analyse(kb, QUESTION), k=5)
     assert hits[0].chunk.chunk_id == measures
     assert hits[0].document == 1.0 > next(h.document for h in hits if h.chunk.doc_id == "miyun.txt")
 
@@ -79,7 +82,7 @@ def test_the_issuers_notice_is_the_best_document_though_it_names_the_issuer_once
     """Files on disk, the issuer unknown to metadata: only the signature names it, once, while another district's
     notice on the same subject says 城市管理委 and 垃圾分类 more often. The document-level index still ranks the
     issuer's notice first, and every chunk of it shares that score."""
-    hits = notices_kb.search(QUESTION, k=10)
+    hits = notices_kb.search(analyse(notices_kb, QUESTION), k=10)
     document = {h.chunk.doc_id: h.document for h in hits}
     assert document["huairou.txt"] == 1.0 > document["miyun.txt"]
     assert hits[0].chunk.doc_id == "huairou.txt"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.answer.query import analyse
 from knowledge.config import Settings
-from knowledge.indexing import build_index
-from knowledge.store import load_bundles
-from knowledge.search import KnowledgeBase
-from knowledge.store import IndexUnavailable, read_manifest
+from knowledge.index.building import build_index
+from knowledge.index.store import load_bundles
+from knowledge.index.store import IndexUnavailable, read_manifest
 
 
 def _settings(corpus, tmp_path, **kw) -> Settings:
@@ -16,7 +17,7 @@ def _settings(corpus, tmp_path, **kw) -> Settings:
 
 
 def _vectors(settings):
-    from knowledge.store import load_bundles
+    from knowledge.index.store import load_bundles
 
     return {b.doc.doc_id: b.vectors for b in load_bundles(settings.index_dir)[1]}
 
@@ -30,9 +31,9 @@ def test_incremental_update_reembeds_only_the_changed_document(small_corpus, tmp
     assert not again.touched and len(again.unchanged) == 2
 
     embedded: list[int] = []
-    import knowledge.indexing as indexing
-    real_embed = indexing.embed
-    monkeypatch.setattr(indexing, "embed", lambda *a, **k: embedded.append(len(a[1])) or real_embed(*a, **k))
+    import knowledge.index.building as building
+    real_embed = building.embed
+    monkeypatch.setattr(building, "embed", lambda *a, **k: embedded.append(len(a[1])) or real_embed(*a, **k))
     before = _vectors(settings)
     target = small_corpus / "004_7877965d32ecbab8.txt"
     target.write_text(target.read_text(encoding="utf-8") + "\n新余市新设立企业开办一日办结窗口。\n", encoding="utf-8")
@@ -50,7 +51,7 @@ def test_incremental_update_reembeds_only_the_changed_document(small_corpus, tmp
     assert after["004_7877965d32ecbab8.txt"].shape[0] >= before["004_7877965d32ecbab8.txt"].shape[0]
 
     kb = KnowledgeBase.load(settings)
-    hits = kb.search("企业开办一日办结", 3)
+    hits = kb.search(analyse(kb, "企业开办一日办结"), 3)
     assert hits[0].chunk.doc_id == "004_7877965d32ecbab8.txt"
 
 
@@ -70,7 +71,7 @@ def test_empty_corpus_gives_an_empty_index_that_declines(tmp_path):
     settings = _settings(corpus, tmp_path)
     report = build_index(settings, progress=False)
     assert report.chunks == 0
-    from knowledge.answering import answer_question
+    from knowledge.answer.answering import answer_question
 
     ans = answer_question(KnowledgeBase.load(settings), "怎么办理不动产登记？")
     assert not ans.answered and not ans.citations
@@ -92,12 +93,12 @@ def test_a_crash_during_a_build_leaves_the_previous_index(small_corpus, tmp_path
     build_index(settings, progress=False)
     manifest = read_manifest(settings.index_dir)
     (small_corpus / "extra.txt").write_text("新余市推行企业开办一日办结。", encoding="utf-8")
-    import knowledge.indexing as indexing
+    import knowledge.index.building as building
 
     def crash(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(indexing, "embed", crash)
+    monkeypatch.setattr(building, "embed", crash)
     with pytest.raises(KeyboardInterrupt):
         build_index(settings, progress=False)
     assert read_manifest(settings.index_dir) == manifest
@@ -184,7 +185,7 @@ def test_a_one_line_notice_is_chunked_by_sentences(notices):
 
 
 def test_a_question_about_a_one_line_notice_is_answered_from_it(notices):
-    from knowledge.answering import answer_question
+    from knowledge.answer.answering import answer_question
 
     _, _, kb = notices
     original = kb.docs["notice.txt"].original
@@ -216,7 +217,7 @@ def test_a_document_cleaning_would_empty_is_kept_and_reported(notices):
 
 
 def test_two_builds_within_one_second_do_not_collide(tmp_path, monkeypatch):
-    import knowledge.store as store
+    import knowledge.index.store as store
 
     monkeypatch.setattr(store.time, "strftime", lambda *_: "20260101-000000")  # both builds in the same second
     corpus = tmp_path / "corpus"

@@ -10,11 +10,11 @@ import subprocess
 import sys
 import time
 
-from knowledge.answering import answer_question
+from knowledge.answer.answering import answer_question
+from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.config import PROJECT_ROOT, Settings
-from knowledge.indexing import build_index
-from knowledge.search import KnowledgeBase
-from knowledge.store import current_build, read_manifest
+from knowledge.index.building import build_index
+from knowledge.index.store import current_build, read_manifest
 
 from conftest import CORPUS
 
@@ -62,7 +62,7 @@ def test_a_long_file_shows_its_own_progress_in_characters(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     _long_file(corpus)
-    env = {**os.environ, "POLICYBOT_INDEX_DIR": str(tmp_path / "index"), "POLICYBOT_MAX_DOCUMENT_CHARS": str(PART)}
+    env = {**os.environ, **Settings(index_dir=tmp_path / "index", max_document_chars=PART).to_env()}
     done = subprocess.run([sys.executable, "-m", "bot.cli", "--corpus", str(corpus), "index"], cwd=PROJECT_ROOT,
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -87,7 +87,7 @@ def test_an_interrupted_build_keeps_what_it_finished_and_resumes(tmp_path):
     for name in names[1:]:
         (aside / name).rename(corpus / name)
 
-    env = {**os.environ, "POLICYBOT_INDEX_DIR": str(index), "POLICYBOT_INDEX_CHECKPOINT_S": "0"}
+    env = {**os.environ, **settings.replace(index_checkpoint_s=0.0).to_env()}
     # As from a terminal: Ctrl-C's SIGINT raises KeyboardInterrupt (a shell's background job inherits it ignored).
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "--corpus", str(corpus), "index", "--quiet"],
                             cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.config import Settings
-from knowledge.indexing import build_index
-from knowledge.search import KnowledgeBase
+from knowledge.index.building import build_index
 
 _HUAIROU = "北京市怀柔区城市管理委员会"
 _SIGNED = f"{_HUAIROU}关于做好供暖工作的通知 各镇乡：请做好供暖工作。 {_HUAIROU} 2023年10月20日"

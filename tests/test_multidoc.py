@@ -6,7 +6,7 @@ import pytest
 from bench.cache import EmbeddingCache
 from bench.multidoc import SYSTEMS, BigramBaseline, Faq, gold, load_faq, taipei_faq
 from knowledge.config import load_settings
-from knowledge.script import to_simplified
+from knowledge.text.script import to_simplified
 
 from tests.conftest import SHARED_EVAL
 

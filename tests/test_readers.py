@@ -1,4 +1,4 @@
-"""Tests for knowledge.readers: every fixture is written to tmp_path at test time."""
+"""Tests for knowledge.ingest.readers: every fixture is written to tmp_path at test time."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pickle
 import docx
 import pytest
 
-from knowledge.readers import (
+from knowledge.ingest.readers import (
     SUPPORTED_SUFFIXES,
     UnreadableDocument,
     detect_encoding,

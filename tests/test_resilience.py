@@ -14,7 +14,7 @@ import uuid
 import httpx
 import pytest
 
-from bench.faults import chat, history, serve_env, served
+from bench.faults import chat, history, serve_settings, served
 from bot.rasa_model import RASA_BIN
 from conftest import port
 from knowledge.config import PROJECT_ROOT
@@ -71,10 +71,10 @@ def answers(url: str, path: str) -> bool:
 @pytest.fixture(scope="module")
 def bot(rasa_model, corpus_settings, tmp_path_factory):
     data = tmp_path_factory.mktemp("served")
-    env = serve_env(data, PORTS, POLICYBOT_INDEX_DIR=str(corpus_settings.index_dir),
-                    # the load here is three clients without pause, more than the limits let one address send
-                    POLICYBOT_ADDRESS_RATE_LIMIT="100000/minute", POLICYBOT_SESSION_RATE_LIMIT="100000/minute")
-    with served(env, data, "--rasa-model", str(rasa_model), timeout=600) as running:
+    # the load here is three clients without pause, more than the limits let one address send
+    settings = serve_settings(data, PORTS).replace(index_dir=corpus_settings.index_dir,
+                                                   address_rate_limit="100000/minute", session_rate_limit="100000/minute")
+    with served(settings, "--rasa-model", str(rasa_model), timeout=600) as running:
         yield running
 
 

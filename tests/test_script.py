@@ -1,4 +1,4 @@
-from knowledge.script import in_script_of, is_traditional, to_simplified, to_traditional
+from knowledge.text.script import in_script_of, is_traditional, to_simplified, to_traditional
 
 
 def test_t2s_and_s2t():

@@ -9,10 +9,10 @@ import sys
 import numpy as np
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from knowledge.answer_types import asked
+from knowledge.answer.selector import FEATURES, Candidate, Question, Selector, features, load_selector
+from knowledge.answer.selector.model import FIGURES_FILE, MODEL_FILE
 from knowledge.config import PROJECT_ROOT
-from knowledge.selector import FEATURES, Candidate, Question, Selector, features, load_selector
-from knowledge.selector.model import FIGURES_FILE, MODEL_FILE
+from knowledge.text.answer_types import asked
 from conftest import SHARED_EVAL
 
 

@@ -14,10 +14,11 @@ import sys
 import openpyxl
 
 from bot import feedback, spreadsheet
-from bot.coverage_report import results_csv
 from bot.answerers import in_process
-from knowledge.coverage import run
-from knowledge.questions_file import Question
+from bot.coverage_report import results_csv
+from knowledge.config import Settings
+from knowledge.evaluation.coverage import run
+from knowledge.evaluation.questions_file import Question
 
 ATTACKS = ['=HYPERLINK("http://x","y")', "=1+1", "+1+1", "@SUM(A1:A2)", "－1", "-2+3", "\t=1", "\r=1", "＝1+1",
            "＋1", "＠SUM(A1)", " =1+1", "\u3000=1+1"]
@@ -96,7 +97,7 @@ def test_export_command_writes_xlsx_by_its_suffix(tmp_path):
     _feedback_db(tmp_path)
     out = tmp_path / "export.xlsx"
     done = subprocess.run([sys.executable, "-m", "bot.cli", "feedback", "export", "--out", str(out)],
-                          env={**os.environ, "POLICYBOT_DATA_DIR": str(tmp_path)}, capture_output=True, text=True,
+                          env={**os.environ, **Settings(data_dir=tmp_path).to_env()}, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert f"{len(ATTACKS)} feedback rows" in done.stderr
@@ -163,7 +164,7 @@ def test_export_survives_malformed_rows_inserted_directly(tmp_path):
 def test_a_file_that_is_not_a_database_is_named(tmp_path):
     (tmp_path / "feedback.db").write_bytes(b"this is not sqlite" * 100)
     done = subprocess.run([sys.executable, "-m", "bot.cli", "feedback", "export"],
-                          env={**os.environ, "POLICYBOT_DATA_DIR": str(tmp_path)}, capture_output=True, text=True,
+                          env={**os.environ, **Settings(data_dir=tmp_path).to_env()}, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 1 and "feedback.db is not a readable feedback database" in done.stderr
     assert "Traceback" not in done.stderr

@@ -1,0 +1,307 @@
+"""A question -> a short extractive answer with numbered citations; an honest "the documents do not say" when
+the topic is covered but the asked fact is not; or a decline. No text is generated: every sentence of an
+answer is a sentence of a document, and every citation quotes the original exactly."""
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
+from ..text.answer_types import (Kind, about_past, about_present, announces_list, enumerates, is_item, leans_back,
+                                 points_back, states, states_unit)
+from ..text.layout import is_heading
+from ..text.script import in_script_of, is_traditional
+from ..text.transcript import without_speaker
+from .candidates import Option, citation_key, gather, option, quotable, quote_span
+from .confidence import ConfidenceWeights, confidence_of
+from .focus import missing_sentence
+from .knowledge_base import KnowledgeBase
+from .query import Query, analyse
+from .search import Retrieval
+
+DECLINE = "知识库中没有找到相关内容，暂时无法回答这个问题。您可以换个说法，或写明地区和事项（例如“临川区不动产登记怎么办理”）再问。"
+NOTHING_MORE = "关于这个问题，知识库中没有更多内容了。您可以换个角度再问。"
+EMPTY = "请输入您想咨询的问题，例如“怎么办理不动产登记？”"
+
+# Kinds whose answer may be a list the documents announce ("主要采取了以下三项措施。" and then 一是……二是……).
+_LIST_KINDS = frozenset({Kind.MEASURES, Kind.LIST, Kind.PROCEDURE, Kind.MATERIALS, Kind.OTHER, Kind.WHICH})
+
+
+@dataclass(frozen=True)
+class Composition:
+    """How the ranked sentences become an answer. The selector's scores are log-odds-like ranking scores."""
+
+    chunks: int = 5  # the candidate sentences are those of this many best chunks (what the selector was fitted on)
+    place_chunks: int = 2  # and of this many of each named place's own, when none of those is from its documents
+
+    # A sentence joins the first one when it scores within this of it (e^-1.5: about a fifth as likely).
+    support_margin: float = 1.5
+    # A sentence opening on the past ("之前办理……要跑三个部门") loses this much when the present is asked:
+    # encyclopedic fitting data has no then-and-now contrasts to learn it from, policy answers are full of them.
+    past_penalty: float = 2.0
+    # The best sentence a rule prefers (one stating the asked fact, a duration or a count; one listing the asked
+    # items) answers when it scores within this of the best sentence; further down, the selector's choice answers
+    # (the patterns miss forms it learned). 1.0 was the best of 99 (always the rule's), 3, 2 and 1 end to end on
+    # CMRC trial and DRCD test.
+    rule_margin: float = 1.0
+    list_items: int = 8  # at most this many items of an announced list
+    item_window: int = 40  # items are looked for this many sentences after their announcement
+
+
+def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None = None,
+                    exclude: Collection[tuple[str, int]] = (), composition: Composition = Composition()) -> Answer:
+    """The cited answer to a question. `exclude` holds (doc_id, start) of citations already given in this
+    conversation, so that "还有呢？" gets new passages or hears that there are none."""
+    if not question.strip():
+        return Answer(question.strip(), False, 0.0, EMPTY, (), status=Status.EMPTY)
+    return answer_query(kb, analyse(kb, question), max_citations, exclude, composition)
+
+
+def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = None,
+                 exclude: Collection[tuple[str, int]] = (), composition: Composition = Composition(),
+                 weights: ConfidenceWeights = ConfidenceWeights()) -> Answer:
+    """answer_question for a question already analysed (a benchmark supplies cached embeddings this way). The
+    question is searched once: its place's own passages are ranked from the same retrieval."""
+    limit = max(1, max_citations or kb.settings.max_citations)
+    retrieval = kb.retrieve(query)
+    hits = retrieval.best(max(composition.chunks, weights.passages))
+    own = _place_search(kb, retrieval, weights.passages)
+    confidence = confidence_of(kb, query, hits, own, weights)
+    if not hits or confidence < kb.settings.decline_below:
+        return _declined(query, confidence)
+    options = gather(kb, hits[:composition.chunks] + _hits_per_place(kb, query, hits, own, composition), exclude)
+    if not options:
+        return (Answer(query.text, False, confidence, in_script_of(NOTHING_MORE, query.text), (), status=Status.NO_MORE)
+                if exclude else _declined(query, confidence))
+    ranked = _rank(kb, query, options, composition)
+    stems = set(query.stems)
+    on_place = [r for r in ranked if _about(kb, r[0], stems)] if stems else ranked
+    pool = on_place or ranked  # a question about 新余 is answered from 新余 first
+    if query.asked.strict and not exclude:  # "还有呢？" wants more on the question, stated or not
+        stating = _stating(query, pool)
+        if not stating:
+            return _not_stated(kb, query, confidence, pool, limit)
+        best = _preferred(stating, pool, composition)
+    else:
+        # "哪五型" is answered by the sentence that lists them, when one does.
+        listing = [r for r in pool if enumerates(query.asked, r[0].candidate.text)] if query.asked.kind == Kind.LIST else []
+        # Named items (哪五型: every item ends in 型) are that list's own; any list of three (哪些) is only a hint.
+        best = listing[0] if listing and len(query.asked.category) == 1 else _preferred(listing, pool, composition)
+    chosen = _compose(kb, query, best, ranked, limit, composition, exclude)
+    citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(chosen, start=1))
+    text = "".join(f"{in_script_of(o.text, query.text)}[{n}]" for n, o in enumerate(chosen, start=1))
+    return Answer(query.text, True, confidence, text, citations)
+
+
+def _preferred(preferred: list[tuple[Option, float]], ranked: list[tuple[Option, float]],
+               composition: Composition) -> tuple[Option, float]:
+    """The best of the sentences a rule prefers when it scores close to the best of all, else the best of all."""
+    if preferred and preferred[0][1] >= ranked[0][1] - composition.rule_margin:
+        return preferred[0]
+    return ranked[0]
+
+
+def _declined(query: Query, confidence: float) -> Answer:
+    return Answer(query.text, False, confidence, in_script_of(DECLINE, query.text), (), status=Status.DECLINED)
+
+
+def _rank(kb: KnowledgeBase, query: Query, options: list[Option], composition: Composition) -> list[tuple[Option, float]]:
+    scores = kb.selector.scores(query.as_question(), [o.candidate for o in options], kb.lexical.idf)
+    scores = scores - composition.past_penalty * np.array(_superseded(query, options), np.float32)
+    order = np.argsort(-scores, kind="stable")
+    return [(options[i], float(scores[i])) for i in order]
+
+
+def _superseded(query: Query, options: list[Option]) -> list[bool]:
+    """Which sentences tell how things were (之前……要跑三个部门) beside their document's present state, when the
+    present is asked. Only against the same document's present: a history with no "现在" has no then and now."""
+    if query.asked.past:
+        return [False] * len(options)
+    present = {o.hit.chunk.doc_id for o in options if about_present(o.candidate.text)}
+    return [about_past(o.candidate.text) and o.hit.chunk.doc_id in present for o in options]
+
+
+def _stating(query: Query, ranked: list[tuple[Option, float]]) -> list[tuple[Option, float]]:
+    """The ranked sentences that state the asked fact about the asked subject: a figure of 部门 for 几个部门, a
+    sum of money for 登记费要交多少钱, and not about something else (a loan of 3.3亿元)."""
+    focus = query.focus
+
+    def about_focus(o: Option) -> bool:
+        return not focus or bool(focus & set(o.candidate.tokens)) or any(w in o.candidate.text for w in focus)
+
+    stating = [r for r in ranked if states(query.asked.kind, r[0].candidate.text, query.simplified) and about_focus(r[0])]
+    with_unit = [r for r in stating if states_unit(query.asked, r[0].candidate.text, query.simplified)]
+    return with_unit or stating
+
+
+def _not_stated(kb: KnowledgeBase, query: Query, confidence: float, ranked: list[tuple[Option, float]],
+                limit: int) -> Answer:
+    related = [o for o, _ in ranked[:limit]]
+    citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(related, start=1))
+    return Answer(query.text, False, confidence, in_script_of(missing_sentence(query.simplified, query.asked), query.text),
+                  (), related=citations, status=Status.NOT_STATED)
+
+
+def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked: list[tuple[Option, float]],
+             limit: int, composition: Composition, exclude: Collection[tuple[str, int]] = ()) -> list[Option]:
+    first, best_score = best
+    if query.asked.kind in _LIST_KINDS and announces_list(first.candidate.text):
+        items = _items_after(kb, first, composition)
+        if items:
+            return [first] + items
+    chosen = opening(kb, first, exclude) if limit > 1 else [first]
+    seen, length = {o.key for o in chosen}, sum(len(o.text) for o in chosen)
+    stems = set(query.stems)
+    # A question naming several places gets the best sentence about each of them.
+    for stem in query.stems:
+        if any(_about(kb, c, {stem}) for c in chosen):
+            continue
+        for o, _ in ranked:
+            if o.key not in seen and stem in kb.place_index.stems(o.hit.chunk.doc_id):
+                chosen.append(o)
+                seen.add(o.key)
+                length += len(o.text)
+                break
+    superseded = _superseded(query, [o for o, _ in ranked])
+    for (o, score), past in zip(ranked, superseded):
+        if len(chosen) >= limit:
+            break
+        if o.key in seen or past or (stems and not _about(kb, o, stems)):
+            continue  # a question about 吉阳区 is not answered from 南昌's documents, nor "now" by how it was
+        if score >= best_score - composition.support_margin and length + len(o.text) <= kb.settings.answer_chars:
+            chosen.append(o)
+            seen.add(o.key)
+            length += len(o.text)
+    return chosen[:max(limit, len(query.places), 1)]
+
+
+def opening(kb: KnowledgeBase, first: Option, exclude: Collection[tuple[str, int]] = ()) -> list[Option]:
+    """The answer's opening: its first sentence, after the sentence it leans on for its subject ("尼日共和国……。"
+    before "面积……，是世界上最低度开发国家。") and before the one that names what it described ("这种书体，被称为……"),
+    each only from the same paragraph and not already cited (`exclude`, as in answer_question). Read alone, such
+    a sentence does not say what the citizen asked."""
+    doc = kb.docs[first.hit.chunk.doc_id]
+    index, spans = kb.sentence_order(doc.doc_id, first.sentence)
+    out = [first]
+    if leans_back(first.candidate.text) and index > 0:
+        before = _neighbour(kb, doc, first, spans, index - 1, exclude)
+        # "之前……要跑三个部门" is not the context of "现在只需跑一个部门": the present answers alone.
+        if before is not None and not about_past(before.candidate.text):
+            out.insert(0, before)
+    if index + 1 < len(spans):
+        after = _neighbour(kb, doc, first, spans, index + 1, exclude)
+        if after is not None and points_back(after.candidate.text):
+            out.append(after)
+    return out
+
+
+def _neighbour(kb: KnowledgeBase, doc: Document, first: Option, spans: np.ndarray, i: int,
+               exclude: Collection[tuple[str, int]]) -> Option | None:
+    """The i-th sentence of the document as an Option beside `first`, when it is quotable, in its paragraph and
+    not in `exclude`."""
+    s, e = int(spans[i][0]), int(spans[i][1])
+    lo, hi = min(s, first.sentence.start), max(e, first.sentence.end)
+    sentence = _sentence_at(kb, doc.doc_id, s, e)
+    text = without_speaker(doc.clean.text[s:e]).strip()
+    if (sentence is None or "\n" in doc.clean.text[lo:hi] or not quotable(doc, sentence, text)
+            or exclude and citation_key(doc, sentence) in exclude):
+        return None
+    return _beside(kb, doc, first, sentence, text)
+
+
+def _beside(kb: KnowledgeBase, doc: Document, anchor: Option, sentence: Sentence, text: str) -> Option:
+    """A sentence of the anchor's document, wherever its chunk, as an Option cited with the anchor's scores."""
+    hit = Hit(_chunk_of(kb, doc.doc_id, sentence), anchor.hit.score, anchor.hit.lexical, anchor.hit.dense)
+    return option(kb, doc, hit, anchor.candidate.chunk_rank, sentence, text)
+
+
+def _items_after(kb: KnowledgeBase, announcement: Option, composition: Composition) -> list[Option]:
+    """The items that follow a list's announcement in its document: the opening sentence of each 一是/二是
+    (or 首先/其次, （一）, 1.) up to the next heading, host question or announcement."""
+    doc = kb.docs[announcement.hit.chunk.doc_id]
+    index, spans = kb.sentence_order(doc.doc_id, announcement.sentence)
+    items: list[Option] = []
+    for s, e in spans[index + 1:index + 1 + composition.item_window]:
+        sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
+        text = without_speaker(doc.clean.text[int(s):int(e)]).strip()
+        if sentence is None or sentence.host or is_heading(text) or announces_list(text):
+            break
+        if is_item(text) and quotable(doc, sentence, text):
+            items.append(_beside(kb, doc, announcement, sentence, text))
+            if len(items) >= composition.list_items:
+                break
+    return items
+
+
+def _sentence_at(kb: KnowledgeBase, doc_id: str, start: int, end: int) -> Sentence | None:
+    for chunk in kb.doc_chunks[doc_id]:
+        for s in chunk.sentences:
+            if s.start == start and s.end == end:
+                return s
+    return None
+
+
+def _chunk_of(kb: KnowledgeBase, doc_id: str, sentence: Sentence) -> Chunk:
+    return next(c for c in kb.doc_chunks[doc_id] if c.start <= sentence.start and sentence.end <= c.end)
+
+
+def _place_search(kb: KnowledgeBase, retrieval: Retrieval, k: int) -> Callable[[str], list[Hit]]:
+    """The question's best passages in the documents about a place stem, ranked at most once per stem and
+    answer from the question's one retrieval: the confidence and the per-place citations both need them."""
+    ranked: dict[str, list[Hit]] = {}
+
+    def own(stem: str) -> list[Hit]:
+        if stem not in ranked:
+            docs = kb.place_index.docs_about(stem)
+            ranked[stem] = retrieval.best(k, only_docs=docs) if docs else []
+        return ranked[stem]
+
+    return own
+
+
+def _hits_per_place(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]],
+                    composition: Composition) -> list[Hit]:
+    """For a question naming several places, the best passages of each place's documents, so that every
+    place gets an answer even when one place dominates the overall ranking."""
+    if len(query.places) < 2:
+        return []
+    extra = []
+    for stem in query.stems:
+        docs = kb.place_index.docs_about(stem)
+        if docs and not any(h.chunk.doc_id in docs for h in hits[:composition.chunks]):
+            extra.extend(own(stem)[:composition.place_chunks])
+    return extra
+
+
+def _about(kb: KnowledgeBase, o: Option, stems: set[str]) -> bool:
+    """A sentence answers for these places when its document is about one of them, names one, or is about no
+    place in particular."""
+    doc = kb.place_index.stems(o.hit.chunk.doc_id)
+    return not doc or bool(stems & doc) or any(s in o.candidate.text for s in stems)
+
+
+def _cite(doc: Document, option: Option, n: int, question: str) -> Citation:
+    return _citation(doc, option.hit.chunk, option.sentence, option.text, option.hit.score, n, question)
+
+
+def _citation(doc: Document, chunk: Chunk, sentence: Sentence, text: str, score: float, n: int, question: str) -> Citation:
+    start, end = quote_span(doc, sentence)
+    span = doc.clean.original_span(start, end)
+    whole = doc.clean.original_span(chunk.start, chunk.end)
+    # Converted in three parts so that the cited sentence's offsets in the passage stay exact.
+    before, cited, after = (in_script_of(doc.clean.text[a:b], question) for a, b in (
+        (chunk.start, sentence.start), (sentence.start, sentence.end), (sentence.end, chunk.end)))
+    return Citation(
+        n=n, doc_id=doc.doc_id, title=in_script_of(doc.meta.title, question) if is_traditional(question) else doc.meta.title,
+        date=doc.meta.date, quote=doc.original[span.start:span.end], context=doc.original[whole.start:whole.end],
+        start=span.start, end=span.end, score=round(score, 4),
+        text=in_script_of(text, question), heading=chunk.heading, paragraph=chunk.paragraph,
+        passage=before + cited + after, passage_start=len(before), passage_end=len(before) + len(cited),
+    )
+
+
+def cite_sentence(doc: Document, chunk: Chunk, sentence: Sentence, text: str, n: int, question: str) -> Citation:
+    """A citation of one sentence of a chunk, made exactly as answers make theirs (briefings use it)."""
+    return _citation(doc, chunk, sentence, text, 0.0, n, question)

@@ -1,0 +1,84 @@
+"""What the asked fact is about: the words of the question's asking clause ("登记费" of "临川办不动产登记，登记费
+要交多少钱？"), which a sentence must share to state that fact, and the phrase that names it when the documents
+do not ("文件中没有说明登记费的具体金额。")."""
+from __future__ import annotations
+
+import re
+
+from ..text.answer_types import QUESTION_WORDS, Asked, Kind
+from ..text.places import place_stem
+from ..text.tokenizer import Tokenizer
+
+_CLAUSE = re.compile(r"[，,；;。！!？?：:]")
+_LEAD = re.compile(r"^(?:请问|想问一下|想问|我想知道|我想了解|请告诉我|那么|那|还有|另外|如果|在)+")
+# Verbs and particles between the subject and the asking words: "登记费要交多少钱" -> 登记费.
+_TRAIL = re.compile(r"(?:的|要|需要|需|得|应该|应当|能|可以|会|是|有|为|在|被|交|缴纳|缴|付|达到|达|一般|大概|大约|约|都|又|还|"
+                    r"具体|多少|几)+$")
+
+_COUNTED_END = re.compile(r"[？?。！!]+$|(?:呢|啊|呀|吗)+$")
+
+_MISSING = {
+    Kind.MONEY: "文件中没有说明{}的具体金额。",
+    Kind.DURATION: "文件中没有说明{}需要多长时间。",
+    Kind.DATE: "文件中没有说明{}的具体时间。",
+    Kind.RATIO: "文件中没有给出{}的具体比例。",
+    Kind.COUNT: "文件中没有给出{}的具体数量。",
+    Kind.ADDRESS: "文件中没有写明{}的地址。",
+    Kind.CONTACT: "文件中没有写明{}的联系方式。",
+    Kind.MATERIALS: "文件中没有列出{}需要的材料。",
+}
+_MISSING_NO_SUBJECT = {
+    Kind.MONEY: "文件中没有说明具体金额。",
+    Kind.DURATION: "文件中没有说明需要多长时间。",
+    Kind.DATE: "文件中没有说明具体时间。",
+    Kind.RATIO: "文件中没有给出具体比例。",
+    Kind.COUNT: "文件中没有给出具体数量。",
+    Kind.ADDRESS: "文件中没有写明地址。",
+    Kind.CONTACT: "文件中没有写明联系方式。",
+    Kind.MATERIALS: "文件中没有列出需要的材料。",
+}
+
+
+def asking_clause(simplified: str, asked: Asked) -> tuple[str, int]:
+    """The clause holding the asking words, and where they start in it."""
+    if asked.cue_start < 0:
+        return simplified, len(simplified)
+    start = max((m.end() for m in _CLAUSE.finditer(simplified, 0, asked.cue_start)), default=0)
+    return simplified[start:], asked.cue_start - start
+
+
+def subject(simplified: str, asked: Asked) -> str:
+    """What the asked fact is about, from the asking clause without lead-ins and joining verbs:
+    "登记费要交多少钱" -> 登记费, "临川区不动产登记中心的地址在哪里" -> 临川区不动产登记中心, and for a count the
+    thing counted: "吉阳区设置了几个综合受理窗口" -> 吉阳区设置的综合受理窗口."""
+    clause, cue = asking_clause(simplified, asked)
+    head = _LEAD.sub("", clause[:cue].strip())
+    counted = _COUNTED_END.sub("", clause[cue + (asked.cue_end - asked.cue_start):]).strip() if asked.kind == Kind.COUNT else ""
+    counted = counted[len(asked.measure):] if asked.measure and counted.startswith(asked.measure) else counted
+    if counted and (len(counted) > 8 or re.search(r"[了过着是为把被的]", counted) or QUESTION_WORDS.search(counted)):
+        return "“" + _COUNTED_END.sub("", clause).strip() + "”"  # "为多少家企业建立了信用档案": quoted whole
+    if counted:
+        return re.sub(r"\s+", "", f"{re.sub(r'[了过着]$', '', head)}的{counted}" if head else counted)
+    while True:
+        shorter = _TRAIL.sub("", head).strip()
+        if shorter == head:
+            break
+        head = shorter
+    return re.sub(r"\s+", "", head)
+
+
+def focus_tokens(simplified: str, asked: Asked, places: tuple[str, ...], tokenizer: Tokenizer) -> frozenset[str]:
+    """Content words of the asking clause (places, question words and single characters left out): a
+    sentence that states the asked fact about this subject shares at least one of them."""
+    clause, _ = asking_clause(simplified, asked)
+    stems = {place_stem(p) for p in places} | set(places)
+    words = {w for w in tokenizer.words(clause) if len(w) > 1 and not QUESTION_WORDS.fullmatch(w)}
+    return frozenset(w for w in words if not any(w in s or s in w for s in stems))
+
+
+def missing_sentence(simplified: str, asked: Asked) -> str:
+    """The honest reply when the topic is covered but the fact is not: what the documents do not say."""
+    name = subject(simplified, asked)
+    if asked.kind not in _MISSING:
+        raise ValueError(f"no 'not stated' wording for the asked kind {asked.kind.value!r}")
+    return _MISSING[asked.kind].format(name) if len(name) >= 2 else _MISSING_NO_SUBJECT[asked.kind]

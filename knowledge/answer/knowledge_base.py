@@ -1,0 +1,122 @@
+"""The loaded knowledge base: documents and chunks, their indexes, and everything answering derives from them.
+
+Everything that depends on the index lives on this object (the tokenizer with its dictionary, the place index,
+the selector, the question embeddings, the briefing material, the suggested questions), so that loading a new
+knowledge base and replacing the one reference to the old one replaces all of it at once."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
+
+from ..config import Settings
+from ..index.dense import DenseIndex
+from ..index.document_index import DocumentIndex, document_terms
+from ..index.embedding import embed
+from ..index.lexical import LexicalIndex
+from ..index.staleness import stale_reason
+from ..index.store import Bundle, IndexUnavailable, load_bundles
+from ..models import Chunk, Document, Hit, Sentence
+from ..text.script import to_simplified
+from ..text.tokenizer import Tokenizer
+from .place_index import PlaceIndex
+from .search import Fusion, Retrieval
+
+if TYPE_CHECKING:
+    from .query import Query
+    from .selector import Selector
+
+T = TypeVar("T")
+
+
+class KnowledgeBase:
+    def __init__(self, settings: Settings, bundles: list[Bundle], fusion: Fusion = Fusion(),
+                 tokenizer: Tokenizer | None = None):
+        """`tokenizer`: one already loaded with `settings.user_dict` (a benchmark building many), else a new one."""
+        self.settings = settings
+        self.fusion = fusion
+        self.tokenizer = tokenizer or Tokenizer(settings.user_dict)
+        self.docs: dict[str, Document] = {b.doc.doc_id: b.doc for b in bundles}
+        self.chunks: list[Chunk] = [c for b in bundles for c in b.chunks]
+        self.chunk_row: dict[str, int] = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self.doc_chunks: dict[str, list[Chunk]] = {}
+        for c in self.chunks:
+            self.doc_chunks.setdefault(c.doc_id, []).append(c)
+        self._selector: Selector | None = None
+        self.chunk_tokens: list[set[str]] = [set(t) for b in bundles for t in b.tokens]
+        self.lexical = LexicalIndex([t for b in bundles for t in b.tokens])
+        dim = bundles[0].vectors.shape[1] if bundles else 1
+        self.vectors = np.vstack([b.vectors for b in bundles]) if bundles else np.zeros((0, dim), np.float32)
+        self.dense = DenseIndex(self.vectors, settings.dense_index)
+        doc_row = {doc_id: i for i, doc_id in enumerate(self.docs)}
+        self.chunk_doc = np.array([doc_row[c.doc_id] for c in self.chunks], dtype=np.int64)  # document row per chunk
+        self.doc_rows = np.split(np.argsort(self.chunk_doc, kind="stable"),  # each document's chunk rows
+                                 np.cumsum(np.bincount(self.chunk_doc, minlength=len(doc_row)))[:-1])
+        self.documents = DocumentIndex(document_terms(b.tokens) for b in bundles)
+        self.place_index = PlaceIndex.of(self.docs.values())
+        # An answer embeds its question for search and again for sentence choice: once is enough.
+        self._embed_cached = lru_cache(maxsize=512)(self._embed)
+        self._sentences = {b.doc.doc_id: ({(int(s), int(e)): i for i, (s, e) in enumerate(b.sentence_spans)},
+                                          b.sentence_vectors, b.sentence_spans) for b in bundles}
+        self._derived: dict[Callable, object] = {}
+
+    @property
+    def selector(self) -> Selector:
+        """The answer-sentence selector (loaded on first use; a benchmark may set another)."""
+        if self._selector is None:
+            from .selector import load_selector
+
+            self._selector = load_selector(self.settings.selector_model)
+        return self._selector
+
+    @selector.setter
+    def selector(self, value) -> None:
+        self._selector = value
+
+    @classmethod
+    def load(cls, settings: Settings) -> "KnowledgeBase":
+        reason = stale_reason(settings)
+        if reason:
+            raise IndexUnavailable(f"the index cannot be used ({reason}): run `policybot index` to rebuild it")
+        _, bundles = load_bundles(settings.index_dir)
+        return cls(settings, bundles)
+
+    def derived(self, build: Callable[["KnowledgeBase"], T]) -> T:
+        """What `build` makes of this knowledge base (the briefing material, the welcome suggestions), made on
+        first use and kept with it, so that a knowledge base loaded in its place starts without it. Two threads
+        asking at once may both build it; the results are the same and the first one stays."""
+        if build not in self._derived:
+            self._derived.setdefault(build, build(self))
+        return self._derived[build]  # type: ignore[return-value]
+
+    def sentence_vector(self, doc_id: str, sentence: Sentence) -> np.ndarray:
+        rows, vectors, _ = self._sentences[doc_id]
+        return vectors[rows[(sentence.start, sentence.end)]]
+
+    def sentence_order(self, doc_id: str, sentence: Sentence) -> tuple[int, np.ndarray]:
+        """The sentence's index among its document's sentences, and all their (start, end) spans in order."""
+        rows, _, spans = self._sentences[doc_id]
+        return rows[(sentence.start, sentence.end)], spans
+
+    def embed_query(self, question: str) -> np.ndarray:
+        return self._embed_cached(to_simplified(question))
+
+    def _embed(self, simplified: str) -> np.ndarray:
+        return embed(self.settings.model, [simplified])[0]
+
+    def retrieve(self, query: Query) -> Retrieval:
+        """The question's evidence over the whole index, to rank chunks from as often as an answer needs."""
+        return Retrieval(self, query.tokens, query.vector)
+
+    def search(self, query: Query, k: int = 10, only_docs: set[str] | None = None) -> list[Hit]:
+        """The k best chunks for an analysed question, from every document or only from `only_docs`."""
+        if not query.text:
+            return []
+        return self.retrieve(query).best(k, only_docs)
+
+    def rank(self, q_tokens: list[str], q_vec: np.ndarray, k: int = 10, only_docs: set[str] | None = None) -> list[Hit]:
+        """Fusion over words and an embedding the caller made: a benchmark's cached embeddings, or a question
+        not normalised as answering normalises it (BM25 taking the question as written)."""
+        return Retrieval(self, q_tokens, q_vec).best(k, only_docs)

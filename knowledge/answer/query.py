@@ -1,0 +1,61 @@
+"""A question analysed once, at the entrance: simplified text, words, places, what it asks for, the words of its
+asking clause and its embedding, shared by retrieval, confidence and sentence choice."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..text.answer_types import Asked, asked
+from ..text.places import is_place, place_stem
+from ..text.script import is_traditional, to_simplified
+from .focus import focus_tokens
+from .selector import Question
+
+if TYPE_CHECKING:
+    from .knowledge_base import KnowledgeBase
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the words of a question say, without its embedding: enough to tell a follow-up's topic and places."""
+
+    text: str  # as asked, trimmed
+    simplified: str
+    tokens: tuple[str, ...]
+    places: tuple[str, ...]  # place names the question mentions (simplified)
+    asked: Asked
+    traditional: bool  # answer in traditional script
+
+    @property
+    def stems(self) -> tuple[str, ...]:
+        """The places without their suffixes (临川 for 临川区), in order: how documents are indexed by place."""
+        return tuple(place_stem(p) for p in self.places)
+
+
+@dataclass(frozen=True)
+class Query(Reading):
+    """A question as answering uses it."""
+
+    focus: frozenset[str]  # content words of the asking clause (answer.focus)
+    vector: np.ndarray = field(repr=False)
+
+    def as_question(self) -> Question:
+        return Question(self.simplified, self.tokens, self.vector, self.asked)
+
+
+def read(kb: KnowledgeBase, question: str) -> Reading:
+    text = question.strip()
+    simplified = to_simplified(text)
+    return Reading(text, simplified, tuple(kb.tokenizer.words(simplified)),
+                   tuple(p for p in kb.tokenizer.places(simplified) if is_place(p)), asked(simplified),
+                   is_traditional(text))
+
+
+def analyse(kb: KnowledgeBase, question: str, vector: np.ndarray | None = None) -> Query:
+    """`vector` is the question's embedding when the caller has it (a benchmark's cache)."""
+    reading = read(kb, question)
+    return Query(**{f.name: getattr(reading, f.name) for f in fields(Reading)},
+                 focus=focus_tokens(reading.simplified, reading.asked, reading.places, kb.tokenizer),
+                 vector=kb.embed_query(reading.text) if vector is None else vector)

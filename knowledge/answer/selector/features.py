@@ -1,0 +1,205 @@
+"""The features of a candidate answer sentence: what the learned selector sees.
+
+One function computes them for the product and for fitting (bench/fit_selector.py), so that the model is
+fitted on exactly what it will be given. The candidates of one question are scored together: several
+features compare a sentence with the others (a word every candidate shares is the topic, not the answer).
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from ...text.answer_types import (QUESTION_WORDS, Asked, Kind, about_past, about_present, announces_list, is_item, leans_back,
+                            points_back, states, states_unit)
+
+_PUNCT = re.compile(r"[\s，。、；：？！“”‘’（）《》「」『』【】,.;:?!()\"'\-—…·~～/]")
+KINDS = tuple(Kind)
+
+
+@dataclass(frozen=True)
+class Question:
+    """The question as the features need it: simplified text, its words, its embedding and its asked type."""
+
+    text: str
+    tokens: tuple[str, ...]
+    vector: np.ndarray = field(repr=False)
+    asked: Asked
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that may answer, with where it stands: its neighbours in the document and the chunk it was
+    found in."""
+
+    text: str  # simplified, speaker label removed
+    tokens: tuple[str, ...]
+    vector: np.ndarray = field(repr=False)
+    previous: str  # the document's sentence before it ("" for the first)
+    following: str
+    position: float  # index among the document's sentences / their count
+    chunk_score: float  # the fused retrieval score of its chunk
+    chunk_rank: int  # 0 for the best chunk
+    chunk_dense: float  # cosine of question and chunk
+
+
+FEATURES = (
+    "bigram_share", "bigram_local", "bigram_local_rel", "bigram_local_rank", "char_local", "char_local_rel",
+    "word_idf", "word_idf_rel", "word_local", "word_local_rel", "proximity", "proximity_rel", "proximity_rank",
+    "focus_left", "focus_right", "previous_local", "following_local", "window_local", "novelty",
+    "cosine", "cosine_rel", "cosine_rank", "chunk_score", "chunk_score_rel", "chunk_rank", "chunk_dense",
+    "position", "length", "question_length", "kind", "states_kind", "states_unit", "category",
+    "has_digit", "has_date", "has_money", "has_ratio", "has_duration", "has_quote", "has_enumeration",
+    "has_definition", "has_reason", "past", "present", "past_asked", "announces", "item", "is_question",
+    "leans_back", "points_back", "previous_states_kind", "following_states_kind", "following_points_back",
+    "following_leans_back", "states_form",
+)
+KIND_FEATURE = FEATURES.index("kind")  # categorical
+
+
+# Candidates recur from question to question. Module-level: a text's bigrams and characters depend on no index.
+@lru_cache(maxsize=65536)
+def _bigrams(text: str) -> frozenset[str]:
+    t = _PUNCT.sub("", text)
+    return frozenset(t[i:i + 2] for i in range(len(t) - 1))
+
+
+@lru_cache(maxsize=65536)
+def _chars(text: str) -> frozenset[str]:
+    return frozenset(_PUNCT.sub("", text))
+
+
+_QUOTE = re.compile(r"[“「《『]")
+# The form of the asked fact that the question's own words call for: 哪一年 is answered by a year, 几月 by a month.
+_FORMS = ((re.compile(r"哪一?年|何年|几年|什么年|那一年"), re.compile(r"\d{2,4}\s*年|[〇零一二三四五六七八九]{4}年|[一二三四五六七八九十百]+年(?:前|后|间)?")),
+          (re.compile(r"几月|哪个?月|什么月"), re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]+月")),
+          (re.compile(r"哪一?天|几号|几日|哪日"), re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]")),
+          (re.compile(r"哪个朝代|什么朝代|哪一?朝"), re.compile(r"[\u4e00-\u9fff][朝代]|王朝")),
+          (re.compile(r"哪个?国家?|哪一?国"), re.compile(r"[\u4e00-\u9fff]{1,6}(?:国|共和国|王国|帝国)")),
+          (re.compile(r"哪个?城市|哪座城市|哪一?市"), re.compile(r"[\u4e00-\u9fff]{1,6}市|城")),
+          (re.compile(r"百分之几|多少%|比例"), re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|分之")))
+
+
+def states_form(question: str, sentence: str) -> bool:
+    """Whether the sentence holds, outside the question's own words, the form the question asks for."""
+    for asked, form in _FORMS:
+        if asked.search(question):
+            return any(m.group(0) not in question for m in form.finditer(sentence))
+    return False
+_DIGIT = re.compile(r"\d|[一二三四五六七八九十两]+[个项家户名条件种次座所位]")
+
+
+def _question_parts(q: Question) -> tuple[set[str], set[str], str, str, list[tuple[int, str]]]:
+    """The question's content bigrams and characters (question words removed), the two characters on either
+    side of the asking words, and each content bigram with its position."""
+    content = QUESTION_WORDS.sub(" ", q.text)
+    bigrams = {b for b in _bigrams_spaced(content)}
+    chars = set(_PUNCT.sub("", content.replace(" ", "")))
+    if q.asked.cue_start >= 0:
+        left = _strip_function(_PUNCT.sub("", QUESTION_WORDS.sub("", q.text[:q.asked.cue_start])))[-2:]
+        right = _strip_function(_PUNCT.sub("", QUESTION_WORDS.sub("", q.text[q.asked.cue_end:])))[:2]
+    else:
+        left = right = ""
+    positioned = [(i, q.text[i:i + 2]) for i in range(len(q.text) - 1) if q.text[i:i + 2] in bigrams]
+    return bigrams, chars, left if len(left) == 2 else "", right if len(right) == 2 else "", positioned
+
+
+def _bigrams_spaced(text: str) -> list[str]:
+    """Bigrams that do not cross a removed question word (marked by a space) or punctuation."""
+    out = []
+    for part in re.split(r"\s+", _PUNCT.sub(" ", text)):
+        out.extend(part[i:i + 2] for i in range(len(part) - 1))
+    return out
+
+
+_FUNCTION = re.compile(r"^[是的了在有为被把给对和与及要能会将]+|[是的了在有为被把给对和与及要能会将]+$")
+
+
+def _strip_function(text: str) -> str:
+    return _FUNCTION.sub("", text)
+
+
+def _rel(values: np.ndarray) -> np.ndarray:
+    return values - values.max() if len(values) else values
+
+
+def _rank(values: np.ndarray) -> np.ndarray:
+    return (-values).argsort(kind="stable").argsort(kind="stable").astype(np.float32)
+
+
+def features(q: Question, candidates: Sequence[Candidate], idf: Callable[[str], float]) -> np.ndarray:
+    """One row per candidate, columns in FEATURES order. `idf` weighs a word by how rare it is in the corpus."""
+    n = len(candidates)
+    if not n:
+        return np.zeros((0, len(FEATURES)), np.float32)
+    q_bigrams, q_chars, left, right, positioned = _question_parts(q)
+    s_bigrams = [_bigrams(c.text) for c in candidates]
+    s_chars = [_chars(c.text) for c in candidates]
+    # Candidate-local weights: a bigram most candidates share names the topic, one few share tells them apart.
+    local_df = Counter(b for sb in s_bigrams for b in sb & q_bigrams)
+    local = {b: math.log((n + 1) / (local_df.get(b, 0) + 0.5)) for b in q_bigrams}
+    local_total = sum(local.values()) or 1.0
+    char_df = Counter(ch for sc in s_chars for ch in sc & q_chars)
+    char_w = {ch: max(0.0, math.log((n + 1) / (char_df.get(ch, 0) + 0.5))) for ch in q_chars}
+    char_total = sum(char_w.values()) or 1.0
+    words = [t for t in dict.fromkeys(q.tokens) if not QUESTION_WORDS.fullmatch(t)]
+    word_idf = {t: idf(t) for t in words}
+    idf_total = sum(word_idf.values()) or 1.0
+    s_tokens = [set(c.tokens) for c in candidates]
+    word_df = Counter(t for st in s_tokens for t in st if t in word_idf)
+    word_local = {t: word_idf[t] * max(0.0, math.log((n + 1) / (word_df.get(t, 0) + 0.5))) for t in words}
+    word_local_total = sum(word_local.values()) or 1.0
+    # Words next to the asking words say what is asked (集双高速的"起点"是哪里): they weigh more.
+    cue = q.asked.cue_start if q.asked.cue_start >= 0 else len(q.text)
+    prox: dict[str, float] = {}
+    for i, b in positioned:
+        prox[b] = max(prox.get(b, 0.0), local[b] / (1 + abs(i - cue) / 4))
+    prox_total = sum(prox.values()) or 1.0
+
+    def bigram_local(text: str) -> float:
+        return sum(local[b] for b in q_bigrams & _bigrams(text)) / local_total if text else 0.0
+
+    share = np.array([len(q_bigrams & sb) / max(len(q_bigrams), 1) for sb in s_bigrams], np.float32)
+    bl = np.array([sum(local[b] for b in q_bigrams & sb) / local_total for sb in s_bigrams], np.float32)
+    cl = np.array([sum(char_w[ch] for ch in q_chars & sc) / char_total for sc in s_chars], np.float32)
+    wi = np.array([sum(v for t, v in word_idf.items() if t in st) / idf_total for st in s_tokens], np.float32)
+    wl = np.array([sum(v for t, v in word_local.items() if t in st) / word_local_total for st in s_tokens], np.float32)
+    pr = np.array([sum(v for b, v in prox.items() if b in sb) / prox_total for sb in s_bigrams], np.float32)
+    prev_l = np.array([bigram_local(c.previous) for c in candidates], np.float32)
+    next_l = np.array([bigram_local(c.following) for c in candidates], np.float32)
+    cos = np.array([float(c.vector @ q.vector) for c in candidates], np.float32)
+    chunk = np.array([c.chunk_score for c in candidates], np.float32)
+    kind = float(KINDS.index(q.asked.kind))
+    past_asked = float(q.asked.past)
+    rows = []
+    bl_rank, pr_rank, cos_rank = _rank(bl), _rank(pr), _rank(cos)
+    bl_rel, cl_rel, wi_rel, wl_rel, pr_rel, cos_rel, chunk_rel = (_rel(v) for v in (bl, cl, wi, wl, pr, cos, chunk))
+    for i, c in enumerate(candidates):
+        t = c.text
+        novelty = len(s_bigrams[i] - q_bigrams) / max(len(s_bigrams[i]), 1)
+        rows.append((
+            share[i], bl[i], bl_rel[i], bl_rank[i], cl[i], cl_rel[i], wi[i], wi_rel[i], wl[i], wl_rel[i],
+            pr[i], pr_rel[i], pr_rank[i],
+            float(bool(left) and left in t), float(bool(right) and right in t), prev_l[i], next_l[i],
+            max(bl[i], (bl[i] + prev_l[i]) / 1.5), novelty,
+            cos[i], cos_rel[i], cos_rank[i], chunk[i], chunk_rel[i], float(c.chunk_rank), c.chunk_dense,
+            c.position, float(len(t)), float(len(q.text)), kind,
+            float(states(q.asked.kind, t, q.text)), float(states_unit(q.asked, t, q.text)),
+            float(bool(q.asked.category) and q.asked.category in t),
+            float(bool(_DIGIT.search(t))), float(states(Kind.DATE, t, q.text)), float(states(Kind.MONEY, t, q.text)),
+            float(states(Kind.RATIO, t, q.text)), float(states(Kind.DURATION, t, q.text)), float(bool(_QUOTE.search(t))),
+            float(states(Kind.LIST, t)), float(states(Kind.DEFINITION, t)), float(states(Kind.REASON, t)),
+            float(about_past(t)), float(about_present(t)), past_asked, float(announces_list(t)), float(is_item(t)),
+            float(t.rstrip().endswith(("？", "?"))),
+            float(leans_back(t)), float(points_back(t)),
+            float(bool(c.previous) and states(q.asked.kind, c.previous, q.text)),
+            float(bool(c.following) and states(q.asked.kind, c.following, q.text)),
+            float(points_back(c.following)), float(leans_back(c.following)),
+            float(states_form(q.text, t)),
+        ))
+    return np.asarray(rows, dtype=np.float32)

