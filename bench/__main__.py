@@ -76,11 +76,27 @@ def _answers(eval_dir: Path, cache_dir: Path) -> dict:
     from .run import FULL, answers_section
 
     settings = load_settings()
-    return answers_section(FULL, settings, eval_dir, EmbeddingCache(cache_dir, settings.model))
+    return answers_section(FULL, settings, eval_dir, EmbeddingCache(cache_dir, settings.model, precision=settings.embed_precision))
 
 
 # Sections that can be measured alone (--only NAME): the results key and the function measuring it.
-ONLY = {"faults": ("load_faults", _faults), "answers": ("answers", _answers)}
+def _index_speed(eval_dir: Path, cache_dir: Path) -> dict:
+    from .index_speed import index_speed
+
+    return index_speed(eval_dir)
+
+
+def _rasa(eval_dir: Path, cache_dir: Path) -> dict:
+    from knowledge.evaluation.expectations import load_expectations
+
+    from .rasa_latency import through_rasa
+    from .run import FULL
+
+    answerable = [e.question for e in load_expectations(eval_dir / "dev_questions.jsonl") if e.doc is not None]
+    return through_rasa(answerable, FULL.rasa_repeats)
+
+
+ONLY = {"rasa": ("rasa", _rasa), "faults": ("load_faults", _faults), "answers": ("answers", _answers), "index_speed": ("index_speed", _index_speed)}
 
 
 def _plain(value):

@@ -27,7 +27,11 @@ def main() -> int:
     done = time.perf_counter()
     print(json.dumps({"chunks": report.chunks, "documents": len(report.added) + len(report.changed),
                       "model_load_s": round(loaded - started, 2), "build_s": round(done - loaded, 2),
-                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+                      "cpu_s": round(sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (
+                          resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))), 1),  # workers included: less load-bound
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                      # the largest worker's (0 when the build embedded in this process)
+                      "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}))
     return 0
 
 

@@ -9,19 +9,22 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from knowledge.index.embedding import embed
+from knowledge.index.embedding import embed, uses_bfloat16
 
 
 class EmbeddingCache:
-    def __init__(self, folder: Path, model: str, batch: int = 64):
+    def __init__(self, folder: Path, model: str, batch: int = 64, precision: str = "auto"):
         folder.mkdir(parents=True, exist_ok=True)
         self.model = model
+        self.precision = precision
+        # float32 vectors keep the keys they always had; bfloat16 ones have their own, never mixed with those.
+        self._prefix = f"{model}\0bfloat16" if uses_bfloat16(precision) else model
         self.batch = batch
         self._db = sqlite3.connect(folder / "embeddings.sqlite", timeout=120)
         self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, data BLOB)")
 
     def _key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.model}\0{text}".encode("utf-8")).hexdigest()
+        return hashlib.sha256(f"{self._prefix}\0{text}".encode("utf-8")).hexdigest()
 
     def embed(self, texts: list[str], desc: str = "embedding") -> np.ndarray:
         """One unit vector per text, in order; unseen texts are embedded (longest first, in batches) and stored."""
@@ -36,7 +39,7 @@ class EmbeddingCache:
         with tqdm(total=len(todo), desc=desc, unit="text", disable=not todo, leave=False) as bar:
             for i in range(0, len(todo), self.batch):
                 part = todo[i:i + self.batch]
-                vectors = embed(self.model, [t for _, t in part], batch_size=16)
+                vectors = embed(self.model, [t for _, t in part], batch_size=16, precision=self.precision)
                 self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
                                      [(k, v.astype(np.float32).tobytes()) for (k, _), v in zip(part, vectors)])
                 self._db.commit()

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.time()
     settings = load_settings()
-    cache = EmbeddingCache(Path(args.cache_dir), settings.model)
+    cache = EmbeddingCache(Path(args.cache_dir), settings.model, precision=settings.embed_precision)
     blocks, sizes, labels, origin, asked_by = [], [], [], [], []
     counts = {}
     for name in FIT_SETS:

@@ -32,7 +32,7 @@ def grid() -> list[Fusion]:
 
 def sweep(eval_dir: Path, cache_dir: Path, passages: int, questions: int) -> dict[Fusion, list[dict]]:
     settings = load_settings()
-    cache = EmbeddingCache(cache_dir, settings.model)
+    cache = EmbeddingCache(cache_dir, settings.model, precision=settings.embed_precision)
     runs: dict[Fusion, list[dict]] = {f: [] for f in grid()}
     for name in FITTING:
         ds = sample(load_dataset(eval_dir, name), passages, questions)

@@ -14,6 +14,7 @@ from knowledge.index.building import build_index
 from knowledge.text.script import to_simplified
 
 from . import devset, multidoc, retrieval, scaling, speed
+from .index_speed import index_speed
 from .answers import answer_quality, fitting_figures
 from .cache import EmbeddingCache
 from .datasets import load_dataset, sample
@@ -39,6 +40,7 @@ class Plan:
     selection_passages: int | None = None  # per dataset, for answer-sentence accuracy (None: every dev passage)
     end_to_end_questions: int | None = 600  # per dataset, answered end to end with each selector
     faults: bool = True  # load and faults through the gateway (bench/faults.py); needs rasa
+    index_speed: bool = True  # the full build of 515 real multi-paragraph documents (bench/index_speed.py), minutes
 
 
 FULL = Plan(passages=300, questions=600, off_topic=150, pooled_build_passages=5, default_build=True, answer_repeats=2,
@@ -46,7 +48,7 @@ FULL = Plan(passages=300, questions=600, off_topic=150, pooled_build_passages=5,
             rasa_repeats=2, faq_documents=None)
 QUICK = Plan(passages=20, questions=40, off_topic=15, pooled_build_passages=2, default_build=False, answer_repeats=1,
              answer_sizes=(1_000,), scaling_sizes=(1_000,), scaling_questions=20, rasa=False, rasa_repeats=0,
-             faq_documents=300, selection_passages=20, end_to_end_questions=20)
+             faq_documents=300, selection_passages=20, end_to_end_questions=20, index_speed=False)
 
 
 def answers_section(plan: Plan, settings: Settings, eval_dir: Path, cache: EmbeddingCache) -> dict:
@@ -57,7 +59,7 @@ def answers_section(plan: Plan, settings: Settings, eval_dir: Path, cache: Embed
 
 def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: bool) -> dict:
     started = time.time()
-    cache = EmbeddingCache(cache_dir, settings.model)
+    cache = EmbeddingCache(cache_dir, settings.model, precision=settings.embed_precision)
     results: dict = {"meta": {
         "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(), "load_average_at_start": os.getloadavg(), "python": platform.python_version(),
         "machine": platform.machine(), "model": settings.model, "mode": "quick" if quick else "full",
@@ -101,6 +103,7 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
             "bm25_only_cmrc_drcd_pooled": speed.bm25_build(pooled_texts, settings),
         },
     }
+    results["index_speed"] = index_speed(eval_dir) if plan.index_speed else None
     probes = {"default": speed.answer_probe(dev_path, 0, plan.answer_repeats, embedding=True)}
     for size in plan.answer_sizes:
         probes[str(size)] = speed.answer_probe(dev_path, size, plan.answer_repeats)

@@ -23,7 +23,7 @@ from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.answer.query import Query, analyse
 from knowledge.answer.selector import Candidate, Question
 from knowledge.config import Settings
-from knowledge.index.building import bundle_document
+from knowledge.index.bundling import bundle_document
 from knowledge.text.answer_types import QUESTION_WORDS
 from knowledge.text.script import to_simplified
 from knowledge.text.tokenizer import Tokenizer

@@ -10,7 +10,7 @@ import numpy as np
 
 from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.config import Settings
-from knowledge.index.building import bundle_document
+from knowledge.index.bundling import bundle_document
 from knowledge.index.dense import DenseIndex
 from knowledge.index.lexical import LexicalIndex
 from knowledge.models import CleanText, Document, Metadata

@@ -6,6 +6,12 @@ IN_PROCESS_P95_MS = 100
 RASA_P95_MS = 250
 # Answer-sentence accuracy with the gold passage (issue: the bigram-overlap sentence holds the answer for 0.72/0.84).
 FIRST_SENTENCE_TARGETS = {"cmrc2018": 0.85, "drcd": 0.92}
+# The speed corpus (bench/index_speed.py) indexed by the build before workers, cross-document batches and bfloat16
+# (commit 1dded32, one process, torch on both cores), on this machine on 2026-12-02 with another job's load of
+# about 2 beside it (the build after the change measured 3,945 chars/s, 312 CPU s, under the same load): the
+# issue's target is 4× that.
+INDEX_SPEED_BEFORE = {"commit": "1dded32", "chars_per_s": 786, "build_s": 1486.5, "cpu_s": 1653.5, "load": 2.2}
+INDEX_SPEEDUP_TARGET = 4.0
 
 
 def judge(results: dict) -> list[dict]:
@@ -49,6 +55,13 @@ def judge(results: dict) -> list[dict]:
                     "met": latency["p95_ms"] <= IN_PROCESS_P95_MS, "value": latency["p95_ms"],
                     "against": f"{IN_PROCESS_P95_MS} ms", "margin": round(IN_PROCESS_P95_MS - latency["p95_ms"], 2)})
     out += _multidoc_targets(results)
+    speed = results.get("index_speed")
+    if speed and INDEX_SPEED_BEFORE["chars_per_s"]:
+        gain = round(speed["chars_per_s"] / INDEX_SPEED_BEFORE["chars_per_s"], 2)
+        out.append({"target": f"index speed >= {INDEX_SPEEDUP_TARGET:.0f}× the build of {INDEX_SPEED_BEFORE['commit']} "
+                              f"({speed['corpus_documents']} real multi-paragraph documents)",
+                    "met": gain >= INDEX_SPEEDUP_TARGET, "value": f"{speed['chars_per_s']} chars/s, {gain}×",
+                    "against": f"{INDEX_SPEED_BEFORE['chars_per_s']} chars/s", "margin": round(gain - INDEX_SPEEDUP_TARGET, 2)})
     rasa = results.get("rasa") or {}
     for c in ("concurrency_1", "concurrency_8"):
         if c in rasa:

@@ -90,11 +90,11 @@ def start_rasa(model: Path, port: int = 5005, endpoints: Path | None = None, log
     """Rasa with its HTTP API on loopback; with a token, the API (trackers, events, model) answers only requests
     carrying it, so that no other local process reads or rewrites conversations."""
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
-    cmd = [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port), "--model", str(model),
-           "--endpoints", str(endpoints or PROJECT_ROOT / "endpoints.yml"), "--credentials", "credentials.yml"]
-    if token:
-        cmd += ["--auth-token", token]
-    return spawn(cmd, rasa_env(), log)
+    # Rasa's own python: the launcher hands the token over through the environment, never on the command line.
+    cmd = [str(RASA_BIN.parent / "python"), "-m", "channels.launch_rasa", "run", "--enable-api", "-i", "127.0.0.1",
+           "-p", str(port), "--model", str(model), "--endpoints", str(endpoints or PROJECT_ROOT / "endpoints.yml"),
+           "--credentials", "credentials.yml"]
+    return spawn(cmd, {**rasa_env(), "POLICYBOT_RASA_TOKEN": token}, log)
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, what: str, timeout: float = 300) -> None:

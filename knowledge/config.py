@@ -26,6 +26,13 @@ class Settings:
     chunk_size: int = 300
     chunk_overlap: int = 1  # in sentences: each chunk repeats the last sentence of the previous one
     embed_batch_size: int = 16
+    # "auto": bfloat16 where the CPU computes it natively (twice as fast, the same vectors to 1e-5), else float32.
+    embed_precision: str = "auto"
+    # Processes that embed a large build side by side (0: one per core, 1: none); a build of new files smaller
+    # than index_parallel_min_bytes in all embeds in the indexing process, where starting workers (about 10 s)
+    # would cost more than they save.
+    index_workers: int = 0
+    index_parallel_min_bytes: int = 600_000
     # A file longer than this (in characters) is indexed in parts of at most this size, which bounds memory.
     max_document_chars: int = 2_000_000
     # While indexing, finished documents are made live (and kept if the run is interrupted) this often.
@@ -99,6 +106,9 @@ ENVIRONMENT = {
     "address_rate_limit": "POLICYBOT_ADDRESS_RATE_LIMIT",
     "staff_token": "POLICYBOT_STAFF_TOKEN",
     "dense_index": "POLICYBOT_DENSE_INDEX",
+    "embed_precision": "POLICYBOT_EMBED_PRECISION",
+    "index_workers": "POLICYBOT_INDEX_WORKERS",
+    "index_parallel_min_bytes": "POLICYBOT_INDEX_PARALLEL_MIN_BYTES",
 }
 
 

@@ -7,7 +7,8 @@ import pytest
 from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.answer.query import analyse
 from knowledge.config import Settings
-from knowledge.index.building import build_index, bundle_document
+from knowledge.index.building import build_index
+from knowledge.index.bundling import bundle_document
 from knowledge.ingest.chunking import chunk_document, document_header
 from knowledge.models import CleanText, Document, Metadata
 from knowledge.text.tokenizer import Tokenizer

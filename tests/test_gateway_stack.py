@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -49,6 +50,17 @@ def test_rasa_http_api_wants_the_token(stack):
     assert httpx.get(url, timeout=30).status_code == 401
     assert httpx.get(url, params={"token": "a guess"}, timeout=30).status_code == 401
     assert httpx.get(url, params={"token": stack.rasa_token}, timeout=30).status_code == 200
+    # and no command line shows it (ps): Rasa is given it through its environment
+    command_lines = [_command_line(p) for p in Path("/proc").glob("[0-9]*/cmdline")]
+    assert any(b"launch_rasa" in line for line in command_lines)
+    assert not any(stack.rasa_token.encode() in line for line in command_lines)
+
+
+def _command_line(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # a process that ended meanwhile
+        return b""
 
 
 def test_the_rest_channel_refuses_what_is_not_a_message(stack):

@@ -10,6 +10,8 @@ from knowledge.config import Settings
 from knowledge.index.building import build_index
 from knowledge.index.store import load_bundles
 from knowledge.index.store import IndexUnavailable, read_manifest
+from knowledge.text.script import to_simplified
+from knowledge.text.transcript import without_speaker
 
 
 def _settings(corpus, tmp_path, **kw) -> Settings:
@@ -30,10 +32,10 @@ def test_incremental_update_reembeds_only_the_changed_document(small_corpus, tmp
     again = build_index(settings, progress=False)
     assert not again.touched and len(again.unchanged) == 2
 
-    embedded: list[int] = []
-    import knowledge.index.building as building
-    real_embed = building.embed
-    monkeypatch.setattr(building, "embed", lambda *a, **k: embedded.append(len(a[1])) or real_embed(*a, **k))
+    embedded: list[str] = []
+    import knowledge.index.bundling as bundling
+    real_embed = bundling.embed
+    monkeypatch.setattr(bundling, "embed", lambda *a, **k: embedded.extend(a[1]) or real_embed(*a, **k))
     before = _vectors(settings)
     target = small_corpus / "004_7877965d32ecbab8.txt"
     target.write_text(target.read_text(encoding="utf-8") + "\n新余市新设立企业开办一日办结窗口。\n", encoding="utf-8")
@@ -43,9 +45,11 @@ def test_incremental_update_reembeds_only_the_changed_document(small_corpus, tmp
     assert report.changed == ["004_7877965d32ecbab8.txt"]
     assert report.added == ["new.md"]
     assert report.removed == ["001_3bffe2b40b3aca62.txt"]
-    # One call per document (its chunks and sentences together): the changed document and the new one, nothing else.
-    assert len(embedded) == 2 and sum(embedded) == sum(
-        len(b.chunks) + len(b.sentence_spans) for b in load_bundles(settings.index_dir)[1])
+    # The chunks and sentences of the changed document and the new one, each distinct text once, nothing else.
+    new = [b for b in load_bundles(settings.index_dir)[1] if b.doc.doc_id in ("004_7877965d32ecbab8.txt", "new.md")]
+    texts = [c.search_text for b in new for c in b.chunks] + [
+        to_simplified(without_speaker(b.doc.clean.text[s:e])) for b in new for s, e in b.sentence_spans]
+    assert sorted(embedded) == sorted(set(texts))
     after = _vectors(settings)
     assert set(after) == {"004_7877965d32ecbab8.txt", "new.md"}
     assert after["004_7877965d32ecbab8.txt"].shape[0] >= before["004_7877965d32ecbab8.txt"].shape[0]
@@ -93,12 +97,12 @@ def test_a_crash_during_a_build_leaves_the_previous_index(small_corpus, tmp_path
     build_index(settings, progress=False)
     manifest = read_manifest(settings.index_dir)
     (small_corpus / "extra.txt").write_text("新余市推行企业开办一日办结。", encoding="utf-8")
-    import knowledge.index.building as building
+    import knowledge.index.bundling as bundling
 
     def crash(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(building, "embed", crash)
+    monkeypatch.setattr(bundling, "embed", crash)
     with pytest.raises(KeyboardInterrupt):
         build_index(settings, progress=False)
     assert read_manifest(settings.index_dir) == manifest

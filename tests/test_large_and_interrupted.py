@@ -14,7 +14,7 @@ from knowledge.answer.answering import answer_question
 from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.config import PROJECT_ROOT, Settings
 from knowledge.index.building import build_index
-from knowledge.index.store import current_build, read_manifest
+from knowledge.index.store import current_build, load_bundles, read_manifest
 
 from conftest import CORPUS
 
@@ -112,3 +112,30 @@ def test_an_interrupted_build_keeps_what_it_finished_and_resumes(tmp_path):
     assert names[0] in kept and set(resumed.unchanged) == set(kept)  # what was finished is not embedded again
     assert set(resumed.added) == set(names) - set(kept)
     assert set(read_manifest(index)["documents"]) == set(names)
+
+
+def test_a_build_in_worker_processes_holds_what_a_build_in_process_holds(tmp_path):
+    """The parallel build (two workers, forced for five documents) against the one in this process: the same
+    documents, chunks, sentences and words, the same vectors but for bfloat16 rounding in other batches, and an
+    unreadable file reported from a worker as from here."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "empty.txt").write_text("\u200b\n", encoding="utf-8")
+    serial = Settings(corpus_dir=corpus, index_dir=tmp_path / "serial", index_workers=1)
+    parallel = serial.replace(index_dir=tmp_path / "parallel", index_workers=2, index_parallel_min_bytes=0)
+    env = {**os.environ, **parallel.to_env()}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "--corpus", str(corpus), "index", "--quiet"],
+                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "empty.txt" in done.stderr  # skipped, and said so
+    build_index(serial, progress=False)
+    assert read_manifest(parallel.index_dir)["documents"] == read_manifest(serial.index_dir)["documents"]
+    assert read_manifest(parallel.index_dir)["skipped"].keys() == {"empty.txt"}
+    ours, theirs = (dict((b.doc.doc_id, b) for b in load_bundles(s.index_dir)[1]) for s in (serial, parallel))
+    assert ours.keys() == theirs.keys() and len(ours) == 5
+    for doc_id, b in ours.items():
+        t = theirs[doc_id]
+        assert [c.text for c in b.chunks] == [c.text for c in t.chunks] and b.tokens == t.tokens
+        assert (b.sentence_spans == t.sentence_spans).all()
+        assert (b.vectors * t.vectors).sum(axis=1).min() > 0.99
+        assert (b.sentence_vectors * t.sentence_vectors).sum(axis=1).min() > 0.99

@@ -5,25 +5,23 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Iterator
 
-import numpy as np
 from tqdm import tqdm
 
 from ..config import Settings
-from ..ingest.chunking import answer_sentences, chunk_document
 from ..ingest.corpus import CorpusFile, list_files, load_overrides, load_text, part_spans
 from ..ingest.readers import UnreadableDocument, read_text
-from ..models import Document, part_id
-from ..text.script import to_simplified
+from ..models import part_id
 from ..text.tokenizer import Tokenizer
-from ..text.transcript import without_speaker
-from .embedding import dimension, embed
+from .bundling import bundle_document
+from .embedding import dimension
 from .staleness import fingerprint, stale_reason
 from .store import Bundle, BuildWriter, current_build, locked, read_manifest
+from .workers import FileOutcome, file_bytes, groups, in_workers, index_group, worker_count
 
 
-# A file this long, or indexed in parts, gets a progress bar of its own, in characters.
+# A file this long, or indexed in parts, is indexed on its own with a progress bar of its own, in characters.
 LARGE_FILE_CHARS = 200_000
 
 
@@ -93,20 +91,29 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool = True
                 writer.abort()
                 return report
 
-            dim = manifest["dimensions"] if manifest and not todo and not reason else dimension(settings.model)
+            dims = _Dimensions(settings, manifest["dimensions"] if manifest and not reason else None)
             tokenizer = Tokenizer(settings.user_dict)  # one for the build: jieba loads once
             bar = tqdm(total=len(todo), desc="indexing", unit="doc", disable=not progress, file=sys.stderr)
+            finished: set[str] = set()
             last_commit = time.monotonic()
-            for i, f in enumerate(todo):
-                bar.set_postfix_str(f.doc_id[-30:])
-                _index_file(f, settings, tokenizer, overrides, writer, report, progress)
-                bar.update()
-                remaining = todo[i + 1:]
+            for outcomes in _grouped_outcomes(todo, settings, tokenizer, overrides):
+                for o in outcomes:
+                    bar.set_postfix_str(o.file.doc_id[-30:])
+                    if o.too_large:
+                        _index_file(o.file, settings, tokenizer, overrides, writer, report, progress, dims)
+                    elif o.skipped:
+                        _skip(writer, report, o.file.doc_id, o.skipped)
+                    else:
+                        writer.forget_file(o.file.doc_id)  # see _index_file
+                        _add(writer, report, o.bundle, o.furniture_kept, dims)
+                    finished.add(o.file.doc_id)
+                    bar.update()
+                remaining = [f for f in todo if f.doc_id not in finished]
                 if remaining and time.monotonic() - last_commit >= settings.index_checkpoint_s:
-                    writer = _checkpoint(writer, settings, dim, report, old_build, old_by_file, remaining)
+                    writer = _checkpoint(writer, settings, dims.value, report, old_build, old_by_file, remaining)
                     old_build, last_commit = current_build(settings.index_dir), time.monotonic()
             bar.close()
-            writer.commit(fingerprint(settings, dim), settings.corpus_dir, report.skipped)
+            writer.commit(fingerprint(settings, dims.value), settings.corpus_dir, report.skipped)
         except BaseException:
             writer.abort()  # the last committed build (the previous one, or a checkpoint) stays live
             raise
@@ -121,33 +128,71 @@ def _entries_by_file(docs: dict[str, dict]) -> dict[str, dict[str, dict]]:
     return out
 
 
+def _grouped_outcomes(todo: list[CorpusFile], settings: Settings, tokenizer: Tokenizer,
+                      overrides: dict) -> Iterator[list[FileOutcome]]:
+    """The files in groups embedded together: in worker processes for a large build, here for a small one."""
+    batches = groups(todo)
+    workers = worker_count(settings)
+    if workers > 1 and len(batches) > 1 and sum(map(file_bytes, todo)) >= settings.index_parallel_min_bytes:
+        yield from in_workers(batches, settings, overrides, workers, LARGE_FILE_CHARS)
+    else:
+        for batch in batches:
+            yield index_group(batch, settings, tokenizer, overrides, LARGE_FILE_CHARS)
+
+
+class _Dimensions:
+    """The embeddings' width for the manifest: read off the first new bundle, so that a build whose embedding
+    happens in workers never loads the model here."""
+
+    def __init__(self, settings: Settings, known: int | None):
+        self.settings, self.known = settings, known
+
+    def see(self, bundle: Bundle) -> None:
+        self.known = int(bundle.vectors.shape[1])
+
+    @property
+    def value(self) -> int:
+        if self.known is None:  # nothing new was embedded, and the old build's width may not hold
+            self.known = dimension(self.settings.model)
+        return self.known
+
+
+def _add(writer: BuildWriter, report: BuildReport, bundle: Bundle, furniture_kept: str, dims: _Dimensions,
+         file: str | None = None) -> None:
+    if furniture_kept:
+        report.furniture_kept.append(FurnitureKept(bundle.doc.doc_id, furniture_kept))
+    writer.add(bundle, furniture_kept, file=file)
+    report.chunks += len(bundle.chunks)
+    dims.see(bundle)
+
+
+def _skip(writer: BuildWriter, report: BuildReport, doc_id: str, why: str) -> None:
+    report.skipped[doc_id] = why
+    tqdm.write(f"skipped: {why}", file=sys.stderr)
+    writer.forget_file(doc_id)
+    _forget(report, doc_id)
+
+
 def _index_file(f: CorpusFile, settings: Settings, tokenizer: Tokenizer, overrides: dict, writer: BuildWriter,
-                report: BuildReport, progress: bool) -> None:
-    """Reads, cleans, chunks, embeds and writes one file (in parts when it is large), or reports it unreadable."""
+                report: BuildReport, progress: bool, dims: _Dimensions) -> None:
+    """Reads, cleans, chunks, embeds and writes one large file in parts, or reports it unreadable."""
     writer.forget_file(f.doc_id)  # a previous version carried over at a checkpoint, with however many parts it had
     try:
         original = read_text(f.path)
         spans = part_spans(original, settings.max_document_chars)
-        large = len(original) >= LARGE_FILE_CHARS or len(spans) > 1
         # A large file gets a bar of its own, in characters: embedding it takes minutes.
         chars = tqdm(total=len(original), desc=f.doc_id[-30:], unit="char", unit_scale=True, leave=False,
-                     disable=not (progress and large), file=sys.stderr)
+                     disable=not progress, file=sys.stderr)
         for k, (start, end) in enumerate(spans, start=1):
             part = part_id(f.doc_id, k) if len(spans) > 1 else None
             loaded = load_text(f, original[start:end], overrides, tokenizer, part)
-            if loaded.furniture_kept:
-                report.furniture_kept.append(FurnitureKept(loaded.doc.doc_id, loaded.furniture_kept))
             span = end - start
             bundle = bundle_document(loaded.doc, settings, tokenizer, on_progress=lambda share: chars.update(
                 max(0, round(start + share * span) - chars.n)))
-            writer.add(bundle, loaded.furniture_kept, file=f.doc_id if part else None)
-            report.chunks += len(bundle.chunks)
+            _add(writer, report, bundle, loaded.furniture_kept, dims, file=f.doc_id if part else None)
         chars.close()
     except UnreadableDocument as exc:
-        report.skipped[f.doc_id] = str(exc)
-        tqdm.write(f"skipped: {exc}", file=sys.stderr)
-        writer.forget_file(f.doc_id)
-        _forget(report, f.doc_id)
+        _skip(writer, report, f.doc_id, str(exc))
 
 
 def _checkpoint(writer: BuildWriter, settings: Settings, dim: int, report: BuildReport, old_build: Path | None,
@@ -163,38 +208,6 @@ def _checkpoint(writer: BuildWriter, settings: Settings, dim: int, report: Build
     for doc_id, entry in writer.docs.items():
         following.reuse(writer.path, doc_id, entry)
     return following
-
-
-def bundle_document(doc: Document, settings: Settings, tokenizer: Tokenizer,
-                    embed_texts: Callable[[list[str]], np.ndarray] | None = None, sentences: bool = True,
-                    on_progress: Callable[[float], None] | None = None) -> Bundle:
-    """Everything indexed for one document: chunks, their words and embeddings, and (unless `sentences` is
-    False, for retrieval-only use) the embedded answer sentences. `embed_texts` replaces the model call, e.g.
-    by a cache; `on_progress` hears the share of the document's embedding done, batch by batch."""
-    embed_texts = embed_texts or (lambda texts: embed(settings.model, texts, settings.embed_batch_size))
-    chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-    spans = answer_sentences(chunks) if sentences else []
-    texts = [c.search_text for c in chunks] + [to_simplified(without_speaker(doc.clean.text[s:e])) for s, e in spans]
-    embedded = _embed_in_batches(embed_texts, texts, on_progress)
-    vectors = embedded[:len(chunks)]
-    sentence_vectors = embedded[len(chunks):] if spans else np.zeros((0, vectors.shape[1]), dtype=np.float32)
-    return Bundle(doc, chunks, [tokenizer.words(c.search_text) for c in chunks], vectors,
-                  np.array(spans, dtype=np.int64).reshape(-1, 2), sentence_vectors)
-
-
-def _embed_in_batches(embed_texts: Callable[[list[str]], np.ndarray], texts: list[str],
-                      on_progress: Callable[[float], None] | None, batch: int = 512) -> np.ndarray:
-    if on_progress is None or len(texts) <= batch:
-        out = embed_texts(texts)
-        if on_progress:
-            on_progress(1.0)
-        return out
-    total, done, parts = sum(map(len, texts)) or 1, 0, []
-    for i in range(0, len(texts), batch):
-        parts.append(embed_texts(texts[i:i + batch]))
-        done += sum(map(len, texts[i:i + batch]))
-        on_progress(done / total)
-    return np.vstack(parts)
 
 
 def _forget(report: BuildReport, doc_id: str) -> None:
