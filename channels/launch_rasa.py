@@ -8,5 +8,7 @@ from rasa.__main__ import main
 if __name__ == "__main__":
     token = os.environ.pop("POLICYBOT_RASA_TOKEN", "")
     if token:
-        sys.argv += ["--auth-token", token]  # this process's own list: /proc/<pid>/cmdline keeps what exec was given
+        # One argument, or a token starting with "-" would read as an option. This is the process's own list:
+        # /proc/<pid>/cmdline keeps what exec was given.
+        sys.argv.append(f"--auth-token={token}")
     main()
