@@ -93,8 +93,15 @@ def make_endpoints():
 
 @pytest.fixture(scope="session")
 def stack_settings(corpus_settings, tmp_path_factory) -> Settings:
-    """The test index, with feedback and other run-time data in a folder of the test session's own."""
-    return corpus_settings.replace(data_dir=tmp_path_factory.mktemp("data"))
+    """The shipped corpus, copied with its index into a folder of the session's own (a test changes a document
+    under the running stack, tests/test_live_updates.py), with feedback and other run-time data beside it."""
+    folder = tmp_path_factory.mktemp("stack-knowledge")
+    shutil.copytree(CORPUS, folder / "corpus")
+    shutil.copytree(corpus_settings.index_dir, folder / "index")
+    settings = corpus_settings.replace(corpus_dir=folder / "corpus", index_dir=folder / "index",
+                                       data_dir=tmp_path_factory.mktemp("data"))
+    build_index(settings, progress=False)  # the same documents: a new manifest naming this corpus, nothing embedded
+    return settings
 
 
 @pytest.fixture(scope="session")

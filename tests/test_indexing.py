@@ -19,7 +19,7 @@ def _settings(corpus, tmp_path, **kw) -> Settings:
 def _vectors(settings):
     from knowledge.index.store import load_bundles
 
-    return {b.doc.doc_id: b.vectors for b in load_bundles(settings.index_dir)[1]}
+    return {b.doc.doc_id: b.vectors for b in load_bundles(settings.index_dir).bundles}
 
 
 def test_incremental_update_reembeds_only_the_changed_document(small_corpus, tmp_path, monkeypatch):
@@ -45,7 +45,7 @@ def test_incremental_update_reembeds_only_the_changed_document(small_corpus, tmp
     assert report.removed == ["001_3bffe2b40b3aca62.txt"]
     # One call per document (its chunks and sentences together): the changed document and the new one, nothing else.
     assert len(embedded) == 2 and sum(embedded) == sum(
-        len(b.chunks) + len(b.sentence_spans) for b in load_bundles(settings.index_dir)[1])
+        len(b.chunks) + len(b.sentence_spans) for b in load_bundles(settings.index_dir).bundles)
     after = _vectors(settings)
     assert set(after) == {"004_7877965d32ecbab8.txt", "new.md"}
     assert after["004_7877965d32ecbab8.txt"].shape[0] >= before["004_7877965d32ecbab8.txt"].shape[0]
