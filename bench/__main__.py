@@ -79,8 +79,14 @@ def _answers(eval_dir: Path, cache_dir: Path) -> dict:
     return answers_section(FULL, settings, eval_dir, EmbeddingCache(cache_dir, settings.model))
 
 
+def _stack(eval_dir: Path, cache_dir: Path) -> dict:
+    from .stack_memory import stack_memory
+
+    return stack_memory()
+
+
 # Sections that can be measured alone (--only NAME): the results key and the function measuring it.
-ONLY = {"faults": ("load_faults", _faults), "answers": ("answers", _answers)}
+ONLY = {"faults": ("load_faults", _faults), "answers": ("answers", _answers), "stack": ("stack_memory", _stack)}
 
 
 def _plain(value):

@@ -94,6 +94,19 @@ def test_health_reports_each_part(bot):
     assert reply.json() == {"status": "ok", "gateway": "ok", "rasa": "ok", "actions": "ok", "details": {}}
 
 
+def test_only_the_action_server_holds_the_model(bot):
+    from bench.stack_memory import holds_torch, process
+
+    # The gateway's pages that show the knowledge base, each asked once (anything imported lazily is loaded).
+    assert httpx.get(f"{bot.url}/api/welcome", timeout=60).json()["suggestions"]
+    assert "新余" in httpx.get(f"{bot.url}/api/document", params={"id": "004_7877965d32ecbab8.txt"}, timeout=60).json()["text"]
+    assert "访谈准备" in httpx.get(f"{bot.url}/host", params={"topic": "不动产登记"}, timeout=120).text
+    parts = {name: process(bot.child_pid(name)) for name in ("actions", "rasa", "gateway")}
+    assert parts["actions"]["holds_torch"], parts
+    assert not parts["gateway"]["holds_torch"] and not parts["rasa"]["holds_torch"], parts
+    assert not holds_torch(bot.proc.pid)  # the supervisor: the index was built by a child process
+
+
 def test_each_child_killed_under_load_comes_back_while_the_rest_serves(bot):
     rasa_url, actions_url = f"http://127.0.0.1:{PORTS['rasa']}", f"http://127.0.0.1:{PORTS['actions']}"
     session = f"kept-{uuid.uuid4().hex[:8]}"
