@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,22 @@ def stack(rasa_model, stack_settings, tmp_path_factory):
                           endpoints=endpoints_file(folder, port(15055)), log_dir=folder)
     yield running
     running.stop()
+
+
+class Clients:
+    """Threads that keep talking to the bot until the `with` block ends (subclasses give `self.threads`)."""
+
+    threads: list[threading.Thread]
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=90)

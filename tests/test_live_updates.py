@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from bot.rest_client import send
 from bot.web import create_app
-from conftest import CORPUS
+from conftest import CORPUS, Clients
 from knowledge.answer.answering import answer_question
 from knowledge.answer.live import LiveKnowledgeBase
 from knowledge.config import PROJECT_ROOT
@@ -80,12 +80,13 @@ def test_a_build_that_does_not_load_leaves_the_old_one_serving(own_copy):
     assert live.refresh() is True and live.error == ""
 
 
-class Citizens:
+class Citizens(Clients):
     """Two citizens asking through Rasa's REST channel without pause, each message its own conversation; every
     reply is kept with the time it came back."""
 
     def __init__(self, rasa_url: str) -> None:
-        self.url, self.replies, self.stop = rasa_url, [], threading.Event()
+        super().__init__()
+        self.url, self.replies = rasa_url, []
         self.threads = [threading.Thread(target=self._ask, args=(q,), daemon=True) for q in (ASKED, UNCHANGED)]
 
     def _ask(self, question: str) -> None:
@@ -103,16 +104,6 @@ class Citizens:
         """When the first answer to ASKED came back after `after` that holds the new fact (or lacks it)."""
         return min((t for t, q, text, _ in self.replies if q == ASKED and t > after and ("21时" in text) == with_fact),
                    default=None)
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=90)
 
 
 def _index(settings) -> float:
