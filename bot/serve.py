@@ -94,7 +94,7 @@ def start_rasa(model: Path, port: int = 5005, endpoints: Path | None = None, log
     cmd = [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port), "--model", str(model),
            "--endpoints", str(endpoints or PROJECT_ROOT / "endpoints.yml"), "--credentials", "credentials.yml"]
     if token:
-        cmd += ["--auth-token", token]
+        cmd.append(f"--auth-token={token}")  # one argument: a token starting with "-" would read as an option
     return spawn(cmd, rasa_env(), log)
 
 
