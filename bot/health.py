@@ -4,8 +4,10 @@
 
 The chat page looks only at the HTTP status: 503 while a part that answers need (Rasa, the action server) is
 down, 200 otherwise; degraded parts still answer. The action server is asked through its knowledge API, which
-the gateway needs too: while it does not answer, the gateway is degraded (no suggestions, no 查看原文). Details, when the supervisor's state file is known
-(POLICYBOT_SUPERVISOR_STATE), say whether a down part is being started again or was given up on.
+the gateway needs too: while it does not answer, the gateway is degraded (no suggestions, no 查看原文); while a
+new index build would not load, the action server is degraded (it answers from the previous one). Details,
+when the supervisor's state file is known (POLICYBOT_SUPERVISOR_STATE), say whether a down part is being
+started again or was given up on.
 """
 from __future__ import annotations
 

@@ -152,3 +152,31 @@ def test_a_changed_document_is_answered_by_the_running_bot_within_seconds(stack,
     (PROJECT_ROOT / "test-artifacts").mkdir(exist_ok=True)
     (PROJECT_ROOT / "test-artifacts" / "live-update.json").write_text(json.dumps(measured, indent=1))
     print(f"\nlive update: {measured}")
+
+
+def test_a_build_that_does_not_load_is_reported_and_the_bot_answers_on(stack, stack_settings):
+    """A damaged build made live (a disk error, a copy gone wrong): the action server keeps answering from the
+    build it has, /api/health says why it is degraded, and all is well again once `CURRENT` names a good build."""
+    index = stack_settings.index_dir
+    serving = (index / "CURRENT").read_text(encoding="utf-8").strip()
+    damaged = index / "build-damaged-by-test"
+    shutil.copytree(index / serving, damaged)
+    next((damaged / "docs").glob("*.json")).write_text("{not json", encoding="utf-8")
+    with TestClient(create_app(stack_settings, stack.rasa_url, stack.actions_url)) as gateway, \
+            httpx.Client(timeout=60) as client:
+        try:
+            (index / "CURRENT").write_text(damaged.name, encoding="utf-8")
+            deadline = time.time() + 30
+            while (health := gateway.get("/api/health").json())["actions"] != "degraded":
+                assert time.time() < deadline, health
+                time.sleep(0.5)
+            assert damaged.name in health["details"]["actions"] and "policybot index" in health["details"]["actions"]
+            answered = send(client, stack.rasa_url, f"live-{uuid.uuid4().hex[:12]}", UNCHANGED)
+            assert any((m.get("custom") or {}).get("answered") for m in answered), answered
+        finally:
+            (index / "CURRENT").write_text(serving, encoding="utf-8")
+            shutil.rmtree(damaged)
+        deadline = time.time() + 30
+        while (health := gateway.get("/api/health").json())["actions"] != "ok":
+            assert time.time() < deadline, health
+            time.sleep(0.5)

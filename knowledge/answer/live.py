@@ -6,6 +6,7 @@ finishes on the knowledge base it started with; whatever is derived from a knowl
 changes with it."""
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import threading
@@ -18,6 +19,10 @@ from ..index.store import current_build_name
 from .knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
+try:  # glibc keeps freed memory for reuse; malloc_trim returns what it can
+    _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+except (OSError, AttributeError):
+    _malloc_trim = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class LiveKnowledgeBase:
         swapped in. A build that fails to load is logged and left alone; the old knowledge base keeps serving."""
         with self._lock:
             name = current_build_name(self.settings.index_dir)
+            if name == self._kb.build:
+                self.error = ""  # the failed build was replaced by the one serving (`CURRENT` put back)
             if not name or name in (self._kb.build, self._failed):
                 return False
             try:
@@ -74,6 +81,8 @@ class LiveKnowledgeBase:
             self._failed = self.error = ""
         log.info("answering from index build %s (was %s; loaded in %.1f s)", loaded.build, previous, loaded.load_s)
         gc.collect()  # the old knowledge base holds reference cycles (its caches): free it now, not some time later
+        if _malloc_trim is not None:
+            _malloc_trim(0)  # and give its memory back to the system, or each swap would leave the peak of two
         return True
 
     def watch(self) -> "LiveKnowledgeBase":
