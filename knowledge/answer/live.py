@@ -73,8 +73,8 @@ class LiveKnowledgeBase:
             except Exception as exc:  # whatever is wrong with the new build, answering goes on from the old one
                 if current_build_name(self.settings.index_dir) == name:  # not merely replaced while it loaded
                     self._failed = name
-                    self.error = (f"index build {name} did not load ({exc}); still answering from {self._kb.build}:"
-                                  " run `policybot index` again")
+                    todo = "" if "policybot index" in str(exc) else ": run `policybot index` again"
+                    self.error = f"index build {name} did not load ({exc}); still answering from {self._kb.build}{todo}"
                     log.error("%s", self.error)
                 return False
             previous, self._kb, self.loaded = self._kb.build, kb, loaded  # the swap: one reference replaced
