@@ -1,4 +1,5 @@
-"""policybot's custom actions. The knowledge base is loaded once, when the action server imports this module."""
+"""policybot's custom actions. The knowledge base is loaded when the action server imports this module, and
+follows new index builds from then on (knowledge.answer.live); each action answers from the one it started with."""
 from __future__ import annotations
 
 import logging
@@ -15,7 +16,9 @@ from bot import feedback
 from knowledge.answer.answering import answer_question, answer_query
 from knowledge.answer.dialogue import asks_for_more, contextualize, topic_of
 from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.answer.live import LiveKnowledgeBase
 from knowledge.answer.query import Query, analyse, read
+from knowledge.answer.suggestions import welcome_suggestions
 from knowledge.briefing.briefing import prepare_briefing, topic_of_request
 from knowledge.briefing.render import to_chat, to_payload
 from knowledge.config import load_settings
@@ -28,10 +31,15 @@ REPHRASE = "utter_ask_rephrase"
 
 
 @lru_cache(maxsize=1)
+def live() -> LiveKnowledgeBase:
+    """The process's one live knowledge base, which the actions and the knowledge API (actions/knowledge_api.py)
+    answer from. Each is ready with its welcome suggestions before it serves: the gateway asks for them first."""
+    return LiveKnowledgeBase(load_settings(), prepare=welcome_suggestions).watch()
+
+
 def knowledge_base() -> KnowledgeBase:
-    """The one knowledge base every action answers from; whatever is derived from it (its briefing material)
-    lives on it."""
-    return KnowledgeBase.load(load_settings())
+    """The knowledge base serving now: taken once per action, which then uses that one throughout."""
+    return live().current()
 
 
 def _said(tracker: Tracker) -> str:
@@ -51,7 +59,7 @@ def _answer(kb: KnowledgeBase, question: str, exclude: set[tuple[str, int]] | No
     return answer_query(kb, query, exclude=exclude or ()), query
 
 
-def _send_answer(dispatcher: CollectingDispatcher, ans: Answer, query: Query | None,
+def _send_answer(kb: KnowledgeBase, dispatcher: CollectingDispatcher, ans: Answer, query: Query | None,
                  already_cited: list[str] | None = None) -> list[dict[str, Any]]:
     """Sends the answer; remembers its question, topic, documents and citations for the follow-ups.
     With already_cited (a "还有呢？"), the citations add up rather than replace. A question whose fact the
@@ -60,7 +68,6 @@ def _send_answer(dispatcher: CollectingDispatcher, ans: Answer, query: Query | N
     dispatcher.utter_message(text=ans.answer, json_message=payload)
     if query is None or ans.status not in (Status.ANSWERED, Status.NOT_STATED):
         return []
-    kb = knowledge_base()
     return [SlotSet("last_question", query.text), SlotSet("topic", topic_of(kb, query)),
             SlotSet("last_docs", sorted({c.doc_id for c in ans.citations + ans.related})),
             SlotSet("last_citations", (already_cited or []) + _cited(ans))]
@@ -88,7 +95,8 @@ class ActionAnswerQuestion(_SafeAction):
         return "action_answer_question"
 
     def act(self, dispatcher, tracker):
-        return _send_answer(dispatcher, *_answer(knowledge_base(), _said(tracker)))
+        kb = knowledge_base()
+        return _send_answer(kb, dispatcher, *_answer(kb, _said(tracker)))
 
 
 class ActionFollowUp(_SafeAction):
@@ -104,8 +112,8 @@ class ActionFollowUp(_SafeAction):
         if previous and asks_for_more(text):
             cited = tracker.get_slot("last_citations") or []
             exclude = {(doc_id, int(start)) for doc_id, start in (key.rsplit("|", 1) for key in cited)}
-            return _send_answer(dispatcher, *_answer(kb, previous, exclude), cited)
-        return _send_answer(dispatcher, *_answer(kb, contextualize(kb, text, previous)))
+            return _send_answer(kb, dispatcher, *_answer(kb, previous, exclude), cited)
+        return _send_answer(kb, dispatcher, *_answer(kb, contextualize(kb, text, previous)))
 
 
 class ActionInterviewPrep(_SafeAction):
@@ -146,9 +154,10 @@ class ActionDefaultFallback(_SafeAction):
         return "action_default_fallback"
 
     def act(self, dispatcher, tracker):
-        ans, query = _answer(knowledge_base(), _said(tracker))
+        kb = knowledge_base()
+        ans, query = _answer(kb, _said(tracker))
         if ans.status in (Status.ANSWERED, Status.NOT_STATED):
-            return _send_answer(dispatcher, ans, query)
+            return _send_answer(kb, dispatcher, ans, query)
         dispatcher.utter_message(response=REPHRASE, json_message=ans.to_json())
         return []
 
@@ -156,4 +165,4 @@ class ActionDefaultFallback(_SafeAction):
 # A question is one short text to embed: with Rasa on the same 2 cores, one torch thread embeds it in 29 ms
 # where two contend for 163 ms under load, and both take ~20 ms when idle (docs/benchmarks.md).
 torch.set_num_threads(1)
-knowledge_base()  # load at start, so the first citizen does not wait for the model
+live()  # load at start, so the first citizen does not wait for the model

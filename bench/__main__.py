@@ -79,7 +79,12 @@ def _answers(eval_dir: Path, cache_dir: Path) -> dict:
     return answers_section(FULL, settings, eval_dir, EmbeddingCache(cache_dir, settings.model, precision=settings.embed_precision))
 
 
-# Sections that can be measured alone (--only NAME): the results key and the function measuring it.
+def _stack(eval_dir: Path, cache_dir: Path) -> dict:
+    from .stack_memory import stack_memory
+
+    return stack_memory()
+
+
 def _index_speed(eval_dir: Path, cache_dir: Path) -> dict:
     from .index_speed import index_speed
 
@@ -96,7 +101,9 @@ def _rasa(eval_dir: Path, cache_dir: Path) -> dict:
     return through_rasa(answerable, FULL.rasa_repeats)
 
 
-ONLY = {"rasa": ("rasa", _rasa), "faults": ("load_faults", _faults), "answers": ("answers", _answers), "index_speed": ("index_speed", _index_speed)}
+# Sections that can be measured alone (--only NAME): the results key and the function measuring it.
+ONLY = {"rasa": ("rasa", _rasa), "faults": ("load_faults", _faults), "answers": ("answers", _answers),
+        "index_speed": ("index_speed", _index_speed), "stack": ("stack_memory", _stack)}
 
 
 def _plain(value):

@@ -164,7 +164,7 @@ def write_report(r: dict) -> str:
                    "BM25 median ms", "BM25 p95 ms"], mem) + [""]
     out += _table(["chunks", "FAISS index", "build s", "index MB", "search median ms", "search p95 ms",
                    "recall@10 vs flat", "fusion median ms", "fusion p95 ms"], rows)
-    out += ["", _index_choice(r), *_load_faults_section(r), "", "## Method notes", "", *NOTES]
+    out += ["", _index_choice(r), *_load_faults_section(r), *_stack_memory_section(r), "", "## Method notes", "", *NOTES]
     return "\n".join(out) + "\n"
 
 
@@ -353,6 +353,22 @@ def _load_faults_section(r: dict) -> list[str]:
                        "in the window: first time + retried / all", "after: first time", "others restarted", "history"],
                       rows)
     return out
+
+
+def _stack_memory_section(r: dict) -> list[str]:
+    sm = r.get("stack_memory")
+    if not sm:
+        return []
+    from .stack_memory import __doc__ as method
+
+    out = ["", "## Memory of the running stack", "", " ".join(method.split()), "",
+           f"Measured {sm['measured']['date']} (load average {_load(sm['measured']['load_average_at_start'])}). "
+           f"{sm['method']}.", ""]
+    rows = [[name, part["pid"], part["processes"], _f(part["rss_mb"], 0), "yes" if part["holds_torch"] else "no"]
+            for name, part in sm["parts"].items()]
+    rows.append(["**whole stack**", "", sum(p["processes"] for p in sm["parts"].values()), f"**{_f(sm['total_mb'], 0)}**",
+                 f"target ≤ {sm['target_mb']} MB"])
+    return out + _table(["process", "pid", "processes", "resident MB", "model (libtorch) mapped"], rows)
 
 
 def _load_fault_miss(r: dict, name: str) -> str:

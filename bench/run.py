@@ -124,6 +124,10 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
         from .faults import load_and_faults
 
         results["load_faults"] = load_and_faults()
+    if plan.rasa:
+        from .stack_memory import stack_memory
+
+        results["stack_memory"] = stack_memory()
     from .targets import judge
 
     results["targets"] = judge(results)

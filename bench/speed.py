@@ -123,5 +123,5 @@ def answer_probe(questions: Path, chunks: int, repeats: int, embedding: bool = F
 def replicated_kb(settings: Settings, chunks: int) -> KnowledgeBase:
     """The default corpus's own index copied (vectors perturbed) to about `chunks` chunks: the same answering
     work as in production, on a knowledge base of that size."""
-    _, bundles = load_bundles(settings.index_dir)
+    bundles = load_bundles(settings.index_dir).bundles
     return KnowledgeBase(settings, replicate_bundles(bundles, chunks))

@@ -68,7 +68,18 @@ def judge(results: dict) -> list[dict]:
             out.append({"target": f"answer through Rasa p95 <= {RASA_P95_MS} ms ({c.replace('_', ' ')})",
                         "met": rasa[c]["p95_ms"] <= RASA_P95_MS, "value": rasa[c]["p95_ms"],
                         "against": f"{RASA_P95_MS} ms", "margin": round(RASA_P95_MS - rasa[c]["p95_ms"], 2)})
-    return out + load_fault_targets(results)
+    return out + load_fault_targets(results) + stack_memory_targets(results)
+
+
+def stack_memory_targets(results: dict) -> list[dict]:
+    sm = results.get("stack_memory")
+    if not sm:
+        return []
+    holders = sorted(name for name, part in sm["parts"].items() if part["holds_torch"])
+    return [{"target": f"whole stack resident <= {sm['target_mb']} MB (default corpus)", "met": sm["total_mb"] <= sm["target_mb"],
+             "value": sm["total_mb"], "against": f"{sm['target_mb']} MB", "margin": round(sm["target_mb"] - sm["total_mb"], 1)},
+            {"target": "only the action server holds the model", "met": holders == ["actions"],
+             "value": ", ".join(holders) or "none", "against": "actions", "margin": None}]
 
 
 RESTART_S = {"actions": 30, "rasa": 60}  # the targets for the killed part to answer again

@@ -359,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_chat)
 
     args = parser.parse_args(argv)
-    _quiet_libraries()
+    if args.func not in (cmd_serve, cmd_web, cmd_feedback_export):  # those load no model: nothing to quiet
+        _quiet_libraries()
     from knowledge.index.embedding import ModelUnavailable
     from knowledge.ingest.readers import UnreadableDocument
     from knowledge.index.store import IndexUnavailable

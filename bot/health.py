@@ -3,8 +3,11 @@
 {"status": "ok" | "degraded" | "down", "gateway": …, "rasa": …, "actions": …, "details": {part: why}}
 
 The chat page looks only at the HTTP status: 503 while a part that answers need (Rasa, the action server) is
-down, 200 otherwise; degraded parts still answer. Details, when the supervisor's state file is known
-(POLICYBOT_SUPERVISOR_STATE), say whether a down part is being started again or was given up on.
+down, 200 otherwise; degraded parts still answer. The action server is asked through its knowledge API, which
+the gateway needs too: while it does not answer, the gateway is degraded (no suggestions, no 查看原文); while a
+new index build would not load, the action server is degraded (it answers from the previous one). Details,
+when the supervisor's state file is known (POLICYBOT_SUPERVISOR_STATE), say whether a down part is being
+started again or was given up on.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from .knowledge_client import KnowledgeApi, KnowledgeUnavailable
 from .supervisor import read_state
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
@@ -36,14 +40,27 @@ async def _probe(client: httpx.AsyncClient, url: str) -> tuple[str, str]:
     return (DEGRADED, f"answered in {took:.1f} s") if took > SLOW_S else (OK, "")
 
 
-async def report(client: httpx.AsyncClient, rasa_url: str, actions_url: str, knowledge_base_loaded: bool,
+async def _knowledge(client: httpx.AsyncClient, knowledge: KnowledgeApi) -> tuple[str, str]:
+    started = time.perf_counter()
+    try:
+        status = await knowledge.status(client, PROBE_TIMEOUT_S)
+    except KnowledgeUnavailable as exc:
+        return DOWN, str(exc)
+    took = time.perf_counter() - started
+    if status.get("error"):  # a new build would not load: answers come from the previous one
+        return DEGRADED, status["error"]
+    return (DEGRADED, f"answered in {took:.1f} s") if took > SLOW_S else (OK, "")
+
+
+async def report(client: httpx.AsyncClient, rasa_url: str, knowledge: KnowledgeApi,
                  supervisor_state: Path | None = None) -> tuple[dict, int]:
     """The health document and its HTTP status."""
     (rasa, rasa_why), (actions, actions_why) = await asyncio.gather(
-        _probe(client, f"{rasa_url}/"), _probe(client, f"{actions_url}/health"))
-    parts = {"gateway": OK if knowledge_base_loaded else DEGRADED, "rasa": rasa, "actions": actions}
+        _probe(client, f"{rasa_url}/"), _knowledge(client, knowledge))
+    parts = {"gateway": DEGRADED if actions == DOWN else OK, "rasa": rasa, "actions": actions}
     details = {"rasa": rasa_why, "actions": actions_why,
-               "gateway": "" if knowledge_base_loaded else "no knowledge base: suggestions and 查看原文 unavailable"}
+               "gateway": "no knowledge base (the action server does not answer): suggestions and 查看原文 unavailable"
+                          if actions == DOWN else ""}
     supervised = read_state(supervisor_state).get("children", {}) if supervisor_state else {}
     for name, state in parts.items():
         note = (supervised.get(name) or {}).get("note")

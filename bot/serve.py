@@ -81,8 +81,9 @@ def start_web(settings: Settings, rasa_url: str, actions_url: str, log: Path | N
 
 
 def start_actions(settings: Settings, port: int = 5055, log: Path | None = None) -> subprocess.Popen:
-    env = {**_settings_env(settings), "SANIC_HOST": "127.0.0.1"}
-    return spawn([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)], env, log)
+    """The action server with the knowledge API beside the actions (actions/server.py), on loopback only."""
+    return spawn([sys.executable, "-m", "actions.server", "--host", "127.0.0.1", "-p", str(port)],
+                 _settings_env(settings), log)
 
 
 def start_rasa(model: Path, port: int = 5005, endpoints: Path | None = None, log: Path | None = None,

@@ -1,5 +1,8 @@
 """The web gateway: the citizens' chat page and its API, relaying messages to Rasa's REST channel so that
-the browser talks to one origin. Pages of other users (staff, hosts) are mounted as routers."""
+the browser talks to one origin. Pages of other users (staff, hosts) are mounted as routers.
+
+It holds no knowledge base: suggestions, documents, briefings and coverage answers come from the action server's
+knowledge API (bot/knowledge_client.py), so no model is loaded here and each new index build is followed."""
 from __future__ import annotations
 
 import logging
@@ -19,7 +22,6 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from knowledge.answer.suggestions import welcome_suggestions
 from knowledge.config import Settings
 from knowledge.text.script import in_script_of
 
@@ -31,6 +33,7 @@ from .api_schemas import BAD_SESSION, ChatRequest, FeedbackRequest, session_id
 from .body_limit import BodyLimit
 from .client_address import ClientAddress, client_of, parse_headers, parse_networks
 from .health import report as health_report
+from .knowledge_client import KnowledgeApi, KnowledgeUnavailable
 from .web_host import router as host_pages
 from .web_staff import MAX_UPLOAD_BYTES
 from .web_staff import router as staff_pages
@@ -38,6 +41,7 @@ from .web_staff import router as staff_pages
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 UNAVAILABLE = "服务暂时不可用，请稍后再试"
+NO_DOCUMENTS = "知识库暂时不可用，无法打开原文，请稍后再试。"
 MAX_CITATIONS_KEPT = 10
 # Scripts, styles and images only from this server; nothing inline, nothing from elsewhere.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -48,32 +52,18 @@ def _error(status: int, message: str, **extra) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
-def _load_kb(settings: Settings):
-    from knowledge.answer.knowledge_base import KnowledgeBase
-    from knowledge.index.store import IndexUnavailable
-
-    try:
-        return KnowledgeBase.load(settings)
-    except IndexUnavailable as exc:
-        log.error("no knowledge base for the document view and suggestions: %s", exc)
-        return None
-
-
-def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> FastAPI:
+def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.http = httpx.AsyncClient(timeout=120)
-        if app.state.kb is None:
-            app.state.kb = await run_in_threadpool(_load_kb, settings)
-        if app.state.kb is not None:  # before the first visitor, who would otherwise wait for them
-            await run_in_threadpool(welcome_suggestions, app.state.kb)
         yield
         await app.state.http.aclose()
 
     app = FastAPI(title="policybot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.settings, app.state.kb = settings, kb
+    app.state.settings = settings
     rasa = rasa_relay.Rasa(rasa_url.rstrip("/"), settings.rasa_token)
     app.state.rasa_url, app.state.actions_url = rasa.url, actions_url.rstrip("/")
+    app.state.knowledge = knowledge = KnowledgeApi(app.state.actions_url)
     app.state.limiter = MovingWindowRateLimiter(MemoryStorage())
     app.state.client_address = ClientAddress(parse_networks(settings.trusted_proxies), parse_headers(settings.proxy_headers))
     per_session, per_address = parse(settings.session_rate_limit), parse(settings.address_rate_limit)
@@ -129,8 +119,11 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
 
     @app.get("/api/welcome")
     async def welcome():
-        kb = app.state.kb  # found when it loaded: at once from then on
-        suggestions = await run_in_threadpool(welcome_suggestions, kb) if kb is not None else []
+        try:
+            suggestions = await knowledge.suggestions(app.state.http)
+        except KnowledgeUnavailable as exc:  # the chat works without chips; the banner says if answers do not
+            log.warning("no welcome suggestions: %s", exc)
+            suggestions = []
         return {"suggestions": suggestions, "max_chars": settings.max_message_chars}
 
     @app.post("/api/chat")
@@ -165,19 +158,19 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str, kb=None) -> 
 
     @app.get("/api/health")
     async def health():
-        body, status = await health_report(app.state.http, app.state.rasa_url, app.state.actions_url,
-                                           app.state.kb is not None, supervisor_state)
+        body, status = await health_report(app.state.http, app.state.rasa_url, knowledge, supervisor_state)
         return JSONResponse(body, status_code=status)
 
     @app.get("/api/document")
     async def document(id: str):
-        kb = app.state.kb
-        # Only documents of the index are served, looked up by id: a path never reaches the file system.
-        doc = kb.docs.get(id) if kb is not None else None
+        try:
+            doc = await knowledge.document(app.state.http, id)
+        except KnowledgeUnavailable as exc:
+            log.warning("no document view: %s", exc)
+            return _error(503, NO_DOCUMENTS, unavailable=True)
         if doc is None:
             return _error(404, "没有这份文件。")
-        return {"doc_id": doc.doc_id, "title": doc.meta.title, "date": doc.meta.date, "source": doc.meta.source,
-                "text": doc.original}
+        return {k: doc.get(k) for k in ("doc_id", "title", "date", "source", "text")}
 
     @app.post("/api/feedback")
     async def give_feedback(request: Request):

@@ -1,31 +1,30 @@
 """The gateway's host page: a topic in, the interview briefing out (the `policybot prep` briefing, prepared
-on the gateway's knowledge base), as a page, as Markdown or as a Word file.
+and rendered by the action server's knowledge API), as a page, as Markdown or as a Word file.
 
-Mounted by the gateway with `app.include_router(router)`; reads `app.state.kb`. Open like the chat: the
-briefing holds nothing the chat's “帮我准备……的访谈” does not.
+Mounted by the gateway with `app.include_router(router)`; reads `app.state.knowledge` (a KnowledgeApi) and
+`app.state.http`. Open like the chat: the briefing holds nothing the chat's “帮我准备……的访谈” does not.
 """
 from __future__ import annotations
 
 import html
-import io
+import logging
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from limits import parse as parse_limit
 
-from knowledge.briefing.briefing import prepare_briefing
-from knowledge.briefing.render import to_docx, to_html, to_markdown
-
 from .api_input import BadInput, parse
 from .api_schemas import BriefingQuery
 from .client_address import client_of
+from .knowledge_client import KnowledgeUnavailable
+
+log = logging.getLogger(__name__)
 
 MAX_TOPIC_CHARS = 40
 # The briefing page is inline CSS and anchors only: nothing else may load or run.
 PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
             "frame-ancestors 'none'")
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 router = APIRouter()
 
@@ -61,7 +60,7 @@ def _too_fast(request: Request) -> bool:
 
 
 @router.get("/host", response_class=HTMLResponse)
-def host_page(request: Request, topic: str = "", format: str = "html") -> Response:
+async def host_page(request: Request, topic: str = "", format: str = "html") -> Response:
     if format not in ("html", "md", "docx"):
         return _form(400, topic[:MAX_TOPIC_CHARS], f"不支持的格式“{format[:20]}”：请选 网页、Word 文档 或 Markdown。")
     try:
@@ -73,17 +72,14 @@ def host_page(request: Request, topic: str = "", format: str = "html") -> Respon
         return _form()
     if len(topic) > MAX_TOPIC_CHARS:
         return _form(400, topic[:MAX_TOPIC_CHARS], f"主题最多 {MAX_TOPIC_CHARS} 个字，请写得简短些。")
-    if getattr(request.app.state, "kb", None) is None:
-        return _form(503, topic, "知识库尚未就绪（索引缺失或正在加载），请稍后再试。")
     if _too_fast(request):
         return _form(429, topic, "请求太频繁了，请稍等片刻再试。")
-    briefing = prepare_briefing(request.app.state.kb, topic)
-    if query.format == "md":
-        return Response(to_markdown(briefing), media_type="text/markdown; charset=utf-8")
+    try:
+        briefing = await request.app.state.knowledge.briefing(request.app.state.http, topic, query.format)
+    except KnowledgeUnavailable as exc:
+        log.warning("no briefing: %s", exc)
+        return _form(503, topic, "知识库暂时不可用（正在启动或重启），请稍后再试。")
+    headers = {"Content-Security-Policy": PAGE_CSP}
     if query.format == "docx":
-        buffer = io.BytesIO()
-        to_docx(briefing, buffer)
-        name = quote(f"访谈准备-{topic}.docx")
-        return Response(buffer.getvalue(), media_type=DOCX,
-                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
-    return HTMLResponse(to_html(briefing), headers={"Content-Security-Policy": PAGE_CSP})
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'访谈准备-{topic}.docx')}"
+    return Response(briefing.content, media_type=briefing.media_type, headers=headers)

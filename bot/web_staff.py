@@ -1,7 +1,8 @@
 """The gateway's staff pages: upload a question list, get the FAQ coverage report (the `policybot coverage`
-report, answered in process on the gateway's knowledge base).
+report, each question answered by the action server's knowledge API).
 
-Mounted by the gateway with `app.include_router(router)`; reads `app.state.settings` and `app.state.kb`.
+Mounted by the gateway with `app.include_router(router)`; reads `app.state.settings` and `app.state.knowledge`
+(a KnowledgeApi).
 Disabled (404) unless Settings.staff_token is set; otherwise guarded by bot.web_auth.TokenGate.
 """
 from __future__ import annotations
@@ -19,15 +20,15 @@ from starlette.concurrency import run_in_threadpool
 from knowledge.evaluation.coverage import CoverageRun, run
 from knowledge.evaluation.questions_file import SUFFIXES, QuestionsFileError, read_questions
 
-from .answerers import in_process
 from .api_input import BadInput, media_type, parse
 from .api_schemas import LoginForm
 from .coverage_report import REPORT_CSP, ReportMeta, render_html, results_csv, results_json
+from .knowledge_client import KnowledgeApi, KnowledgeUnavailable
 from .web_auth import TokenGate
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_QUESTIONS = 2000
-# Answering takes ~30 ms a question: the cap keeps one upload to about a minute of the gateway's CPU.
+# Answering takes ~30 ms a question: the cap keeps one upload to about a minute of the action server's CPU.
 PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
             "frame-ancestors 'none'")
 COOKIE = "policybot_staff"
@@ -103,9 +104,6 @@ async def staff_report(request: Request) -> Response:
         return _not_found()
     if not gate.allows(request):
         return _login()
-    kb = request.app.state.kb
-    if kb is None:
-        return _upload_error(503, "知识库索引尚未建立：请先运行 `policybot index`。The index is not built: run `policybot index`.")
     too_big = (f"文件太大：最大 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB。请拆分问题清单后分批上传。"
                f" The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: split the list.")
     # Refuse before reading the body when the client says how big it is; check again after reading.
@@ -128,13 +126,21 @@ async def staff_report(request: Request) -> Response:
     if len(questions) > MAX_QUESTIONS:
         return _upload_error(413, f"{name}: {len(questions)} 个问题，超过上限 {MAX_QUESTIONS}：请拆分后分批上传。"
                                   f" More than {MAX_QUESTIONS} questions: split the list.")
-    settings = request.app.state.settings
-    documents = {d.doc_id: d.meta.title for d in kb.docs.values()}
-    result = await run_in_threadpool(run, questions, in_process(kb), settings.decline_below, documents)
-    meta = ReportMeta(name, "in process (gateway)")
+    try:
+        result = await run_in_threadpool(_coverage, request.app.state.knowledge, questions,
+                                         request.app.state.settings.decline_below)
+    except KnowledgeUnavailable:
+        return _upload_error(503, "知识库暂时不可用（正在启动或重启，或索引尚未建立），请稍后再试。"
+                                  " The knowledge base is not answering (starting or restarting): try again shortly.")
+    meta = ReportMeta(name, "the action server's knowledge base")
     html = render_html(result, meta, _downloads(result, meta))
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP + "; frame-ancestors 'none'",
                                        "Cache-Control": "no-store"})
+
+
+def _coverage(knowledge: KnowledgeApi, questions, decline_below: float) -> CoverageRun:
+    with knowledge.answering() as (answer, titles):
+        return run(questions, answer, decline_below, titles)
 
 
 def _read_upload(name: str, data: bytes):

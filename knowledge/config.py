@@ -69,6 +69,8 @@ class Settings:
     # FAISS index: "auto" searches exactly (flat) up to DENSE_EXACT_UP_TO chunks and approximately above
     # (knowledge/index/dense.py, figures in docs/benchmarks.md); "flat", "hnsw" or "ivf" force one kind.
     dense_index: str = "auto"
+    # How often (seconds) the action server looks for a new index build to answer from; 0: never (restart it).
+    reload_poll_s: float = 2.0
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -109,6 +111,7 @@ ENVIRONMENT = {
     "embed_precision": "POLICYBOT_EMBED_PRECISION",
     "index_workers": "POLICYBOT_INDEX_WORKERS",
     "index_parallel_min_bytes": "POLICYBOT_INDEX_PARALLEL_MIN_BYTES",
+    "reload_poll_s": "POLICYBOT_RELOAD_POLL_S",
 }
 
 

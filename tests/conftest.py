@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -93,8 +94,15 @@ def make_endpoints():
 
 @pytest.fixture(scope="session")
 def stack_settings(corpus_settings, tmp_path_factory) -> Settings:
-    """The test index, with feedback and other run-time data in a folder of the test session's own."""
-    return corpus_settings.replace(data_dir=tmp_path_factory.mktemp("data"))
+    """The shipped corpus, copied with its index into a folder of the session's own (a test changes a document
+    under the running stack, tests/test_live_updates.py), with feedback and other run-time data beside it."""
+    folder = tmp_path_factory.mktemp("stack-knowledge")
+    shutil.copytree(CORPUS, folder / "corpus")
+    shutil.copytree(corpus_settings.index_dir, folder / "index")
+    settings = corpus_settings.replace(corpus_dir=folder / "corpus", index_dir=folder / "index",
+                                       data_dir=tmp_path_factory.mktemp("data"))
+    build_index(settings, progress=False)  # the same documents: a new manifest naming this corpus, nothing embedded
+    return settings
 
 
 @pytest.fixture(scope="session")
@@ -106,3 +114,22 @@ def stack(rasa_model, stack_settings, tmp_path_factory):
                           endpoints=endpoints_file(folder, port(15055)), log_dir=folder)
     yield running
     running.stop()
+
+
+class Clients:
+    """Threads that keep talking to the bot until the `with` block ends (subclasses give `self.threads`)."""
+
+    threads: list[threading.Thread]
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=90)

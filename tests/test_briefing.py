@@ -190,24 +190,24 @@ def test_cli_prep_formats_and_exit_codes(corpus_settings, tmp_path):
     assert missing.returncode == 2 and "--out" in missing.stderr
 
 
-def test_host_page_serves_the_briefing_as_html_docx_and_markdown(kb):
-    from fastapi import FastAPI
+def test_host_page_serves_the_briefing_as_html_docx_and_markdown(stack, stack_settings):
     from fastapi.testclient import TestClient
 
-    from bot.web_host import router
+    from bot.web import create_app
 
-    app = FastAPI()
-    app.state.kb = kb
-    app.include_router(router)
-    client = TestClient(app)
-    form = client.get("/host")
-    assert form.status_code == 200 and 'name="topic"' in form.text
-    page = client.get("/host", params={"topic": "不动产登记"})
-    assert page.status_code == 200 and "访谈准备：不动产登记" in page.text and LINCHUAN in page.text
-    assert "script-src" not in page.headers["content-security-policy"]
-    word = client.get("/host", params={"topic": "不动产登记", "format": "docx"})
-    assert word.status_code == 200 and word.content[:2] == b"PK"
-    md = client.get("/host", params={"topic": "航天", "format": "md"})
-    assert md.status_code == 200 and "没有找到" in md.text
-    bad = client.get("/host", params={"topic": "<b>教育</b>", "format": "pdf"})
-    assert bad.status_code == 400 and "<b>教育</b>" not in bad.text and "&lt;b&gt;" in bad.text
+    with TestClient(create_app(stack_settings, stack.rasa_url, stack.actions_url)) as client:
+        form = client.get("/host")
+        assert form.status_code == 200 and 'name="topic"' in form.text
+        page = client.get("/host", params={"topic": "不动产登记"})
+        assert page.status_code == 200 and "访谈准备：不动产登记" in page.text and LINCHUAN in page.text
+        assert "script-src" not in page.headers["content-security-policy"]
+        word = client.get("/host", params={"topic": "不动产登记", "format": "docx"})
+        assert word.status_code == 200 and word.content[:2] == b"PK"
+        md = client.get("/host", params={"topic": "航天", "format": "md"})
+        assert md.status_code == 200 and "没有找到" in md.text
+        bad = client.get("/host", params={"topic": "<b>教育</b>", "format": "pdf"})
+        assert bad.status_code == 400 and "<b>教育</b>" not in bad.text and "&lt;b&gt;" in bad.text
+    # Prepared by the action server: while it is away, the page says so.
+    with TestClient(create_app(stack_settings, stack.rasa_url, "http://127.0.0.1:9")) as client:
+        away = client.get("/host", params={"topic": "不动产登记"})
+    assert away.status_code == 503 and "知识库暂时不可用" in away.text

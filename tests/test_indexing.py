@@ -21,7 +21,7 @@ def _settings(corpus, tmp_path, **kw) -> Settings:
 def _vectors(settings):
     from knowledge.index.store import load_bundles
 
-    return {b.doc.doc_id: b.vectors for b in load_bundles(settings.index_dir)[1]}
+    return {b.doc.doc_id: b.vectors for b in load_bundles(settings.index_dir).bundles}
 
 
 def test_incremental_update_reembeds_only_the_changed_document(small_corpus, tmp_path, monkeypatch):
@@ -46,7 +46,7 @@ def test_incremental_update_reembeds_only_the_changed_document(small_corpus, tmp
     assert report.added == ["new.md"]
     assert report.removed == ["001_3bffe2b40b3aca62.txt"]
     # The chunks and sentences of the changed document and the new one, each distinct text once, nothing else.
-    new = [b for b in load_bundles(settings.index_dir)[1] if b.doc.doc_id in ("004_7877965d32ecbab8.txt", "new.md")]
+    new = [b for b in load_bundles(settings.index_dir).bundles if b.doc.doc_id in ("004_7877965d32ecbab8.txt", "new.md")]
     texts = [c.search_text for b in new for c in b.chunks] + [
         to_simplified(without_speaker(b.doc.clean.text[s:e])) for b in new for s, e in b.sentence_spans]
     assert sorted(embedded) == sorted(set(texts))

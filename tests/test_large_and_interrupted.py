@@ -131,7 +131,7 @@ def test_a_build_in_worker_processes_holds_what_a_build_in_process_holds(tmp_pat
     build_index(serial, progress=False)
     assert read_manifest(parallel.index_dir)["documents"] == read_manifest(serial.index_dir)["documents"]
     assert read_manifest(parallel.index_dir)["skipped"].keys() == {"empty.txt"}
-    ours, theirs = (dict((b.doc.doc_id, b) for b in load_bundles(s.index_dir)[1]) for s in (serial, parallel))
+    ours, theirs = (dict((b.doc.doc_id, b) for b in load_bundles(s.index_dir).bundles) for s in (serial, parallel))
     assert ours.keys() == theirs.keys() and len(ours) == 5
     for doc_id, b in ours.items():
         t = theirs[doc_id]

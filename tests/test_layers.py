@@ -61,4 +61,30 @@ def test_each_layer_imports_only_the_layers_before_it():
             assert not wrong, f"{path.relative_to(PROJECT_ROOT)} imports {sorted(wrong)}, of a later layer"
     ingest_users = {path.relative_to(PROJECT_ROOT).as_posix() for path in (PROJECT_ROOT / "knowledge" / "index").rglob("*.py")
                     if any(m.startswith("knowledge.ingest") for m in _imported(path))}
-    assert ingest_users == {"knowledge/index/building.py"}  # building reads documents; loading an index does not
+    # building, its workers and bundling read and chunk documents; loading and searching an index do not
+    assert ingest_users == {"knowledge/index/building.py", "knowledge/index/workers.py", "knowledge/index/bundling.py"}
+
+
+# The gateway and the supervisor as their commands build them: the app with its routers, the stack's children.
+_LIGHT_PROCESSES = """
+import json, sys
+from bot import cli, serve, supervisor
+from bot.web import create_app
+from knowledge.config import load_settings
+
+settings = load_settings()
+app = create_app(settings, "http://127.0.0.1:9", "http://127.0.0.1:9")
+serve.children(settings, serve.PROJECT_ROOT / "models" / "none.tar.gz", serve.PROJECT_ROOT / "endpoints.yml", True,
+               settings.data_dir / "run" / "supervisor.json")
+heavy = ("torch", "sentence_transformers", "transformers", "faiss", "lightgbm", "jieba", "knowledge.answer",
+         "knowledge.index.embedding", "knowledge.briefing")
+print(json.dumps(sorted(m for m in sys.modules if m.startswith(heavy))))
+"""
+
+
+def test_the_gateway_and_the_supervisor_load_no_model():
+    """Only the action server holds the model and the knowledge base (the running processes: test_resilience)."""
+    out = subprocess.run([sys.executable, "-c", _LIGHT_PROCESSES], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []

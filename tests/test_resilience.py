@@ -16,7 +16,7 @@ import pytest
 
 from bench.faults import chat, history, serve_settings, served
 from bot.rasa_model import RASA_BIN
-from conftest import port
+from conftest import Clients, port
 from knowledge.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.skipif(not RASA_BIN.exists(), reason=f"{RASA_BIN} missing: run `make install-rasa`")
@@ -27,11 +27,12 @@ BOUNDS = {"actions": 90, "rasa": 180, "gateway": 90}
 QUESTIONS = ("怎么办理不动产登记？", "吉阳区设置了几个综合受理窗口？", "新余为多少家企业建立了信用档案？")
 
 
-class Clients:
+class Citizens(Clients):
     """Three citizens chatting through the gateway without pause; each message's outcome is kept."""
 
     def __init__(self, url: str) -> None:
-        self.url, self.outcomes, self.stop = url, [], threading.Event()
+        super().__init__()
+        self.url, self.outcomes = url, []
         self.threads = [threading.Thread(target=self._talk, args=(n,), daemon=True) for n in range(3)]
 
     def _talk(self, n: int) -> None:
@@ -49,16 +50,6 @@ class Clients:
 
     def first_answer_sent_after(self, moment: float) -> float | None:
         return min((done for sent, done, ok in self.outcomes if sent > moment and ok), default=None)
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=90)
 
 
 def answers(url: str, path: str) -> bool:
@@ -94,6 +85,19 @@ def test_health_reports_each_part(bot):
     assert reply.json() == {"status": "ok", "gateway": "ok", "rasa": "ok", "actions": "ok", "details": {}}
 
 
+def test_only_the_action_server_holds_the_model(bot):
+    from bench.stack_memory import holds_torch, process
+
+    # The gateway's pages that show the knowledge base, each asked once (anything imported lazily is loaded).
+    assert httpx.get(f"{bot.url}/api/welcome", timeout=60).json()["suggestions"]
+    assert "新余" in httpx.get(f"{bot.url}/api/document", params={"id": "004_7877965d32ecbab8.txt"}, timeout=60).json()["text"]
+    assert "访谈准备" in httpx.get(f"{bot.url}/host", params={"topic": "不动产登记"}, timeout=120).text
+    parts = {name: process(bot.child_pid(name)) for name in ("actions", "rasa", "gateway")}
+    assert parts["actions"]["holds_torch"], parts
+    assert not parts["gateway"]["holds_torch"] and not parts["rasa"]["holds_torch"], parts
+    assert not holds_torch(bot.proc.pid)  # the supervisor: the index was built by a child process
+
+
 def test_each_child_killed_under_load_comes_back_while_the_rest_serves(bot):
     rasa_url, actions_url = f"http://127.0.0.1:{PORTS['rasa']}", f"http://127.0.0.1:{PORTS['actions']}"
     session = f"kept-{uuid.uuid4().hex[:8]}"
@@ -107,7 +111,7 @@ def test_each_child_killed_under_load_comes_back_while_the_rest_serves(bot):
               "rasa": [(actions_url, "/health"), (bot.url, "/api/welcome")],
               "gateway": [(rasa_url, "/webhooks/rest/"), (actions_url, "/health")]}
     measured = {}
-    with Clients(bot.url) as clients:
+    with Citizens(bot.url) as clients:
         time.sleep(3)
         assert any(ok for *_, ok in clients.outcomes), "no answer under load before any kill"
         for child in ("actions", "rasa", "gateway"):

@@ -33,9 +33,11 @@ T = TypeVar("T")
 
 class KnowledgeBase:
     def __init__(self, settings: Settings, bundles: list[Bundle], fusion: Fusion = Fusion(),
-                 tokenizer: Tokenizer | None = None):
-        """`tokenizer`: one already loaded with `settings.user_dict` (a benchmark building many), else a new one."""
+                 tokenizer: Tokenizer | None = None, build: str = ""):
+        """`tokenizer`: one already loaded with `settings.user_dict` (a benchmark building many), else a new one;
+        `build`: the index build the bundles were read from ("" for bundles made in memory)."""
         self.settings = settings
+        self.build = build
         self.fusion = fusion
         self.tokenizer = tokenizer or Tokenizer(settings.user_dict)
         self.docs: dict[str, Document] = {b.doc.doc_id: b.doc for b in bundles}
@@ -80,8 +82,8 @@ class KnowledgeBase:
         reason = stale_reason(settings)
         if reason:
             raise IndexUnavailable(f"the index cannot be used ({reason}): run `policybot index` to rebuild it")
-        _, bundles = load_bundles(settings.index_dir)
-        return cls(settings, bundles)
+        loaded = load_bundles(settings.index_dir)
+        return cls(settings, loaded.bundles, build=loaded.name)
 
     def derived(self, build: Callable[["KnowledgeBase"], T]) -> T:
         """What `build` makes of this knowledge base (the briefing material, the welcome suggestions), made on

@@ -59,11 +59,20 @@ def _key(doc_id: str) -> str:
     return hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:20]
 
 
+def current_build_name(index_dir: Path) -> str:
+    """The live build's folder name ("" when there is none): a new name for every build, so a server reading
+    it every few seconds knows when to load a new knowledge base (one small file read, no manifest parse)."""
+    try:
+        return (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
+
+
 def current_build(index_dir: Path) -> Path | None:
-    pointer = index_dir / "CURRENT"
-    if not pointer.exists():
+    name = current_build_name(index_dir)
+    if not name:
         return None
-    build = index_dir / pointer.read_text(encoding="utf-8").strip()
+    build = index_dir / name
     return build if (build / "manifest.json").exists() else None
 
 
@@ -139,6 +148,8 @@ class BuildWriter:
                 stale.unlink(missing_ok=True)
         _write_atomic(self.path / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
         _write_atomic(self.index_dir / "CURRENT", self.name)
+        # Safe while servers hold knowledge bases of older builds: loading reads every file into memory (no
+        # memory maps, no lazy reads), and a load that loses its build half-way starts again (load_bundles).
         for old in self.index_dir.glob("build-*"):
             if old.name != self.name:
                 shutil.rmtree(old, ignore_errors=True)
@@ -156,20 +167,43 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def load_bundles(index_dir: Path) -> tuple[dict, list[Bundle]]:
-    build = current_build(index_dir)
-    if build is None:
-        raise IndexUnavailable(f"no index in {index_dir}: run `policybot index` (or `make run`) first")
-    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+@dataclass(frozen=True)
+class LoadedBuild:
+    name: str  # the build's folder, as CURRENT names it
+    manifest: dict
+    bundles: list[Bundle]
+
+
+def load_bundles(index_dir: Path, attempts: int = 3) -> LoadedBuild:
+    """The live build, read wholly into memory. A `policybot index` that commits meanwhile removes the build
+    being read: then the new one is read instead."""
+    for attempt in range(attempts):
+        build = current_build(index_dir)
+        if build is None:
+            raise IndexUnavailable(f"no index in {index_dir}: run `policybot index` (or `make run`) first")
+        try:
+            return LoadedBuild(build.name, *_read_build(build))
+        except IndexUnavailable:
+            if attempt + 1 == attempts or current_build_name(index_dir) == build.name:
+                raise  # damaged, not replaced
+    raise AssertionError("unreachable")
+
+
+def _read_build(build: Path) -> tuple[dict, list[Bundle]]:
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexUnavailable(f"index {build} has no readable manifest: {exc}; run `policybot index --rebuild`") from exc
     bundles = []
     for doc_id, entry in sorted(manifest["documents"].items()):
         try:
             payload = json.loads((build / "docs" / f"{entry['key']}.json").read_text(encoding="utf-8"))
-            arrays = np.load(build / "docs" / f"{entry['key']}.npz")
-        except (OSError, ValueError) as exc:
+            with np.load(build / "docs" / f"{entry['key']}.npz") as arrays:  # closed: a removed build frees its space
+                vectors, spans, sentences = arrays["chunks"], arrays["sentence_spans"], arrays["sentences"]
+        except (OSError, ValueError, KeyError) as exc:
             raise IndexUnavailable(f"index {build} is damaged at {doc_id}: {exc}; run `policybot index --rebuild`") from exc
         bundles.append(Bundle(_doc_from_json(payload["doc"]), [_chunk_from_json(c) for c in payload["chunks"]],
-                              payload["tokens"], arrays["chunks"], arrays["sentence_spans"], arrays["sentences"]))
+                              payload["tokens"], vectors, spans, sentences))
     return manifest, bundles
 
 
