@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from knowledge.config import ENVIRONMENT, PROJECT_ROOT, Settings
+from knowledge.index.staleness import stale_reason
 
 from .addresses import actions_url, gateway_url, public_url, rasa_url
 from .rasa_model import RASA_BIN, ensure_model, model_path, rasa_env
@@ -186,6 +187,13 @@ def build_index(settings: Settings) -> None:
                             " `.venv/bin/policybot index` runs it alone")
 
 
+def index_in_background(settings: Settings, log: Path) -> subprocess.Popen:
+    """`policybot index` beside the running bot, which answers from the current index meanwhile and from each
+    build the indexer makes live (its checkpoints, then the last), as the action server follows new builds."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    return spawn([sys.executable, "-m", "bot.cli", "index", "--quiet"], _settings_env(settings), log)
+
+
 def rasa_model(settings: Settings) -> Path:
     model = model_path()
     if not model.exists():
@@ -206,11 +214,20 @@ def serve(settings: Settings, model: Path | None = None) -> int:
     stack = None
     try:
         check_ports_free(settings)
-        build_index(settings)
+        # A build that serves these settings is served at once, and new or changed files are indexed beside it;
+        # without one (a first run, another model or chunking) there is nothing to answer from until it is built.
+        background = not stale_reason(settings)
+        if not background:
+            build_index(settings)
         model = model or rasa_model(settings)
         _setup_logging(settings.data_dir / "log")
         print("starting the action server, Rasa and the chat page (about a minute)…", flush=True)
         stack = start_stack(settings, model, web=True)
+        if background:
+            indexer = index_in_background(settings, settings.data_dir / "log" / "index.log")
+            threading.Thread(target=_report_indexing, args=(indexer, settings), daemon=True).start()
+            print(f"indexing new and changed documents in the background (log: {settings.data_dir / 'log' / 'index.log'});"
+                  " answering from the current index meanwhile", flush=True)
         print(f"\npolicybot is up in {time.monotonic() - started:.0f} s\n"
               f"  chat page:     {stack.web_url}   <- open this in a browser\n"
               f"  REST channel:  {stack.rasa_url}/webhooks/rest/webhook  (POST {{\"sender\": \"id\", \"message\": \"问题\"}})\n"
@@ -233,6 +250,18 @@ def serve(settings: Settings, model: Path | None = None) -> int:
             _say("\nstopping policybot…")
             stack.stop()
             _say("policybot stopped")
+
+
+def _report_indexing(indexer: subprocess.Popen, settings: Settings) -> None:
+    log_file = settings.data_dir / "log" / "index.log"
+    if indexer.wait() == 0:
+        lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        summary = lines[-1] if lines else ""
+        if "added 0, changed 0, removed 0" not in summary:
+            log.info("%s (the bot answers from it now)", summary)
+    else:
+        log.error("indexing new and changed documents failed (exit code %s): see %s; the bot answers from the "
+                  "previous index; `.venv/bin/policybot index` runs it again", indexer.returncode, log_file)
 
 
 def _say(text: str) -> None:

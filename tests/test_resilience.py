@@ -72,7 +72,14 @@ def bot(rasa_model, corpus_settings, tmp_path_factory):
 def test_start_prints_the_projects_lines_and_ends_with_the_addresses(bot):
     text = bot.output.read_text(encoding="utf-8")
     lines = [ln for ln in text.splitlines() if ln.strip()]
-    assert lines[0].startswith("index ") and "policybot is up in" in text
+    # the index is there: the bot starts on it and indexes new and changed files beside it
+    assert lines[0].startswith("starting the action server") and "policybot is up in" in text
+    assert "indexing new and changed documents in the background" in text
+    index_log = bot.state_file.parent.parent / "log" / "index.log"
+    deadline = time.monotonic() + 120
+    while "added 0, changed 0, removed 0" not in (index_log.read_text(encoding="utf-8") if index_log.exists() else ""):
+        assert time.monotonic() < deadline, "the background index did not finish"
+        time.sleep(0.5)
     assert lines[-1] == "A part that stops is started again. Ctrl-C stops everything."
     assert f"chat page:     http://localhost:{PORTS['web']}" in text
     assert len(lines) <= 12, text  # no third-party warnings: they are in var/log/<child>.log
