@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only:
             key, measure = ONLY[args.only]
             results[key] = measure(Path(args.eval_dir), Path(args.cache_dir))
+            results["meta"].setdefault("carried_over", {})[key] = time.strftime("%Y-%m-%d %H:%M") + ", --only " + args.only
         results["targets"] = judge(results)
         (out / "benchmarks.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         (out / "benchmarks.md").write_text(write_report(results), encoding="utf-8")

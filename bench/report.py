@@ -36,6 +36,11 @@ def write_report(r: dict) -> str:
         "other work while this ran (load average "
         f"{_load(m.get('load_average_at_start'))} at the start, {_load(m.get('load_average_at_end'))} at the end), so absolute "
         "timings are pessimistic; all systems were measured side by side in the same run.", "",
+    ]
+    if m.get("carried_over"):  # sections measured alone (--only) or kept from an earlier run
+        out += ["Measured apart from this run: " + "; ".join(f"{k} ({v})" for k, v in m["carried_over"].items())
+                + ".", ""]
+    out += [
         "## Targets", "",
     ]
     out += _table(["target", "met", "measured", "against", "margin"],
