@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         results = json.loads(Path(args.from_json or out / "benchmarks.json").read_text(encoding="utf-8"))
         if args.only:
             key, measure = ONLY[args.only]
-            results[key] = measure(Path(args.eval_dir), Path(args.cache_dir))
+            measured = measure(Path(args.eval_dir), Path(args.cache_dir))
+            # a part of a section (the answer latency of "speed") replaces only its own keys
+            results[key] = {**results.get(key, {}), **measured} if key in MERGED else measured
             results["meta"].setdefault("carried_over", {})[key] = time.strftime("%Y-%m-%d %H:%M") + ", --only " + args.only
         results["targets"] = judge(results)
         (out / "benchmarks.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -103,9 +105,18 @@ def _rasa(eval_dir: Path, cache_dir: Path) -> dict:
     return through_rasa(answerable, FULL.rasa_repeats)
 
 
+def _answer_latency(eval_dir: Path, cache_dir: Path) -> dict:
+    from .run import FULL, answer_latency
+
+    return answer_latency(FULL, eval_dir / "dev_questions.jsonl")
+
+
 # Sections that can be measured alone (--only NAME): the results key and the function measuring it.
-ONLY = {"rasa": ("rasa", _rasa), "faults": ("load_faults", _faults), "answers": ("answers", _answers),
+ONLY = {"answer_latency": ("speed", _answer_latency), "rasa": ("rasa", _rasa), "faults": ("load_faults", _faults), "answers": ("answers", _answers),
         "index_speed": ("index_speed", _index_speed), "stack": ("stack_memory", _stack)}
+
+
+MERGED = {"speed"}
 
 
 def _plain(value):

@@ -57,6 +57,17 @@ def answers_section(plan: Plan, settings: Settings, eval_dir: Path, cache: Embed
                              plan.end_to_end_questions) for name in ("cmrc2018", "drcd")}}
 
 
+def answer_latency(plan: Plan, dev_path: Path) -> dict:
+    """In-process answer latency on the default knowledge base and its replicas, each in a process of its own."""
+    probes = {"default": speed.answer_probe(dev_path, 0, plan.answer_repeats, embedding=True)}
+    for size in plan.answer_sizes:
+        probes[str(size)] = speed.answer_probe(dev_path, size, plan.answer_repeats)
+    return {"answer_in_process": {k: {**p["question_embedded_anew"], "chunks": p["chunks"], "dense_index": p["dense_index"]}
+                                  for k, p in probes.items()},
+            "answer_in_process_question_embedded": {k: p["question_embedding_cached"] for k, p in probes.items()},
+            "question_embedding": probes["default"]["question_embedding"]}
+
+
 def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: bool) -> dict:
     started = time.time()
     cache = EmbeddingCache(cache_dir, settings.model, precision=settings.embed_precision)
@@ -104,13 +115,7 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
         },
     }
     results["index_speed"] = index_speed(eval_dir) if plan.index_speed else None
-    probes = {"default": speed.answer_probe(dev_path, 0, plan.answer_repeats, embedding=True)}
-    for size in plan.answer_sizes:
-        probes[str(size)] = speed.answer_probe(dev_path, size, plan.answer_repeats)
-    results["speed"]["answer_in_process"] = {
-        k: {**p["question_embedded_anew"], "chunks": p["chunks"], "dense_index": p["dense_index"]} for k, p in probes.items()}
-    results["speed"]["answer_in_process_question_embedded"] = {k: p["question_embedding_cached"] for k, p in probes.items()}
-    results["speed"]["question_embedding"] = probes["default"]["question_embedding"]
+    results["speed"].update(answer_latency(plan, dev_path))
     questions = [q.text for q in (cmrc.questions + drcd.questions)][:plan.scaling_questions]
     results["scaling"] = scaling.scaling([corpora["cmrc2018"][0], corpora["drcd"][0]], questions, plan.scaling_sizes)
 

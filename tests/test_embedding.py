@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from knowledge.index.embedding import PAD_TO_MULTIPLE_OF, embed, load_model, uses_bfloat16
+from knowledge.index.embedding import BFLOAT16_MIN_TEXTS, PAD_TO_MULTIPLE_OF, embed, load_model, uses_bfloat16
 
 TEXTS = ["临川区不动产登记要多长时间能办完？", "一般登记5个工作日即可办结。",
-         "我们主要采取了以下三项措施：一是压缩办理时限，二是精简申请材料，三是推行“一窗受理”。" * 3]
+         "我们主要采取了以下三项措施：一是压缩办理时限，二是精简申请材料，三是推行“一窗受理”。" * 3] * BFLOAT16_MIN_TEXTS
 
 
 def test_bfloat16_gives_the_float32_vectors():
