@@ -224,9 +224,10 @@ def serve(settings: Settings, model: Path | None = None) -> int:
         print("starting the action server, Rasa and the chat page (about a minute)…", flush=True)
         stack = start_stack(settings, model, web=True)
         if background:
-            indexer = index_in_background(settings, settings.data_dir / "log" / "index.log")
-            threading.Thread(target=_report_indexing, args=(indexer, settings), daemon=True).start()
-            print(f"indexing new and changed documents in the background (log: {settings.data_dir / 'log' / 'index.log'});"
+            index_log = settings.data_dir / "log" / "index.log"
+            indexer = index_in_background(settings, index_log)
+            threading.Thread(target=_report_indexing, args=(indexer, index_log), daemon=True).start()
+            print(f"indexing new and changed documents in the background (log: {index_log});"
                   " answering from the current index meanwhile", flush=True)
         print(f"\npolicybot is up in {time.monotonic() - started:.0f} s\n"
               f"  chat page:     {stack.web_url}   <- open this in a browser\n"
@@ -252,8 +253,7 @@ def serve(settings: Settings, model: Path | None = None) -> int:
             _say("policybot stopped")
 
 
-def _report_indexing(indexer: subprocess.Popen, settings: Settings) -> None:
-    log_file = settings.data_dir / "log" / "index.log"
+def _report_indexing(indexer: subprocess.Popen, log_file: Path) -> None:
     if indexer.wait() == 0:
         lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
         summary = lines[-1] if lines else ""

@@ -21,10 +21,6 @@ from .store import Bundle, BuildWriter, current_build, locked, read_manifest
 from .workers import FileOutcome, file_bytes, groups, in_workers, index_group, worker_count
 
 
-# A file this long, or indexed in parts, is indexed on its own with a progress bar of its own, in characters.
-LARGE_FILE_CHARS = 200_000
-
-
 @dataclass(frozen=True)
 class FurnitureKept:
     """A document indexed with its page furniture, because removing it would have gutted the text."""
@@ -108,8 +104,8 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool = True
                         _add(writer, report, o.bundle, o.furniture_kept, dims)
                     finished.add(o.file.doc_id)
                     bar.update()
-                remaining = [f for f in todo if f.doc_id not in finished]
-                if remaining and time.monotonic() - last_commit >= settings.index_checkpoint_s:
+                if len(finished) < len(todo) and time.monotonic() - last_commit >= settings.index_checkpoint_s:
+                    remaining = [f for f in todo if f.doc_id not in finished]
                     writer = _checkpoint(writer, settings, dims.value, report, old_build, old_by_file, remaining)
                     old_build, last_commit = current_build(settings.index_dir), time.monotonic()
             bar.close()
@@ -134,10 +130,10 @@ def _grouped_outcomes(todo: list[CorpusFile], settings: Settings, tokenizer: Tok
     batches = groups(todo)
     workers = worker_count(settings)
     if workers > 1 and len(batches) > 1 and sum(map(file_bytes, todo)) >= settings.index_parallel_min_bytes:
-        yield from in_workers(batches, settings, overrides, workers, LARGE_FILE_CHARS)
+        yield from in_workers(batches, settings, overrides, workers)
     else:
         for batch in batches:
-            yield index_group(batch, settings, tokenizer, overrides, LARGE_FILE_CHARS)
+            yield index_group(batch, settings, tokenizer, overrides)
 
 
 class _Dimensions:

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..config import Settings
-from ..ingest.corpus import CorpusFile, load_text, part_spans
+from ..ingest.corpus import CorpusFile, load_text
 from ..ingest.readers import UnreadableDocument, read_text
 from ..text.tokenizer import Tokenizer
 from .bundling import bundle_documents
 from .store import Bundle
 
+# A file this long, or longer than settings.max_document_chars (it is then indexed in parts), is indexed on its
+# own, with a progress bar of its own in characters, rather than in a group.
+LARGE_FILE_CHARS = 200_000
 # A group of about this many bytes of files (8,000 characters of Chinese): enough texts for full batches of
 # similar lengths, few enough that finished documents reach the index (and its checkpoints) every few seconds.
 GROUP_BYTES = 24_000
@@ -36,13 +39,12 @@ class FileOutcome:
     too_large: bool = False
 
 
-def index_group(files: list[CorpusFile], settings: Settings, tokenizer: Tokenizer, overrides: dict,
-                large_chars: int) -> list[FileOutcome]:
+def index_group(files: list[CorpusFile], settings: Settings, tokenizer: Tokenizer, overrides: dict) -> list[FileOutcome]:
     outcomes, loaded = [], []
     for f in files:
         try:
             original = read_text(f.path)
-            if len(original) >= large_chars or len(part_spans(original, settings.max_document_chars)) > 1:
+            if len(original) >= LARGE_FILE_CHARS or len(original) > settings.max_document_chars:
                 outcomes.append(FileOutcome(f, too_large=True))
                 continue
             loaded.append((f, load_text(f, original, overrides, tokenizer)))
@@ -70,14 +72,14 @@ def worker_count(settings: Settings) -> int:
     return settings.index_workers or len(os.sched_getaffinity(0))
 
 
-def in_workers(batches: list[list[CorpusFile]], settings: Settings, overrides: dict, workers: int,
-               large_chars: int) -> Iterator[list[FileOutcome]]:
+def in_workers(batches: list[list[CorpusFile]], settings: Settings, overrides: dict,
+               workers: int) -> Iterator[list[FileOutcome]]:
     """The outcomes of each group as soon as a worker has finished it (not in the groups' order). Leaving the
     iteration early (an error, Ctrl-C) ends the workers at once."""
     # spawn, not fork: a forked child would inherit torch's thread pools and whatever locks this process holds.
     context = multiprocessing.get_context("spawn")
     with context.Pool(min(workers, len(batches)), initializer=_start_worker,
-                      initargs=(settings, overrides, large_chars)) as pool:
+                      initargs=(settings, overrides)) as pool:
         yield from pool.imap_unordered(_index_in_worker, batches)
 
 
@@ -86,7 +88,7 @@ def in_workers(batches: list[list[CorpusFile]], settings: Settings, overrides: d
 _worker: dict = {}
 
 
-def _start_worker(settings: Settings, overrides: dict, large_chars: int) -> None:
+def _start_worker(settings: Settings, overrides: dict) -> None:
     # Ctrl-C reaches the whole process group: the indexing process alone handles it (and ends the workers).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -97,12 +99,11 @@ def _start_worker(settings: Settings, overrides: dict, large_chars: int) -> None
     jieba.setLogLevel(logging.WARNING)  # every worker would print jieba's and the model's loading lines
     transformers_logging.disable_progress_bar()
     torch.set_num_threads(1)
-    _worker.update(settings=settings, overrides=overrides, large_chars=large_chars,
-                   tokenizer=Tokenizer(settings.user_dict))
+    _worker.update(settings=settings, overrides=overrides, tokenizer=Tokenizer(settings.user_dict))
 
 
 def _index_in_worker(files: list[CorpusFile]) -> list[FileOutcome]:
-    return index_group(files, _worker["settings"], _worker["tokenizer"], _worker["overrides"], _worker["large_chars"])
+    return index_group(files, _worker["settings"], _worker["tokenizer"], _worker["overrides"])
 
 
 def file_bytes(f: CorpusFile) -> int:
