@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, TypeAdapter
 
+from .staff.session import clean_name
+
 _SESSION = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # A bot message's id: the turn the gateway gave the question (32 hex digits) and the reply's place in it.
 _MESSAGE_ID = re.compile(r"[0-9a-f]{32}-\d{1,3}")
@@ -70,6 +72,7 @@ class BriefingQuery(_Body):
 
 class LoginForm(_Body):
     token: Annotated[str, AfterValidator(lambda v: v.strip())] = ""
+    name: Annotated[str, AfterValidator(clean_name)] = ""
 
 
 session_id = TypeAdapter(SessionId)

@@ -35,8 +35,9 @@ from .client_address import ClientAddress, client_of, parse_headers, parse_netwo
 from .health import report as health_report
 from .knowledge_client import KnowledgeApi, KnowledgeUnavailable
 from .web_host import router as host_pages
-from .web_staff import MAX_UPLOAD_BYTES
-from .web_staff import router as staff_pages
+from .staff.coverage import MAX_UPLOAD_BYTES
+from .staff.pages import Refused
+from .staff.routes import router as staff_pages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -89,6 +90,10 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
     @app.exception_handler(BadInput)
     async def bad_input(request: Request, exc: BadInput):
         return _error(exc.status, exc.message)
+
+    @app.exception_handler(Refused)
+    async def staff_refused(request: Request, exc: Refused):
+        return exc.response
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameters(request: Request, exc: RequestValidationError):

@@ -16,10 +16,11 @@ from knowledge.config import Settings
 DEAD = "http://127.0.0.1:9"
 TOKEN = "staff-token-for-properties"
 POSTS = ("/api/chat", "/api/feedback", "/staff/login", "/staff/report", "/staff/logout")
-GETS = ("/api/history", "/api/document", "/api/welcome", "/api/health", "/host", "/staff", "/")
+GETS = ("/api/history", "/api/document", "/api/welcome", "/api/health", "/host", "/staff", "/staff/audit", "/")
 CONTENT_TYPES = ("application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded",
                  "multipart/form-data; boundary=xyz", "multipart/form-data", "application/json; charset=latin-1", "")
-FIELDS = ("session", "message", "message_id", "rating", "comment", "question", "answer", "citations", "token", "topic")
+FIELDS = ("session", "message", "message_id", "rating", "comment", "question", "answer", "citations", "token", "name",
+          "topic", "csrf")
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=50),
@@ -69,7 +70,7 @@ def test_any_body_to_any_post_endpoint_is_never_a_500(client, path, body, kind, 
 
 
 @SLOW
-@given(path=st.sampled_from(GETS), params=st.dictionaries(st.sampled_from(("session", "id", "topic", "format")),
+@given(path=st.sampled_from(GETS), params=st.dictionaries(st.sampled_from(("session", "id", "topic", "format", "action", "before")),
                                                         st.text(max_size=80), max_size=3))
 def test_any_query_to_any_get_endpoint_is_never_a_500(client, path, params):
     _check(client.get(path, params=params))

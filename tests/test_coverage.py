@@ -263,7 +263,9 @@ def test_staff_pages_need_the_token(stack, stack_settings):
         assert client.post("/staff/login", data={"token": "wrong"}).status_code == 403
         assert client.get("/staff", headers={"Authorization": "Bearer wrong"}).status_code == 401
 
-        login = client.post("/staff/login", data={"token": "s3cret-token"}, follow_redirects=False)
+        nameless = client.post("/staff/login", data={"token": "s3cret-token"}, follow_redirects=False)
+        assert nameless.status_code == 400 and "请填写姓名" in nameless.text
+        login = client.post("/staff/login", data={"token": "s3cret-token", "name": "王芳"}, follow_redirects=False)
         assert login.status_code == 303
         cookie = login.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")

@@ -117,7 +117,7 @@ def test_coverage_results_csv_and_the_staff_download_hold_text(kb):
     assert all(0 <= c <= 1 for c in confidences)
 
     from bot.coverage_report import ReportMeta
-    from bot.web_staff import _downloads
+    from bot.staff.coverage import _downloads
 
     link = _downloads(result, ReportMeta("faq.csv", "in process"))["results.csv"]
     assert base64.b64decode(link.split(",", 1)[1]) == data
