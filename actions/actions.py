@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import feedback
+from bot import feedback, question_log
 from knowledge.answer.answering import answer_question, answer_query
 from knowledge.answer.dialogue import asks_for_more, contextualize, topic_of
 from knowledge.answer.knowledge_base import KnowledgeBase
@@ -59,18 +59,28 @@ def _answer(kb: KnowledgeBase, question: str, exclude: set[tuple[str, int]] | No
     return answer_query(kb, query, exclude=exclude or ()), query
 
 
-def _send_answer(kb: KnowledgeBase, dispatcher: CollectingDispatcher, ans: Answer, query: Query | None,
-                 already_cited: list[str] | None = None) -> list[dict[str, Any]]:
-    """Sends the answer; remembers its question, topic, documents and citations for the follow-ups.
-    With already_cited (a "还有呢？"), the citations add up rather than replace. A question whose fact the
-    documents do not state still sets the topic: "那要多久？" after it is about the same thing."""
+def _send_answer(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker, ans: Answer,
+                 query: Query | None, already_cited: list[str] | None = None) -> list[dict[str, Any]]:
+    """Sends the answer and logs the question; remembers its question, topic, documents and citations for the
+    follow-ups. With already_cited (a "还有呢？"), the citations add up rather than replace. A question whose
+    fact the documents do not state still sets the topic: "那要多久？" after it is about the same thing."""
     payload = ans.to_json()
     dispatcher.utter_message(text=ans.answer, json_message=payload)
+    _log_question(kb, tracker, ans)
     if query is None or ans.status not in (Status.ANSWERED, Status.NOT_STATED):
         return []
     return [SlotSet("last_question", query.text), SlotSet("topic", topic_of(kb, query)),
             SlotSet("last_docs", sorted({c.doc_id for c in ans.citations + ans.related})),
             SlotSet("last_citations", (already_cited or []) + _cited(ans))]
+
+
+def _log_question(kb: KnowledgeBase, tracker: Tracker, ans: Answer) -> None:
+    """For the staff's weekly summary; a log that cannot be written never costs the citizen the answer."""
+    try:
+        question_log.record(question_log.db_path(kb.settings), tracker.sender_id, _said(tracker), ans.question,
+                            ans.status.value, ans.confidence, ans.citations[0].doc_id if ans.citations else "")
+    except Exception:  # the disk full, the file locked: logged, the answer goes out
+        log.exception("question not logged")
 
 
 class _SafeAction(Action, metaclass=ABCMeta):
@@ -96,7 +106,7 @@ class ActionAnswerQuestion(_SafeAction):
 
     def act(self, dispatcher, tracker):
         kb = knowledge_base()
-        return _send_answer(kb, dispatcher, *_answer(kb, _said(tracker)))
+        return _send_answer(kb, dispatcher, tracker, *_answer(kb, _said(tracker)))
 
 
 class ActionFollowUp(_SafeAction):
@@ -112,8 +122,8 @@ class ActionFollowUp(_SafeAction):
         if previous and asks_for_more(text):
             cited = tracker.get_slot("last_citations") or []
             exclude = {(doc_id, int(start)) for doc_id, start in (key.rsplit("|", 1) for key in cited)}
-            return _send_answer(kb, dispatcher, *_answer(kb, previous, exclude), cited)
-        return _send_answer(kb, dispatcher, *_answer(kb, contextualize(kb, text, previous)))
+            return _send_answer(kb, dispatcher, tracker, *_answer(kb, previous, exclude), cited)
+        return _send_answer(kb, dispatcher, tracker, *_answer(kb, contextualize(kb, text, previous)))
 
 
 class ActionInterviewPrep(_SafeAction):
@@ -157,8 +167,9 @@ class ActionDefaultFallback(_SafeAction):
         kb = knowledge_base()
         ans, query = _answer(kb, _said(tracker))
         if ans.status in (Status.ANSWERED, Status.NOT_STATED):
-            return _send_answer(kb, dispatcher, ans, query)
+            return _send_answer(kb, dispatcher, tracker, ans, query)
         dispatcher.utter_message(response=REPHRASE, json_message=ans.to_json())
+        _log_question(kb, tracker, ans)
         return []
 
 

@@ -5,6 +5,8 @@ knowledge base: the gateway asks it for what the chat page, the host page and th
 GET  /knowledge/status                       {"build", "since", "load_s", "documents", "chunks", "error"}
 GET  /knowledge/suggestions                  {"suggestions": [...]}: the welcome message's questions
 GET  /knowledge/documents                    {"documents": {doc_id: title}}
+GET  /knowledge/catalogue                    {"build", "built", "documents": [{doc_id, file, title, date, chunks,
+                                             indexed}], "skipped": {file: why}}: the staff's document list
 GET  /knowledge/document?id=DOC_ID           {"doc_id", "title", "date", "source", "text"}, or 404
 POST /knowledge/answer {"question", "k"}     the answer in the `ask --json` shape (one question, no dialogue)
 GET  /knowledge/briefing?topic=T&format=F    the interview briefing as html, md or docx
@@ -65,6 +67,10 @@ def routes(live: LiveKnowledgeBase) -> Blueprint:
     async def documents(_: Request):
         return _json({"documents": {d.doc_id: d.meta.title for d in live.current().docs.values()}})
 
+    @bp.get("/catalogue")
+    async def catalogue(_: Request):
+        return _json(_catalogue(live.current()))
+
     @bp.get("/document")
     async def document(request: Request):
         doc_id = request.args.get("id")
@@ -95,6 +101,15 @@ def routes(live: LiveKnowledgeBase) -> Blueprint:
         return await on_current(lambda kb: _rendered(prepare_briefing(kb, topic), form))
 
     return bp
+
+
+def _catalogue(kb: KnowledgeBase) -> dict:
+    entries = kb.manifest.get("documents", {})
+    docs = [{"doc_id": d.doc_id, "file": entries.get(d.doc_id, {}).get("file", d.doc_id), "title": d.meta.title,
+             "date": d.meta.date, "chunks": len(kb.doc_chunks.get(d.doc_id, ())),
+             "indexed": entries.get(d.doc_id, {}).get("indexed", "")} for d in kb.docs.values()]
+    return {"build": kb.build, "built": kb.manifest.get("built", ""), "documents": docs,
+            "skipped": kb.manifest.get("skipped", {})}
 
 
 def _rendered(briefing, form: str) -> response.HTTPResponse:

@@ -45,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only:
             key, measure = ONLY[args.only]
             measured = measure(Path(args.eval_dir), Path(args.cache_dir))
-            # a part of a section (the answer latency of "speed") replaces only its own keys
-            results[key] = {**results.get(key, {}), **measured} if key in MERGED else measured
+            results[key] = _merged(results.get(key) or {}, measured, MERGED[key]) if key in MERGED else measured
             results["meta"].setdefault("carried_over", {})[key] = time.strftime("%Y-%m-%d %H:%M") + ", --only " + args.only
         results["targets"] = judge(results)
         (out / "benchmarks.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -95,6 +94,19 @@ def _index_speed(eval_dir: Path, cache_dir: Path) -> dict:
     return index_speed(eval_dir)
 
 
+def _at_scale(eval_dir: Path, cache_dir: Path) -> dict:
+    from .at_scale import at_scale
+
+    return at_scale(eval_dir)
+
+
+def _at_scale_answering(eval_dir: Path, cache_dir: Path) -> dict:
+    """Only the answering of the kept at-scale indexes again; the build figures stay."""
+    from .at_scale import answering_again
+
+    return {label: {"answering": answering_again(label)} for label in ("real", "joined")}
+
+
 def _rasa(eval_dir: Path, cache_dir: Path) -> dict:
     from knowledge.evaluation.expectations import load_expectations
 
@@ -112,11 +124,21 @@ def _answer_latency(eval_dir: Path, cache_dir: Path) -> dict:
 
 
 # Sections that can be measured alone (--only NAME): the results key and the function measuring it.
-ONLY = {"answer_latency": ("speed", _answer_latency), "rasa": ("rasa", _rasa), "faults": ("load_faults", _faults), "answers": ("answers", _answers),
-        "index_speed": ("index_speed", _index_speed), "stack": ("stack_memory", _stack)}
+ONLY = {"answer_latency": ("speed", _answer_latency), "rasa": ("rasa", _rasa), "faults": ("load_faults", _faults),
+        "answers": ("answers", _answers), "index_speed": ("index_speed", _index_speed), "stack": ("stack_memory", _stack),
+        "at_scale": ("at_scale", _at_scale), "at_scale_answering": ("at_scale", _at_scale_answering)}
 
 
-MERGED = {"speed"}
+# Sections that a part of them replaces (the answer latency of "speed", the answering of "at_scale"), and how
+# many levels deep the part's keys replace the earlier ones.
+MERGED = {"speed": 1, "at_scale": 2}
+
+
+def _merged(earlier: dict, part: dict, depth: int) -> dict:
+    if depth <= 1:
+        return {**earlier, **part}
+    return {**earlier, **{k: _merged(earlier.get(k) or {}, v, depth - 1) if isinstance(v, dict) else v
+                          for k, v in part.items()}}
 
 
 def _plain(value):

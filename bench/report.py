@@ -121,6 +121,7 @@ def write_report(r: dict) -> str:
                 "almost all of it is m3e-small embedding chunks and their sentences on 2 CPU cores."]
 
     out += _index_speed_section(r)
+    out += _at_scale_section(r)
 
     out += ["", "## Answer latency", "",
             "In process: `answer_question` on the answerable dev questions, in a process that holds only the knowledge base "
@@ -194,6 +195,30 @@ def _index_speed_section(r: dict) -> list[str]:
             "The earlier build's figure was measured with the same probe on this machine, before the change; CPU "
             "seconds (the workers' included) depend less on what else the machine runs than wall time does.", ""] + _table(
         ["build", "build s", "CPU s", "characters/s", "speed"], rows)
+
+
+def _at_scale_section(r: dict) -> list[str]:
+    scale = r.get("at_scale")
+    if not scale:
+        return []
+    from .at_scale import __doc__ as method
+
+    rows = []
+    for label, name in (("real", "every real passage, one document each"), ("joined", "two different passages joined")):
+        c = scale[label]
+        b, a = c["build"], c["answering"]
+        rows.append([name, f"{c['documents']:,}", f"{c['chars']:,}", f"{b['chunks']:,}", _f(b["build_s"], 0),
+                     _f(c["chars_per_s"], 0), _f(b["peak_rss_mb"], 0), _f(b.get("worker_peak_rss_mb"), 0),
+                     _f(c["index_mb_on_disk"], 0), a["dense_index"], _f(a["rss_mb"], 0),
+                     _f(a["question_embedded_anew"]["median_ms"], 1), _f(a["question_embedded_anew"]["p95_ms"], 1),
+                     _f(a["question_embedding_cached"]["p95_ms"], 1), _f(a["first_citation_gold"], 3),
+                     _f(a["answer_holds_gold"], 3)])
+    return ["", "## At scale", "", " ".join(method.split()),
+            f"{scale['questions']} questions (the same for both corpora); load average {_f(scale.get('load_average_at_start'), 1)} "
+            "at the start. The answering process holds only that knowledge base; its memory is read after answering.", ""] + _table(
+        ["corpus", "documents", "characters", "chunks", "build s", "chars/s", "build peak MB", "worker peak MB",
+         "index MB on disk", "dense index", "answering RSS MB", "answer median ms", "answer p95 ms",
+         "p95 ms, question embedded", "first citation gold", "answer holds gold"], rows)
 
 
 def _multidoc_section(r: dict) -> list[str]:

@@ -14,6 +14,7 @@ from knowledge.index.building import build_index
 from knowledge.text.script import to_simplified
 
 from . import devset, multidoc, retrieval, scaling, speed
+from .at_scale import at_scale
 from .index_speed import index_speed
 from .answers import answer_quality, fitting_figures
 from .cache import EmbeddingCache
@@ -41,6 +42,7 @@ class Plan:
     end_to_end_questions: int | None = 600  # per dataset, answered end to end with each selector
     faults: bool = True  # load and faults through the gateway (bench/faults.py); needs rasa
     index_speed: bool = True  # the full build of 515 real multi-paragraph documents (bench/index_speed.py), minutes
+    at_scale: bool = True  # 4,935 and 20,000 documents built and asked (bench/at_scale.py): the better part of an hour
 
 
 FULL = Plan(passages=300, questions=600, off_topic=150, pooled_build_passages=5, default_build=True, answer_repeats=2,
@@ -48,7 +50,7 @@ FULL = Plan(passages=300, questions=600, off_topic=150, pooled_build_passages=5,
             rasa_repeats=2, faq_documents=None)
 QUICK = Plan(passages=20, questions=40, off_topic=15, pooled_build_passages=2, default_build=False, answer_repeats=1,
              answer_sizes=(1_000,), scaling_sizes=(1_000,), scaling_questions=20, rasa=False, rasa_repeats=0,
-             faq_documents=300, selection_passages=20, end_to_end_questions=20, index_speed=False)
+             faq_documents=300, selection_passages=20, end_to_end_questions=20, index_speed=False, at_scale=False)
 
 
 def answers_section(plan: Plan, settings: Settings, eval_dir: Path, cache: EmbeddingCache) -> dict:
@@ -115,6 +117,7 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
         },
     }
     results["index_speed"] = index_speed(eval_dir) if plan.index_speed else None
+    results["at_scale"] = at_scale(eval_dir) if plan.at_scale else None
     results["speed"].update(answer_latency(plan, dev_path))
     questions = [q.text for q in (cmrc.questions + drcd.questions)][:plan.scaling_questions]
     results["scaling"] = scaling.scaling([corpora["cmrc2018"][0], corpora["drcd"][0]], questions, plan.scaling_sizes)

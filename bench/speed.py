@@ -27,8 +27,13 @@ def build_probe(corpus: Path) -> dict:
     """The product's full index build (chunk and sentence embeddings) of `corpus`, from scratch, in its own
     process so that its peak memory is its own."""
     with tempfile.TemporaryDirectory(prefix="bench-index-") as index_dir:
-        out = subprocess.run([sys.executable, "-m", "bench.build_probe", "--corpus", str(corpus), "--index-dir", index_dir],
-                             cwd=PROJECT_ROOT, capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+        return build_probe_into(corpus, Path(index_dir))
+
+
+def build_probe_into(corpus: Path, index_dir: Path) -> dict:
+    """build_probe, leaving the index in `index_dir`."""
+    out = subprocess.run([sys.executable, "-m", "bench.build_probe", "--corpus", str(corpus), "--index-dir", str(index_dir)],
+                         cwd=PROJECT_ROOT, capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
     if out.returncode != 0:
         raise RuntimeError(f"bench.build_probe failed on {corpus}: {out.stderr[-2000:]}")
     row = json.loads(out.stdout.strip().splitlines()[-1])

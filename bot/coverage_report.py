@@ -1,7 +1,6 @@
 """A coverage run as files for staff: a self-contained report.html, results.csv (for Excel) and results.json."""
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +12,7 @@ from markupsafe import Markup
 from knowledge.evaluation.coverage import LOW_CONFIDENCE_MARGIN, CoverageRun, Result
 
 from . import spreadsheet
+from .charts import inline_svg
 
 # The report must open from disk and from the gateway with nothing fetched: inline style and SVG only, no script.
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -71,19 +71,13 @@ def render_html(run: CoverageRun, meta: ReportMeta, downloads: dict[str, str] | 
 
 
 def histogram_svg(run: CoverageRun) -> Markup:
-    """The confidence histogram as inline SVG markup (matplotlib, no pyplot state). Text stays text
-    (svg.fonttype none) so the browser draws any Chinese; each bar group has an id starting with "bar-"."""
-    import matplotlib
-    from matplotlib.figure import Figure
-
+    """The confidence histogram as inline SVG markup; each bar group has an id starting with "bar-"."""
     s = run.summary
     edges = [i / 20 for i in range(21)]
     answered = [r.answer.confidence for r in run.results if r.answer.answered]
     declined = [r.answer.confidence for r in run.results if not r.answer.answered]
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "policybot-coverage",
-                                "font.family": "sans-serif"}):
-        fig = Figure(figsize=(8, 3.2))
-        ax = fig.add_subplot()
+
+    def draw(ax) -> None:
         _, _, bars = ax.hist([declined, answered], bins=edges, stacked=True, color=["#d4a373", "#4c9f70"],
                              label=[f"declined ({len(declined)})", f"answered ({len(answered)})"])
         for name, container in zip(("declined", "answered"), bars):
@@ -96,9 +90,5 @@ def histogram_svg(run: CoverageRun) -> Markup:
         ax.set_ylabel("questions")
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.legend(frameon=False)
-        fig.tight_layout()
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    svg = buf.getvalue()
-    # Our own drawing of numbers and fixed labels: safe to embed as markup (everything else is escaped).
-    return Markup(svg[svg.index("<svg"):])
+
+    return inline_svg(draw, (8, 3.2), "policybot-coverage")

@@ -61,6 +61,51 @@ def rows(db: Path) -> list[dict]:
         return [dict(r) for r in conn.execute("SELECT * FROM feedback ORDER BY id")]
 
 
+def reviews(db: Path, rating: str = "down", since: str = "", until: str = "", doc_id: str = "",
+            limit: int = 100, before: int | None = None) -> list[dict]:
+    """Feedback rows newest first, for the staff's review: of one rating ("" for both), created in
+    [since, until) (ISO dates; either may be empty), citing `doc_id` when given; `before` (an id) pages back.
+    Each row's citations come parsed (a list of dicts; stored text that is not such a list as one item)."""
+    where, args = ["1=1"], []
+    for clause, value in (("rating = ?", rating), ("created >= ?", since), ("created < ?", until)):
+        if value:
+            where.append(clause)
+            args.append(value)
+    if before is not None:
+        where.append("id < ?")
+        args.append(before)
+    out: list[dict] = []
+    with closing(_connect(db)) as conn:
+        conn.row_factory = sqlite3.Row
+        conn.text_factory = lambda data: data.decode("utf-8", "replace")
+        for row in conn.execute(f"SELECT * FROM feedback WHERE {' AND '.join(where)} ORDER BY id DESC", args):
+            item = {k: row[k] for k in row.keys()}
+            item["citations"] = _parsed_citations(row["citations"])
+            if doc_id and not any(c.get("doc_id") == doc_id for c in item["citations"]):
+                continue
+            out.append(item)
+            if len(out) == limit:
+                break
+    return out
+
+
+def counts(db: Path, since: str, until: str) -> dict[str, int]:
+    """{"up": n, "down": m} of the feedback created in [since, until)."""
+    with closing(_connect(db)) as conn:
+        found = dict(conn.execute("SELECT rating, COUNT(*) FROM feedback WHERE created >= ? AND created < ?"
+                                  " GROUP BY rating", (since, until)).fetchall())
+    return {"up": int(found.get("up", 0)), "down": int(found.get("down", 0))}
+
+
+def _parsed_citations(stored) -> list[dict]:
+    try:
+        cits = json.loads(stored) if isinstance(stored, (str, bytes)) and stored else []
+    except (ValueError, RecursionError):
+        return [{"quote": _text(stored)}]
+    cits = [cits] if isinstance(cits, dict) else cits if isinstance(cits, list) else [{"quote": _text(stored)}]
+    return [c if isinstance(c, dict) else {"quote": _text(c)} for c in cits]
+
+
 def export_csv(db: Path, out: IO[str]) -> int:
     """Writes every feedback row to the open text file `out` (opened with newline=""). Returns the number of rows."""
     return spreadsheet.write_csv(out, COLUMNS, _table(db))

@@ -49,6 +49,13 @@ class KnowledgeApi:
         reply = await self._get(client, "document", 30.0, id=doc_id)
         return reply.json() if reply.status_code == 200 else None
 
+    async def catalogue(self, client: httpx.AsyncClient) -> dict:
+        """The serving build's documents (title, date, chunks, when indexed) and the files it left out."""
+        reply = await self._get(client, "catalogue", 30.0)
+        if reply.status_code != 200:
+            raise KnowledgeUnavailable(f"{self.url}/knowledge/catalogue answered {reply.status_code}")
+        return reply.json()
+
     async def briefing(self, client: httpx.AsyncClient, topic: str, form: str) -> Briefing:
         reply = await self._get(client, "briefing", BRIEFING_TIMEOUT_S, topic=topic, format=form)
         if reply.status_code != 200:

@@ -35,8 +35,10 @@ from .client_address import ClientAddress, client_of, parse_headers, parse_netwo
 from .health import report as health_report
 from .knowledge_client import KnowledgeApi, KnowledgeUnavailable
 from .web_host import router as host_pages
+from .staff import documents as staff_documents
 from .staff.coverage import MAX_UPLOAD_BYTES
 from .staff.pages import Refused
+from .staff.reindex import Reindexer
 from .staff.routes import router as staff_pages
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
     rasa = rasa_relay.Rasa(rasa_url.rstrip("/"), settings.rasa_token)
     app.state.rasa_url, app.state.actions_url = rasa.url, actions_url.rstrip("/")
     app.state.knowledge = knowledge = KnowledgeApi(app.state.actions_url)
+    app.state.reindexer = Reindexer(settings)  # staff uploads' index updates
     app.state.limiter = MovingWindowRateLimiter(MemoryStorage())
     app.state.client_address = ClientAddress(parse_networks(settings.trusted_proxies), parse_headers(settings.proxy_headers))
     per_session, per_address = parse(settings.session_rate_limit), parse(settings.address_rate_limit)
@@ -75,7 +78,8 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
     # Innermost first: the body cap runs inside the security headers, so that a 413 carries them too. The staff
     # upload has a larger cap of its own, checked again (with a page for the browser) by its route.
     app.add_middleware(BodyLimit, default_bytes=settings.max_body_bytes,
-                       per_path={"/staff/report": MAX_UPLOAD_BYTES + 64 * 1024})
+                       per_path={"/staff/report": MAX_UPLOAD_BYTES + 64 * 1024,
+                                 "/staff/documents/upload": staff_documents.MAX_BODY_BYTES})
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

@@ -33,11 +33,13 @@ T = TypeVar("T")
 
 class KnowledgeBase:
     def __init__(self, settings: Settings, bundles: list[Bundle], fusion: Fusion = Fusion(),
-                 tokenizer: Tokenizer | None = None, build: str = ""):
+                 tokenizer: Tokenizer | None = None, build: str = "", manifest: dict | None = None):
         """`tokenizer`: one already loaded with `settings.user_dict` (a benchmark building many), else a new one;
-        `build`: the index build the bundles were read from ("" for bundles made in memory)."""
+        `build`: the index build the bundles were read from ("" for bundles made in memory), `manifest` its
+        manifest (when each document was indexed, the files left out and why)."""
         self.settings = settings
         self.build = build
+        self.manifest = manifest or {}
         self.fusion = fusion
         self.tokenizer = tokenizer or Tokenizer(settings.user_dict)
         self.docs: dict[str, Document] = {b.doc.doc_id: b.doc for b in bundles}
@@ -83,7 +85,7 @@ class KnowledgeBase:
         if reason:
             raise IndexUnavailable(f"the index cannot be used ({reason}): run `policybot index` to rebuild it")
         loaded = load_bundles(settings.index_dir)
-        return cls(settings, loaded.bundles, build=loaded.name)
+        return cls(settings, loaded.bundles, build=loaded.name, manifest=loaded.manifest)
 
     def derived(self, build: Callable[["KnowledgeBase"], T]) -> T:
         """What `build` makes of this knowledge base (the briefing material, the welcome suggestions), made on

@@ -118,7 +118,9 @@ class BuildWriter:
         json_path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
         np.savez(npz_path, chunks=bundle.vectors.astype(np.float32), sentence_spans=bundle.sentence_spans.astype(np.int64),
                  sentences=bundle.sentence_vectors.astype(np.float32))
-        entry = {"hash": bundle.doc.content_hash, "chunks": len(bundle.chunks), "key": key}
+        # When this version was indexed: carried over unchanged by later builds (reuse), shown to staff.
+        entry = {"hash": bundle.doc.content_hash, "chunks": len(bundle.chunks), "key": key,
+                 "indexed": time.strftime("%Y-%m-%dT%H:%M:%S")}
         if file:
             entry["file"] = file
         self.docs[bundle.doc.doc_id] = {**entry, "furniture_kept": furniture_kept} if furniture_kept else entry
