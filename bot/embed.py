@@ -28,8 +28,11 @@ def parse_origins(setting: str, name: str = ENVIRONMENT["widget_origins"]) -> tu
 
 
 def _origin(entry: str, name: str) -> str:
-    parts = urlsplit(entry)
-    why = _why_not_an_origin(entry, parts)
+    try:
+        parts = urlsplit(entry)
+    except ValueError:  # an unclosed [ of an IPv6 address
+        parts = None
+    why = _why_not_an_origin(entry, parts) if parts else "it is not a URL"
     if why:
         raise ValueError(f"{name}: {entry!r} is not an origin ({why}); write scheme://host[:port], {_EXAMPLE}")
     host = parts.hostname.lower()

@@ -149,7 +149,7 @@
       frame.src = embedUrl();
       frame.referrerPolicy = "no-referrer";
       // The chat needs its own origin (storage for the session) and scripts; it may not navigate the host page.
-      frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-forms allow-popups");
+      frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-forms");
       frame.addEventListener("load", () => tellChat({ type: "opened", focus: focusInput && !panel.hidden }));
       panel.append(frame, close);
     } else {
