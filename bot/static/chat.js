@@ -50,14 +50,12 @@ function plainText(value, max) {
   return Array.from(text).slice(0, max).join("").trim() || null;
 }
 
-// The page framing this one, as the widget names it: an exact origin, and where the browser tells who frames
-// the page (Chromium, Safari: location.ancestorOrigins), that one. Messages go to this origin only.
+// The page framing this one, as the widget names it: an exact origin. Messages are posted to this origin only (the
+// browser drops them if the framing page is another), and read from it only; frame-ancestors says who may frame.
 function hostOrigin(value) {
   let url;
   try { url = new URL(value); } catch (e) { return null; }
-  if (url.origin !== value || !/^https?:$/.test(url.protocol) || window.parent === window) return null;
-  const ancestors = location.ancestorOrigins;
-  return ancestors && ancestors.length && ancestors[0] !== value ? null : value;
+  return url.origin === value && /^https?:$/.test(url.protocol) && window.parent !== window ? value : null;
 }
 
 function embedOptions() {
