@@ -25,6 +25,7 @@ from knowledge.config import ENVIRONMENT, PROJECT_ROOT, Settings
 from knowledge.index.staleness import stale_reason
 
 from .addresses import actions_url, gateway_url, public_url, rasa_url
+from .embed import parse_origins
 from .rasa_model import RASA_BIN, ensure_model, model_path, rasa_env
 from .supervisor import Child, StartupFailed, Supervisor
 
@@ -179,6 +180,14 @@ def check_ports_free(settings: Settings) -> None:
                     f"`ss -ltnp | grep :{port}` shows what holds it; stop that, or set {variable} to another port") from exc
 
 
+def check_gateway_settings(settings: Settings) -> None:
+    """A setting the gateway would refuse is said here, once, instead of the gateway failing at every restart."""
+    try:
+        parse_origins(settings.widget_origins)
+    except ValueError as exc:
+        raise StartupFailed(str(exc)) from exc
+
+
 def build_index(settings: Settings) -> None:
     """In a child process, so that this one never loads torch and the embedding model."""
     done = subprocess.run([sys.executable, "-m", "bot.cli", "index"], cwd=PROJECT_ROOT, env=_settings_env(settings))
@@ -213,6 +222,7 @@ def serve(settings: Settings, model: Path | None = None) -> int:
         signal.signal(signum, _interrupt)
     stack = None
     try:
+        check_gateway_settings(settings)
         check_ports_free(settings)
         # A build that serves these settings is served at once, and new or changed files are indexed beside it;
         # without one (a first run, another model or chunking) there is nothing to answer from until it is built.

@@ -32,6 +32,7 @@ from .api_input import BadInput, describe, json_body
 from .api_schemas import BAD_SESSION, ChatRequest, FeedbackRequest, session_id
 from .body_limit import BodyLimit
 from .client_address import ClientAddress, client_of, parse_headers, parse_networks
+from .embed import EMBED_PATH, frame_ancestors, parse_origins
 from .health import report as health_report
 from .knowledge_client import KnowledgeApi, KnowledgeUnavailable
 from .web_host import router as host_pages
@@ -47,8 +48,9 @@ UNAVAILABLE = "服务暂时不可用，请稍后再试"
 NO_DOCUMENTS = "知识库暂时不可用，无法打开原文，请稍后再试。"
 MAX_CITATIONS_KEPT = 10
 # Scripts, styles and images only from this server; nothing inline, nothing from elsewhere.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP_SOURCES = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+               "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
+CSP = CSP_SOURCES + "; frame-ancestors 'none'"
 
 
 def _error(status: int, message: str, **extra) -> JSONResponse:
@@ -71,6 +73,8 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
     app.state.limiter = MovingWindowRateLimiter(MemoryStorage())
     app.state.client_address = ClientAddress(parse_networks(settings.trusted_proxies), parse_headers(settings.proxy_headers))
     per_session, per_address = parse(settings.session_rate_limit), parse(settings.address_rate_limit)
+    widget_origins = parse_origins(settings.widget_origins)
+    embed_csp = f"{CSP_SOURCES}; {frame_ancestors(widget_origins)}"
     replies_db = own_replies.db_path(settings)
     # Set by `policybot serve`: its supervisor's state, for /api/health to say why a part is down.
     supervisor_state = Path(os.environ["POLICYBOT_SUPERVISOR_STATE"]) if os.environ.get("POLICYBOT_SUPERVISOR_STATE") else None
@@ -84,10 +88,14 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        # The embed page alone may be framed, by the configured sites only; frame-ancestors says which (X-Frame-
+        # Options cannot name origins, and DENY beside it would refuse them all in older browsers).
+        embedded = request.url.path == EMBED_PATH and bool(widget_origins)
+        response.headers.setdefault("Content-Security-Policy", embed_csp if embedded else CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
+        if not embedded:
+            response.headers["X-Frame-Options"] = "DENY"
         return response
 
     # Every error of the API is {"error": …}: FastAPI's own ({"detail": …}, 422) included.
@@ -120,6 +128,11 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     async def page():
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get(EMBED_PATH, include_in_schema=False)
+    async def embed_page():
+        """The same page; chat.js sees the path and takes the widget's title, colour and welcome from the query."""
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -66,6 +66,9 @@ class Settings:
     address_rate_limit: str = "120/minute"
     # The gateway's staff pages (/staff: FAQ coverage reports) need this token; empty disables them.
     staff_token: str = field(default="", repr=False)  # a secret: kept out of logs and tracebacks
+    # Sites whose pages may show the chat widget (bot/static/widget.js), as comma-separated origins
+    # (https://www.example.gov.cn); they are the embed page's CSP frame-ancestors. Empty: no site may frame it.
+    widget_origins: str = ""
     # FAISS index: "auto" searches exactly (flat) up to DENSE_EXACT_UP_TO chunks and approximately above
     # (knowledge/index/dense.py, figures in docs/benchmarks.md); "flat", "hnsw" or "ivf" force one kind.
     dense_index: str = "auto"
@@ -107,6 +110,7 @@ ENVIRONMENT = {
     "session_rate_limit": "POLICYBOT_SESSION_RATE_LIMIT",
     "address_rate_limit": "POLICYBOT_ADDRESS_RATE_LIMIT",
     "staff_token": "POLICYBOT_STAFF_TOKEN",
+    "widget_origins": "POLICYBOT_WIDGET_ORIGINS",
     "dense_index": "POLICYBOT_DENSE_INDEX",
     "embed_precision": "POLICYBOT_EMBED_PRECISION",
     "index_workers": "POLICYBOT_INDEX_WORKERS",

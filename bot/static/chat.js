@@ -5,7 +5,13 @@
 const UNAVAILABLE = "服务暂时不可用，请稍后再试";
 const GAP_FOR_TIME = 5 * 60;  // seconds between messages before a new time separator, as WeChat does
 const $ = (id) => document.getElementById(id);
-const state = { session: null, lastTime: 0, maxChars: 500, healthTimer: null, sending: false };
+const state = { session: null, lastTime: 0, maxChars: 500, healthTimer: null, sending: false, embed: null };
+const WELCOME = "您好！我是政策问答助手，回答关于本地政府政策文件的问题，每个回答都注明出处。您可以直接提问，或点下面的问题试试：";
+// The widget (widget.js) opens this page at /embed in an iframe on another site, with that site's title, colour
+// and welcome text in the query: they come from someone else's markup, so they are checked and shown as text.
+const EMBED_PATH = "/embed";
+const EMBED_MAX_CHARS = { title: 40, welcome: 300 };
+const HEX_COLOUR = /^#(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i;
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -37,6 +43,67 @@ function formatTime(seconds) {
   const day = (d.getMonth() + 1) + "月" + d.getDate() + "日 " + hm;
   return d.getFullYear() === now.getFullYear() ? day : d.getFullYear() + "年" + day;
 }
+
+// A line of text at most `max` characters long (by code point: a cap never splits a character), no controls.
+function plainText(value, max) {
+  const text = String(value || "").replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+  return Array.from(text).slice(0, max).join("").trim() || null;
+}
+
+// The page framing this one, as the widget names it: an exact origin. Messages are posted to this origin only (the
+// browser drops them if the framing page is another), and read from it only; frame-ancestors says who may frame.
+function hostOrigin(value) {
+  let url;
+  try { url = new URL(value); } catch (e) { return null; }
+  return url.origin === value && /^https?:$/.test(url.protocol) && window.parent !== window ? value : null;
+}
+
+function embedOptions() {
+  if (location.pathname !== EMBED_PATH) return null;
+  const query = new URLSearchParams(location.search), colour = query.get("color") || "";
+  return {
+    title: plainText(query.get("title"), EMBED_MAX_CHARS.title),
+    welcome: plainText(query.get("welcome"), EMBED_MAX_CHARS.welcome),
+    colour: HEX_COLOUR.test(colour) ? colour : null,
+    host: hostOrigin(query.get("host")),
+  };
+}
+
+// Black or white, whichever reads better on the colour (WCAG relative luminance).
+function textOn(colour) {
+  let hex = colour.slice(1);
+  if (hex.length <= 4) hex = Array.from(hex, (c) => c + c).join("");
+  const [r, g, b] = [0, 2, 4].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+  });
+  const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  return (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) ? "#191919" : "#ffffff";
+}
+
+function applyEmbed(embed) {
+  document.body.dataset.embed = "true";
+  if (embed.title) {
+    $("chat-title").textContent = embed.title;
+    document.title = embed.title;
+  }
+  if (embed.colour) {  // through the CSSOM, which the style-src 'self' policy allows (an inline style it would not)
+    document.documentElement.style.setProperty("--accent", embed.colour);
+    document.documentElement.style.setProperty("--accent-text", textOn(embed.colour));
+  }
+}
+
+function tellHost(type) {
+  if (state.embed && state.embed.host) window.parent.postMessage({ source: "policybot", type }, state.embed.host);
+}
+
+// From the widget on the host page only: its origin exactly, and the window that frames this one.
+window.addEventListener("message", (event) => {
+  const embed = state.embed;
+  if (!embed || !embed.host || event.origin !== embed.host || event.source !== window.parent) return;
+  const data = event.data;
+  if (data && data.source === "policybot-widget" && data.type === "opened" && data.focus) $("input").focus();
+});
 
 function scrollToEnd() {
   const box = $("messages");
@@ -283,8 +350,7 @@ function updateInput() {
 
 function renderWelcome(suggestions) {
   const bubble = addRow("bot", 0);
-  bubble.appendChild(document.createTextNode(
-    "您好！我是政策问答助手，回答关于本地政府政策文件的问题，每个回答都注明出处。您可以直接提问，或点下面的问题试试："));
+  bubble.appendChild(document.createTextNode((state.embed && state.embed.welcome) || WELCOME));
   const chips = el("div", "chips");
   for (const q of suggestions) {
     const chip = el("button", "chip", q);
@@ -310,6 +376,8 @@ async function loadHistory() {
 }
 
 async function start() {
+  state.embed = embedOptions();
+  if (state.embed) applyEmbed(state.embed);
   state.session = sessionId();
   const welcome = await get("/api/welcome");
   if (welcome.ok) state.maxChars = welcome.body.max_chars || state.maxChars;
@@ -336,7 +404,11 @@ async function start() {
     if (which) closeOverlay(which);
   });
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") { closeOverlay("source"); closeOverlay("sheet"); }
+    if (event.key !== "Escape") return;
+    // Escape closes what is open here first; with nothing open, the widget's panel around this page.
+    const open = ["source", "sheet"].filter((which) => !$(which).hidden);
+    if (open.length) open.forEach(closeOverlay);
+    else tellHost("close");
   });
 }
 
