@@ -36,6 +36,7 @@ from .health import report as health_report
 from .knowledge_client import KnowledgeApi, KnowledgeUnavailable
 from .web_host import router as host_pages
 from .staff.coverage import MAX_UPLOAD_BYTES
+from .staff.faq import MAX_UPLOAD_BYTES as MAX_FAQ_UPLOAD_BYTES
 from .staff.pages import Refused
 from .staff.routes import router as staff_pages
 
@@ -75,7 +76,8 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
     # Innermost first: the body cap runs inside the security headers, so that a 413 carries them too. The staff
     # upload has a larger cap of its own, checked again (with a page for the browser) by its route.
     app.add_middleware(BodyLimit, default_bytes=settings.max_body_bytes,
-                       per_path={"/staff/report": MAX_UPLOAD_BYTES + 64 * 1024})
+                       per_path={"/staff/report": MAX_UPLOAD_BYTES + 64 * 1024,
+                                 "/staff/faq-import": MAX_FAQ_UPLOAD_BYTES + 64 * 1024})
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import audit, coverage, login
+from . import audit, coverage, faq, login
 
 router = APIRouter()
-for part in (login, coverage, audit):
+for part in (login, coverage, faq, audit):
     router.include_router(part.router)
