@@ -22,7 +22,9 @@ from knowledge.answer.suggestions import welcome_suggestions
 from knowledge.briefing.briefing import prepare_briefing, topic_of_request
 from knowledge.briefing.render import to_chat, to_payload
 from knowledge.config import load_settings
-from knowledge.models import Answer, Status
+from knowledge.faq.answering import with_curated
+from knowledge.faq.book import FaqBook
+from knowledge.models import FAQ_CITATION, Answer, Status
 
 log = logging.getLogger(__name__)
 # Wording lives in domain.yml; these responses are sent from code, not from rules.
@@ -37,6 +39,13 @@ def live() -> LiveKnowledgeBase:
     return LiveKnowledgeBase(load_settings(), prepare=welcome_suggestions).watch()
 
 
+@lru_cache(maxsize=1)
+def faq() -> FaqBook:
+    """The curated FAQ, beside the live knowledge base rather than in one build: it survives index swaps, and
+    a change to the store (the staff page, `policybot faq import`) is served from the next question on."""
+    return FaqBook(load_settings())
+
+
 def knowledge_base() -> KnowledgeBase:
     """The knowledge base serving now: taken once per action, which then uses that one throughout."""
     return live().current()
@@ -46,8 +55,13 @@ def _said(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
 
 
+def _from_documents(ans: Answer):
+    """The answer's citations of documents (a curated FAQ entry is none: follow-ups look for more in documents)."""
+    return [c for c in ans.citations + ans.related if c.kind != FAQ_CITATION]
+
+
 def _cited(ans: Answer) -> list[str]:
-    return [f"{c.doc_id}|{c.start}" for c in ans.citations + ans.related]
+    return [f"{c.doc_id}|{c.start}" for c in _from_documents(ans)]
 
 
 def _answer(kb: KnowledgeBase, question: str, exclude: set[tuple[str, int]] | None = None) -> tuple[Answer, Query | None]:
@@ -56,7 +70,11 @@ def _answer(kb: KnowledgeBase, question: str, exclude: set[tuple[str, int]] | No
     if not question.strip():
         return answer_question(kb, question), None
     query = analyse(kb, question)
-    return answer_query(kb, query, exclude=exclude or ()), query
+    answer = answer_query(kb, query, exclude=exclude or ())
+    if exclude:  # "还有呢？": more passages on the question, the curated answer was already given
+        return answer, query
+    match = faq().match(query.text, query.vector)
+    return (with_curated(match, answer, kb.settings.max_citations) if match else answer), query
 
 
 def _send_answer(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker, ans: Answer,
@@ -70,7 +88,7 @@ def _send_answer(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: T
     if query is None or ans.status not in (Status.ANSWERED, Status.NOT_STATED):
         return []
     return [SlotSet("last_question", query.text), SlotSet("topic", topic_of(kb, query)),
-            SlotSet("last_docs", sorted({c.doc_id for c in ans.citations + ans.related})),
+            SlotSet("last_docs", sorted({c.doc_id for c in _from_documents(ans)})),
             SlotSet("last_citations", (already_cited or []) + _cited(ans))]
 
 
@@ -177,3 +195,4 @@ class ActionDefaultFallback(_SafeAction):
 # where two contend for 163 ms under load, and both take ~20 ms when idle (docs/benchmarks.md).
 torch.set_num_threads(1)
 live()  # load at start, so the first citizen does not wait for the model
+faq().matcher()

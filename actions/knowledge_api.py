@@ -8,8 +8,17 @@ GET  /knowledge/documents                    {"documents": {doc_id: title}}
 GET  /knowledge/catalogue                    {"build", "built", "documents": [{doc_id, file, title, date, chunks,
                                              indexed}], "skipped": {file: why}}: the staff's document list
 GET  /knowledge/document?id=DOC_ID           {"doc_id", "title", "date", "source", "text"}, or 404
-POST /knowledge/answer {"question", "k"}     the answer in the `ask --json` shape (one question, no dialogue)
+POST /knowledge/answer {"question", "k"}     the answer in the `ask --json` shape (one question, no dialogue;
+                                             the curated FAQ answer first when the question matches one)
 GET  /knowledge/briefing?topic=T&format=F    the interview briefing as html, md or docx
+GET  /knowledge/faq?q=TEXT&limit=N           {"entries": [...], "total"}: curated FAQ entries, newest first
+GET  /knowledge/faq/ID                       {"entry": {...}}, or 404
+POST /knowledge/faq {"entries": [draft…]}    adds (or, same question, updates) entries: {"added", "updated",
+                                             "unchanged", "ids"}; 400 naming the entry that cannot be one
+POST /knowledge/faq/ID {draft}               replaces an entry's fields: {"entry"}; 404, 409 (another entry has
+                                             that question)
+POST /knowledge/faq/ID/enabled {"enabled"}   disables or enables an entry: {"entry"}
+(a draft: {"question", "answer", "source", "dept", "valid_until", "enabled"}; the last four optional)
 
 Every request is answered from the knowledge base serving when it arrived (LiveKnowledgeBase.current()), in
 a worker thread, so that the actions on the event loop are not held up. The server listens on 127.0.0.1 only.
@@ -24,10 +33,13 @@ from typing import TypeVar
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from knowledge.answer.answering import answer_question
 from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.answer.live import LiveKnowledgeBase
 from knowledge.answer.suggestions import welcome_suggestions
+from knowledge.faq.answering import answer_with_faq
+from knowledge.faq.book import FaqBook
+from knowledge.faq.entry import Draft, normal_day
+from knowledge.faq.store import DuplicateQuestion
 from knowledge.briefing.briefing import prepare_briefing
 from knowledge.briefing.render import to_docx, to_html, to_markdown
 
@@ -35,6 +47,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BRIEFING_FORMATS = ("html", "md", "docx")
 MAX_QUESTION_CHARS = 2000  # as the REST channel: what the gateway sends is shorter still
 MAX_TOPIC_CHARS = 100
+MAX_FAQ_BATCH = 5000  # entries in one POST: an import of the whole Taipei FAQ fits
 T = TypeVar("T")
 
 
@@ -46,7 +59,7 @@ def _json(body) -> response.HTTPResponse:
     return response.json(body, ensure_ascii=False)
 
 
-def routes(live: LiveKnowledgeBase) -> Blueprint:
+def routes(live: LiveKnowledgeBase, faq: FaqBook | None = None) -> Blueprint:
     bp = Blueprint("knowledge", url_prefix="/knowledge")
 
     async def on_current(work: Callable[[KnowledgeBase], T]) -> T:
@@ -89,7 +102,7 @@ def routes(live: LiveKnowledgeBase) -> Blueprint:
             return _error(400, f"send {{\"question\": text of at most {MAX_QUESTION_CHARS} characters}}")
         if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 1):
             return _error(400, "k, when given, is the most citations wanted: a whole number of at least 1")
-        return _json((await on_current(lambda kb: answer_question(kb, question, k))).to_json())
+        return _json((await on_current(lambda kb: answer_with_faq(kb, faq, question, k))).to_json())
 
     @bp.get("/briefing")
     async def briefing(request: Request):
@@ -100,6 +113,8 @@ def routes(live: LiveKnowledgeBase) -> Blueprint:
             return _error(400, f"format {form!r} is not one of {', '.join(BRIEFING_FORMATS)}")
         return await on_current(lambda kb: _rendered(prepare_briefing(kb, topic), form))
 
+    if faq is not None:
+        _faq_routes(bp, faq)
     return bp
 
 
@@ -110,6 +125,73 @@ def _catalogue(kb: KnowledgeBase) -> dict:
              "indexed": entries.get(d.doc_id, {}).get("indexed", "")} for d in kb.docs.values()]
     return {"build": kb.build, "built": kb.manifest.get("built", ""), "documents": docs,
             "skipped": kb.manifest.get("skipped", {})}
+
+
+def _faq_routes(bp: Blueprint, faq: FaqBook) -> None:
+    async def off_loop(work: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(None, work)
+
+    @bp.get("/faq")
+    async def faq_list(request: Request):
+        text = (request.args.get("q") or "")[:100]
+        try:
+            limit = max(1, min(int(request.args.get("limit") or 200), 100_000))
+        except ValueError:
+            return _error(400, "limit is a whole number")
+        entries = await off_loop(lambda: faq.store.search(text, limit))
+        total = await off_loop(lambda: len(faq.store.entries()))
+        return _json({"entries": [e.to_json() for e in entries], "total": total})
+
+    @bp.get("/faq/<entry_id:int>")
+    async def faq_get(_: Request, entry_id: int):
+        entry = await off_loop(lambda: faq.store.get(entry_id))
+        return _json({"entry": entry.to_json()}) if entry else _error(404, f"no FAQ entry {entry_id}")
+
+    @bp.post("/faq")
+    async def faq_add(request: Request):
+        body = request.json if request.body else None
+        rows = body.get("entries") if isinstance(body, dict) else None
+        if not isinstance(rows, list) or not rows or len(rows) > MAX_FAQ_BATCH:
+            return _error(400, f'send {{"entries": [{{"question", "answer", …}}, …]}} with 1 to {MAX_FAQ_BATCH} entries')
+        drafts = []
+        for n, row in enumerate(rows, start=1):
+            draft, problem = _draft(row)
+            if problem:
+                return _error(400, f"entry {n}: {problem}")
+            drafts.append(draft)
+        return _json((await off_loop(lambda: faq.save(drafts))).to_json())
+
+    @bp.post("/faq/<entry_id:int>")
+    async def faq_edit(request: Request, entry_id: int):
+        draft, problem = _draft(request.json if request.body else None)
+        if problem:
+            return _error(400, problem)
+        try:
+            entry = await off_loop(lambda: faq.edit(entry_id, draft))
+        except DuplicateQuestion as exc:
+            return _error(409, str(exc))
+        return _json({"entry": entry.to_json()}) if entry else _error(404, f"no FAQ entry {entry_id}")
+
+    @bp.post("/faq/<entry_id:int>/enabled")
+    async def faq_enabled(request: Request, entry_id: int):
+        body = request.json if request.body else None
+        enabled = body.get("enabled") if isinstance(body, dict) else None
+        if not isinstance(enabled, bool):
+            return _error(400, 'send {"enabled": true} or {"enabled": false}')
+        entry = await off_loop(lambda: faq.set_enabled(entry_id, enabled))
+        return _json({"entry": entry.to_json()}) if entry else _error(404, f"no FAQ entry {entry_id}")
+
+
+def _draft(row) -> tuple[Draft | None, str]:
+    if not isinstance(row, dict):
+        return None, 'an entry is an object {"question", "answer", "source", "dept", "valid_until", "enabled"}'
+    texts = {k: row.get(k, "") for k in ("question", "answer", "source", "dept", "valid_until")}
+    if any(not isinstance(v, str) for v in texts.values()) or not isinstance(row.get("enabled", True), bool):
+        return None, "question, answer, source, dept and valid_until are text, enabled true or false"
+    draft = Draft(texts["question"], texts["answer"], texts["source"], texts["dept"], normal_day(texts["valid_until"]),
+                  row.get("enabled", True)).cleaned()
+    problem = draft.problem()
+    return (None, problem) if problem else (draft, "")
 
 
 def _rendered(briefing, form: str) -> response.HTTPResponse:

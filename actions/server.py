@@ -25,10 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     utils.update_sanic_log_level()
     # Importing the actions loads the knowledge base (and starts following new index builds).
     app = create_app("actions", cors_origins=None)
-    from .actions import live
+    from .actions import faq, live
     from .knowledge_api import routes
 
-    app.blueprint(routes(live()))
+    app.blueprint(routes(live(), faq()))
     logging.getLogger(__name__).info("action server and knowledge API on http://%s:%d", args.host, args.port)
     # One worker: a second would load a second knowledge base and model.
     app.run(args.host, args.port, workers=1, access_log=False)

@@ -123,10 +123,22 @@ def _answer_latency(eval_dir: Path, cache_dir: Path) -> dict:
     return answer_latency(FULL, eval_dir / "dev_questions.jsonl")
 
 
+def _faq_match(eval_dir: Path, cache_dir: Path) -> dict:
+    from knowledge.config import load_settings
+
+    from .cache import EmbeddingCache
+    from .faq_match import faq_match
+
+    settings = load_settings()
+    cache = EmbeddingCache(cache_dir, settings.model, precision=settings.embed_precision)
+    return faq_match(eval_dir, cache.embed)
+
+
 # Sections that can be measured alone (--only NAME): the results key and the function measuring it.
 ONLY = {"answer_latency": ("speed", _answer_latency), "rasa": ("rasa", _rasa), "faults": ("load_faults", _faults),
         "answers": ("answers", _answers), "index_speed": ("index_speed", _index_speed), "stack": ("stack_memory", _stack),
-        "at_scale": ("at_scale", _at_scale), "at_scale_answering": ("at_scale", _at_scale_answering)}
+        "at_scale": ("at_scale", _at_scale), "at_scale_answering": ("at_scale", _at_scale_answering),
+        "faq_match": ("faq_match", _faq_match)}
 
 
 # Sections that a part of them replaces (the answer latency of "speed", the answering of "at_scale"), and how

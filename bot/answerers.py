@@ -7,15 +7,17 @@ from contextlib import contextmanager
 
 import httpx
 
-from knowledge.answer.answering import answer_question
 from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.models import Answer
 
 from .rest_client import as_answer, send
 
 
-def in_process(kb: KnowledgeBase, k: int | None = None) -> Callable[[str], Answer]:
-    return lambda question: answer_question(kb, question, k)
+def in_process(kb: KnowledgeBase, k: int | None = None, faq=None) -> Callable[[str], Answer]:
+    """`faq`: a FaqBook whose curated answers come first, as in the running bot (None: the documents only)."""
+    from knowledge.faq.answering import answer_with_faq
+
+    return lambda question: answer_with_faq(kb, faq, question, k)
 
 
 @contextmanager

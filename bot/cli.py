@@ -80,8 +80,15 @@ def _read_questions(path: Path) -> list[str]:
     return [ln.strip() for ln in path.read_text(encoding="utf-8-sig").splitlines() if ln.strip()]
 
 
+def _faq_book(settings):
+    """The curated FAQ of the data folder (its entries answer first, as in the running bot)."""
+    from knowledge.faq.book import FaqBook
+
+    return FaqBook(settings)
+
+
 def cmd_ask(args) -> int:
-    from knowledge.answer.answering import answer_question
+    from knowledge.faq.answering import answer_with_faq
 
     if not args.question and not args.file:
         print("policybot ask: give a question, or --file F with one question per line", file=sys.stderr)
@@ -89,9 +96,10 @@ def cmd_ask(args) -> int:
     questions = _read_questions(Path(args.file)) if args.file else [" ".join(args.question)]
     if args.via:
         return _ask_via(args, questions)
-    kb = _load_kb(_settings(args))
+    settings = _settings(args)
+    kb, faq = _load_kb(settings), _faq_book(settings)
     for q in questions:
-        ans = answer_question(kb, q, args.k)
+        ans = answer_with_faq(kb, faq, q, args.k)
         if args.json:
             print(json.dumps(ans.to_json(), ensure_ascii=False), flush=True)
         else:
@@ -171,6 +179,10 @@ def format_answer(ans) -> str:
 
 
 def _format_citation(label: str, c) -> str:
+    from knowledge.models import FAQ_CITATION
+
+    if c.kind == FAQ_CITATION:  # a curated entry: the answer is the quote; say which entry and question
+        return f"{label} {c.title}{'（' + c.date + '）' if c.date else ''} · FAQ 条目 {c.doc_id.partition(':')[2]}\n    问：{c.context}"
     where = f"{c.doc_id} 第{c.paragraph}段，字符 {c.start}–{c.end}"
     return f"{label} {c.title}{'（' + c.date + '）' if c.date else ''} · {where}\n    “{c.text}”"
 
@@ -219,12 +231,13 @@ def cmd_coverage(args) -> int:
             return 1
     else:
         kb = _load_kb(settings)
-        result = run(questions, in_process(kb, args.k), settings.decline_below,
+        result = run(questions, in_process(kb, args.k, _faq_book(settings)), settings.decline_below,
                      {d.doc_id: d.meta.title for d in kb.docs.values()}, progress=True)
     paths = write_report(result, ReportMeta(Path(args.file).name, args.via or "in process"), Path(args.out))
     s = result.summary
     print(f"questions {s.total}: answered {s.answered}, declined {s.declined}, coverage {s.coverage_pct:.1f}%")
     print(f"low confidence (answered below {s.low_confidence_below}): {s.low_confidence}")
+    print(f"answered from a curated FAQ entry: {s.curated}")
     if s.answerable:
         print(f"hit@1 {s.hit_at_1:.4f}  hit@3 {s.hit_at_3:.4f}  MRR {s.mrr:.4f}  ({s.answerable} questions with an expected document or answer)")
     if s.expected_declines:
@@ -234,6 +247,66 @@ def cmd_coverage(args) -> int:
         print(f"policybot coverage: coverage {s.coverage_pct:.1f}% is below --fail-under {args.fail_under:g}%"
               f" ({s.declined} of {s.total} questions declined; see the gaps in {paths['report.html']})", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_faq_import(args) -> int:
+    from knowledge.faq.files import FaqFileError, read_faq
+
+    try:
+        rows = read_faq(Path(args.file))
+    except FaqFileError as exc:
+        print(f"policybot faq import: {exc}", file=sys.stderr)
+        return 2
+    saved = _faq_book(_settings(args)).save([r.draft for r in rows])
+    print(f"{args.file}: {len(rows)} entries: added {saved.added}, updated {saved.updated}, unchanged {saved.unchanged}"
+          " (a running bot serves them from its next question)")
+    return 0
+
+
+def _faq_store(args):
+    from knowledge.faq.store import FaqStore, db_path
+
+    return FaqStore(db_path(_settings(args)))
+
+
+def cmd_faq_list(args) -> int:
+    from datetime import date
+
+    today = date.today()
+    entries = _faq_store(args).search(args.search or "", limit=args.limit)
+    for e in reversed(entries):
+        state = "served" if e.served_on(today) else "disabled" if not e.enabled else "expired"
+        extra = " · ".join(x for x in (e.dept, e.source, f"valid until {e.valid_until}" if e.valid_until else "") if x)
+        print(f"{e.id:>5} [{state}] {e.question}" + (f"  ({extra})" if extra else ""))
+    print(f"{len(entries)} entries", file=sys.stderr)
+    return 0
+
+
+def cmd_faq_export(args) -> int:
+    from .faq_export import export_bytes
+
+    entries = list(reversed(_faq_store(args).search("", limit=10**9)))  # oldest first, as imported
+    try:
+        data = export_bytes(entries, Path(args.file).suffix)
+        Path(args.file).write_bytes(data)
+    except ValueError as exc:
+        print(f"policybot faq export: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"policybot faq export: cannot write {args.file} ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    print(f"{len(entries)} FAQ entries written to {args.file}", file=sys.stderr)
+    return 0
+
+
+def cmd_faq_enabled(args) -> int:
+    enabled = args.faq_command == "enable"
+    entry = _faq_store(args).set_enabled(args.id, enabled)
+    if entry is None:
+        print(f"policybot faq {args.faq_command}: no entry {args.id} (`policybot faq list` shows the ids)", file=sys.stderr)
+        return 1
+    print(f"entry {entry.id} {'enabled' if enabled else 'disabled'}: {entry.question}")
     return 0
 
 
@@ -274,9 +347,10 @@ def cmd_prep(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from knowledge.answer.answering import answer_question
+    from knowledge.faq.answering import answer_with_faq
 
-    kb = _load_kb(_settings(args))
+    settings = _settings(args)
+    kb, faq = _load_kb(settings), _faq_book(settings)
     print("policybot：请输入关于政策文件的问题（空行或 Ctrl-D 退出）。", flush=True)
     while True:
         try:
@@ -286,7 +360,7 @@ def cmd_chat(args) -> int:
             return 0
         if not q:
             return 0
-        print(format_answer(answer_question(kb, q)) + "\n", flush=True)
+        print(format_answer(answer_with_faq(kb, faq, q)) + "\n", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -347,6 +421,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", default=argparse.SUPPRESS)
     p.add_argument("--out", help="file to write: .xlsx for a workbook, else CSV (default: CSV to standard output)")
     p.set_defaults(func=cmd_feedback_export)
+    p = sub.add_parser("faq", help="curated FAQ answers: served before the documents' answer when a question matches")
+    fsub = p.add_subparsers(dest="faq_command", required=True)
+    p = fsub.add_parser("import", help="add or update entries from .xlsx/.csv/.jsonl (question/问题, answer/答案,"
+                                       " optional source/来源, dept/部门, valid_until)")
+    p.add_argument("file")
+    p.add_argument("--corpus", default=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_faq_import)
+    p = fsub.add_parser("list", help="the entries with their ids and whether each is served")
+    p.add_argument("--search", help="only entries whose question, answer, source or department holds this")
+    p.add_argument("--limit", type=int, default=1000)
+    p.add_argument("--corpus", default=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_faq_list)
+    p = fsub.add_parser("export", help="every entry to FILE (.csv, .xlsx or .jsonl), in the format import reads")
+    p.add_argument("file")
+    p.add_argument("--corpus", default=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_faq_export)
+    for name, says in (("disable", "stop serving an entry (kept, and listed)"), ("enable", "serve an entry again")):
+        p = fsub.add_parser(name, help=says)
+        p.add_argument("id", type=int)
+        p.add_argument("--corpus", default=argparse.SUPPRESS)
+        p.set_defaults(func=cmd_faq_enabled)
+
     p = sub.add_parser("prep", help="a cited briefing for an interview host on a topic (Markdown, HTML or docx)")
     p.add_argument("topic", nargs="+", help="the interview's topic, e.g. 营商环境 or 不动产登记")
     p.add_argument("--corpus", default=argparse.SUPPRESS)
@@ -359,7 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_chat)
 
     args = parser.parse_args(argv)
-    if args.func not in (cmd_serve, cmd_web, cmd_feedback_export):  # those load no model: nothing to quiet
+    if args.func not in (cmd_serve, cmd_web, cmd_feedback_export, cmd_faq_list, cmd_faq_export, cmd_faq_enabled):
+        # the others load the model: quiet its libraries
         _quiet_libraries()
     from knowledge.index.embedding import ModelUnavailable
     from knowledge.ingest.readers import UnreadableDocument

@@ -18,7 +18,7 @@ from .charts import inline_svg
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
-CSV_COLUMNS = ("n", "where", "question", "answered", "status", "confidence", "low_confidence", "answer", "top_doc_id",
+CSV_COLUMNS = ("n", "where", "question", "answered", "status", "confidence", "low_confidence", "faq_entry", "answer", "top_doc_id",
                "top_title", "top_quote", "citations", "expected_doc", "expected_answer", "hit_rank", "expectation_met")
 
 
@@ -57,8 +57,9 @@ def results_csv(run: CoverageRun) -> bytes:
 def _csv_row(n: int, r: Result) -> list:
     top = r.answer.citations[0] if r.answer.citations else None
     q = r.question
+    curated = r.answer.curated_entry
     return [n, q.where, q.text, r.answer.answered, r.answer.status.value, round(r.answer.confidence, 4), r.low_confidence,
-            r.answer.answer, top.doc_id if top else "", top.title if top else "", top.quote if top else "",
+            "" if curated is None else curated, r.answer.answer, top.doc_id if top else "", top.title if top else "", top.quote if top else "",
             len(r.answer.citations), q.expected_doc or "", q.expected_answer, "" if r.rank is None else r.rank,
             "" if r.met is None else r.met]
 

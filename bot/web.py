@@ -38,6 +38,7 @@ from .knowledge_client import KnowledgeApi, KnowledgeUnavailable
 from .web_host import router as host_pages
 from .staff import documents as staff_documents
 from .staff.coverage import MAX_UPLOAD_BYTES
+from .staff.faq import MAX_UPLOAD_BYTES as MAX_FAQ_UPLOAD_BYTES
 from .staff.pages import Refused
 from .staff.reindex import Reindexer
 from .staff.routes import router as staff_pages
@@ -83,7 +84,8 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
     # upload has a larger cap of its own, checked again (with a page for the browser) by its route.
     app.add_middleware(BodyLimit, default_bytes=settings.max_body_bytes,
                        per_path={"/staff/report": MAX_UPLOAD_BYTES + 64 * 1024,
-                                 "/staff/documents/upload": staff_documents.MAX_BODY_BYTES})
+                                 "/staff/documents/upload": staff_documents.MAX_BODY_BYTES,
+                                 "/staff/faq-import": MAX_FAQ_UPLOAD_BYTES + 64 * 1024})
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

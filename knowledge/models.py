@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from enum import Enum
 
 
@@ -113,6 +113,13 @@ class Citation:
     passage: str = ""
     passage_start: int = 0
     passage_end: int = 0
+    # "document": a sentence of an indexed document; "faq": a curated FAQ entry (knowledge/faq), whose doc_id is
+    # "faq:<id>", title 常见问题 and its source, date the day it was last written, quote its answer as written,
+    # context the curated question, heading its department.
+    kind: str = "document"
+
+
+FAQ_CITATION = "faq"  # Citation.kind of a curated FAQ entry
 
 
 class Status(str, Enum):
@@ -135,6 +142,15 @@ class Answer:
     # The closest passages when the documents do not state what was asked: shown as 相关内容, never as the answer.
     related: tuple[Citation, ...] = ()
     status: Status = Status.ANSWERED
+
+    @property
+    def curated_entry(self) -> int | None:
+        """The curated FAQ entry this answer was given from (its first citation is the entry), or None."""
+        first = self.citations[0] if self.citations else None
+        if first is None or first.kind != FAQ_CITATION:
+            return None
+        entry = first.doc_id.partition(":")[2]
+        return int(entry) if entry.isdigit() else None
 
     def to_json(self) -> dict:
         return {
@@ -166,4 +182,7 @@ def _citation_json(c: Citation) -> dict:
 
 
 def _citation_from_json(d: dict) -> Citation:
-    return Citation(**{f.name: d.get(f.name, "" if f.type == "str" else 0) for f in fields(Citation)})
+    def missing(f):
+        return f.default if f.default is not MISSING else "" if f.type == "str" else 0
+
+    return Citation(**{f.name: d.get(f.name) if d.get(f.name) is not None else missing(f) for f in fields(Citation)})

@@ -1,1 +1,1 @@
-"""The staff console (/staff): FAQ coverage runs, the audit log; `routes.router` mounts them all."""
+"""The staff console (/staff): FAQ coverage runs, curated FAQ answers, the audit log; `routes.router` mounts them all."""

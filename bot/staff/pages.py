@@ -24,8 +24,8 @@ PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-
             "frame-ancestors 'none'")
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 # The console's sections, in the navigation's order: (path, label).
-NAV = (("/staff", "覆盖检查 Coverage"), ("/staff/documents", "文档管理 Documents"), ("/staff/feedback", "用户反馈 Feedback"),
-       ("/staff/summary", "每周小结 Summary"), ("/staff/audit", "操作记录 Audit log"))
+NAV = (("/staff", "覆盖检查 Coverage"), ("/staff/faq", "常见问题 FAQ"), ("/staff/documents", "文档管理 Documents"),
+       ("/staff/feedback", "用户反馈 Feedback"), ("/staff/summary", "每周小结 Summary"), ("/staff/audit", "操作记录 Audit log"))
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent.parent / "templates" / "staff"),
                         autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import audit, coverage, documents, feedback_review, login
+from . import audit, coverage, documents, faq, feedback_review, login
 
 router = APIRouter()
-for part in (login, coverage, documents, feedback_review, audit):
+for part in (login, coverage, faq, documents, feedback_review, audit):
     router.include_router(part.router)

@@ -226,8 +226,12 @@ function showComment(box, rating, messageId) {
 }
 
 function openCitation(c) {
+  // A curated FAQ entry (kind "faq") is its own source: its answer, the question it answers, no document behind it.
+  const curated = c.kind === "faq";
   $("sheet-title").textContent = c.title || c.doc_id;
-  $("sheet-meta").textContent = [c.date, c.doc_id, c.paragraph ? "第" + c.paragraph + "段" : ""].filter(Boolean).join(" · ");
+  $("sheet-meta").textContent = (curated ? [c.date, c.context ? "问：" + c.context : ""]
+    : [c.date, c.doc_id, c.paragraph ? "第" + c.paragraph + "段" : ""]).filter(Boolean).join(" · ");
+  $("open-source").hidden = curated;
   const quote = $("sheet-quote");
   quote.replaceChildren();
   // The cleaned passage in the reader's script; the original, scrape noise and all, is behind 查看原文.

@@ -42,8 +42,9 @@ class Result:
         return self.rank is not None if q.has_expectation else None
 
     def to_json(self) -> dict:
-        """The `ask --json` shape, plus the expectation and its outcome when the question has one."""
-        row = self.answer.to_json()
+        """The `ask --json` shape, plus the curated FAQ entry it was answered from (or null), and the
+        expectation and its outcome when the question has one."""
+        row = {**self.answer.to_json(), "faq_entry": self.answer.curated_entry}
         q = self.question
         if q.has_expectation:
             row.update({"expected_doc": q.expected_doc, "expected_any": list(q.expected_any),
@@ -76,6 +77,7 @@ class Summary:
     documents: tuple[DocumentCoverage, ...]
     # Of the declined: the topic is covered but the asked fact is not stated (a fee, an address): content to add.
     not_stated: int = 0
+    curated: int = 0  # answered from a curated FAQ entry (its answer first)
     # Only meaningful when the file gave expectations (with_expectation > 0).
     with_expectation: int = 0
     answerable: int = 0  # questions with an expected document or answer
@@ -88,6 +90,7 @@ class Summary:
     def to_json(self) -> dict:
         out = {
             "total": self.total, "answered": self.answered, "declined": self.declined, "not_stated": self.not_stated,
+            "curated": self.curated,
             "coverage_pct": self.coverage_pct, "decline_below": self.decline_below,
             "low_confidence_below": self.low_confidence_below, "low_confidence": self.low_confidence,
             "mean_confidence": self.mean_confidence,
@@ -142,6 +145,7 @@ def summarize(results: tuple[Result, ...], decline_below: float, documents: dict
         mean_confidence=round(sum(r.answer.confidence for r in results) / total, 4) if total else 0.0,
         documents=_per_document(results, documents),
         not_stated=sum(r.answer.status == Status.NOT_STATED for r in results),
+        curated=sum(r.answer.curated_entry is not None for r in results),
         with_expectation=sum(r.question.has_expectation for r in results),
         answerable=len(answerable),
         hit_at_1=round(hit_rate(ranks, 1), 4) if answerable else None,

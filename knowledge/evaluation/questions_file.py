@@ -66,6 +66,11 @@ def read_questions(path: Path, name: str | None = None) -> list[Question]:
     return questions
 
 
+def decode(name: str, data: bytes) -> str:
+    """The file's text, in whichever encoding Excel or Notepad saved it; a BOM is dropped."""
+    return _decode(name, data).lstrip("\ufeff")
+
+
 def _decode(name: str, data: bytes) -> str:
     try:
         return data.decode(detect_encoding(data))
@@ -80,16 +85,26 @@ def _read_txt(path: Path, name: str, data: bytes) -> list[Question]:
 
 
 def _read_csv(path: Path, name: str, data: bytes) -> list[Question]:
-    text = _decode(name, data).lstrip("\ufeff")
+    return _from_table(name, "row", csv_rows(name, data))
+
+
+def csv_rows(name: str, data: bytes) -> list[tuple[int, list[str]]]:
+    """A CSV file's rows, numbered from 1 (csv.reader does not report physical lines; a quoted cell may span
+    several, so rows are numbered instead)."""
+    text = decode(name, data)
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise QuestionsFileError(name, "", f"not a valid CSV file ({exc}): save it again from Excel as CSV") from None
-    # csv.reader does not report physical lines; a quoted cell may span several, so rows are numbered instead.
-    return _from_table(name, "row", [(n, row) for n, row in enumerate(rows, start=1)])
+    return [(n, row) for n, row in enumerate(rows, start=1)]
 
 
 def _read_xlsx(path: Path, name: str, data: bytes) -> list[Question]:
+    return _from_table(name, "row", xlsx_rows(name, data))
+
+
+def xlsx_rows(name: str, data: bytes) -> list[tuple[int, list[str]]]:
+    """The first sheet's rows as text, numbered from 1."""
     import openpyxl
 
     try:
@@ -103,7 +118,7 @@ def _read_xlsx(path: Path, name: str, data: bytes) -> list[Question]:
                 for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
     finally:
         book.close()
-    return _from_table(name, "row", rows)
+    return rows
 
 
 def _from_table(name: str, unit: str, rows: list[tuple[int, list[str]]]) -> list[Question]:
