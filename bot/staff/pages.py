@@ -81,7 +81,8 @@ async def posted_form(request: Request, *, max_files: int, max_fields: int, mult
         return Refused(render(request, page or "message.html.j2", heading or "工作人员 Staff", status, staff, message))
 
     kind = media_type(request)[0]
-    if kind not in (("multipart/form-data",) if multipart else FORMS):
+    # A post with no body at all (a bare button, a script) has no type: it is judged by its (missing) CSRF token.
+    if kind not in (("multipart/form-data",) if multipart else (*FORMS, "")):
         raise refuse(415, "请用页面上的表单提交。Send this with the page's form.")
     if not _same_origin(request):
         raise refuse(403, "请求来自其他网站，已拒绝。A request from another site was refused.")
