@@ -72,6 +72,7 @@ def write_report(r: dict) -> str:
         out += _table(["system", "R@1", "R@5", "R@10", "MRR@10", "questions"], rows) + [""]
 
     out += _multidoc_section(r)
+    out += _faq_match_section(r)
 
     dev = r["dev_questions"]["summary"]
     out += ["## Seed corpus: dev questions", "",
@@ -243,6 +244,44 @@ def _multidoc_section(r: dict) -> list[str]:
     rows = [[MULTIDOC_LABELS[s], _f(t["simplified"][s]["recall@1"]), _f(t["simplified"][s]["recall@5"]),
              _f(t["as_asked"][s]["recall@1"]), _f(t["as_asked"][s]["recall@5"])] for s in t["simplified"]]
     return out + _table(["system", "R@1 simplified", "R@5 simplified", "R@1 as asked", "R@5 as asked"], rows) + [""]
+
+
+def _faq_match_section(r: dict) -> list[str]:
+    """Curated FAQ matching (bench/faq_match.py): does a reworded question find its curated entry, and only it."""
+    f = r.get("faq_match")
+    if not f:
+        return []
+    c, shipped = f["chosen"], f["shipped"]
+
+    def row(label: str, s: dict) -> list:
+        return [label, s["should_match"], s["should_not"], s["matched"], s["right_entry"], s["wrong_entry"],
+                s["matched_unseen"], _f(s["precision"]), _f(s["recall"])]
+
+    a = f["at_chosen"]
+    rows = [row("calibration half (chosen here)", a["calibration"]), row("**held-out half**", a["held_out"]),
+            row("all", a["all"]), row("all, traditional wording", a["traditional"]),
+            row("all, simplified wording", a["simplified"])]
+    if f.get("without_margin"):
+        rows.append(row(f"held-out, best without the margin (dense {f['without_margin']['dense_weight']}, threshold "
+                        f"{f['without_margin']['threshold']})", f["without_margin"]["held_out"]))
+    if f.get("dense_only"):
+        rows.append(row(f"held-out, the cosine alone (threshold {f['dense_only']['threshold']})", f["dense_only"]["held_out"]))
+    own, others = f["imported_questions_as_written"], f["not_imported_questions_as_written"]
+    return ["## Curated FAQ matching: Taipei FAQ paraphrases", "",
+            f"`taipei_faq/faq.jsonl`: {f['imported']} of its {f['pairs']} pairs imported as curated entries (every other "
+            "pair of each department); then the hand-written rewordings of `bench/data/taipei_faq_paraphrases.jsonl` "
+            f"({f['paraphrases']}: how they were written is in `bench/data/README.md`) asked: rewordings of imported "
+            "questions should match their own entry, rewordings of questions not imported should match none. A match "
+            "is the same question after normalisation, or score ≥ threshold (`knowledge/faq/matcher.py`). Chosen on "
+            f"every other line of each kind (the best recall at precision ≥ {f['min_precision']}): dense weight "
+            f"{c['dense_weight']}, margin weight {c['margin_weight']}, threshold {c['threshold']} "
+            f"({'as shipped' if c['is_shipped'] else '**not what ships**: shipped ' + str(shipped['dense_weight']) + ', ' + str(shipped['margin_weight']) + ', ' + str(shipped['threshold'])}). "
+            "Precision = right entry ÷ matched; recall = right entry ÷ should match.", ""] + _table(
+        ["questions", "should match", "should not", "matched", "right entry", "wrong entry", "matched, should not",
+         "precision", "recall"], rows) + [
+        "", f"The FAQ's own questions as written: {own['right_entry']}/{own['questions']} imported questions find their "
+        f"entry; {others['matched']}/{others['questions']} questions not imported match some imported entry (many are "
+        "generic, such as 活動時間為何？, or asked by several departments, so this bounds false matches from above).", ""]
 
 
 def _index_choice(r: dict) -> str:

@@ -99,6 +99,9 @@ def run(plan: Plan, settings: Settings, eval_dir: Path, cache_dir: Path, quick: 
     drcd_simplified_corpus = PolicybotCorpus.of_passages(drcd_simplified.passages, settings, cache, "drcd→simplified")
     results["cross_script"] = retrieval.cross_script(cmrc, *corpora["cmrc2018"], drcd_simplified, drcd_simplified_corpus)
     results["multidoc"] = {"taipei_faq": multidoc.taipei_faq(eval_dir, settings, cache, plan.faq_documents)}
+    from .faq_match import faq_match
+
+    results["faq_match"] = faq_match(eval_dir, cache.embed)
 
     results["answers"] = answers_section(plan, settings, eval_dir, cache)
 

@@ -1,4 +1,5 @@
-"""The knowledge package's layers: answering (and the briefings built on it) never imports ingestion."""
+"""The knowledge package's layers: answering (and the briefings and curated FAQ answers built on it) never imports
+ingestion."""
 from __future__ import annotations
 
 import ast
@@ -19,17 +20,23 @@ from knowledge.answer.suggestions import suggest_questions
 from knowledge.briefing.briefing import prepare_briefing
 from knowledge.briefing.render import to_markdown
 from knowledge.config import load_settings
+from knowledge.faq.answering import answer_with_faq
+from knowledge.faq.book import FaqBook
+from knowledge.faq.entry import Draft
 
 kb = KnowledgeBase.load(load_settings())
 suggest_questions(kb, 1)
 answered = answer_question(kb, contextualize(kb, "那需要多长时间？", "临川区怎么办理不动产登记？")).answered
+book = FaqBook(load_settings())
+book.save([Draft("护照怎么办理？", "到出入境管理处办理。")])
+answered = answered and answer_with_faq(kb, book, "护照怎么办理").curated_entry is not None
 to_markdown(prepare_briefing(kb, "不动产登记"))
 print(json.dumps({"answered": answered, "ingest": sorted(m for m in sys.modules if m.startswith("knowledge.ingest"))}))
 """
 
 
-def test_answering_loads_no_ingestion_module(corpus_settings):
-    env = {**os.environ, **corpus_settings.to_env()}
+def test_answering_loads_no_ingestion_module(corpus_settings, tmp_path):
+    env = {**os.environ, **corpus_settings.replace(data_dir=tmp_path).to_env()}
     out = subprocess.run([sys.executable, "-c", _ANSWER_ONE], cwd=PROJECT_ROOT, env=env, capture_output=True,
                          text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -37,7 +44,7 @@ def test_answering_loads_no_ingestion_module(corpus_settings):
     assert seen == {"answered": True, "ingest": []}
 
 
-LAYERS = ("text", "ingest", "index", "answer", "briefing", "evaluation")  # in the order a document flows
+LAYERS = ("text", "ingest", "index", "answer", "briefing", "evaluation", "faq")  # in the order a document flows
 
 
 def _imported(path) -> set[str]:

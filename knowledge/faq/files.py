@@ -91,7 +91,9 @@ def _columns(name: str, where: str, header: list[str]) -> dict[str, int]:
 
 def _jsonl(name: str, data: bytes) -> list[tuple[str, dict[str, str]]]:
     out = []
-    for n, line in enumerate(decode(name, data).splitlines(), start=1):
+    # Lines end at "\n" only: json.dumps leaves U+2028 and U+0085 in the text, which splitlines() would cut at.
+    for n, line in enumerate(decode(name, data).split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         where = f"line {n}"
