@@ -8,7 +8,6 @@ import io
 import json
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
