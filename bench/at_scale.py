@@ -81,6 +81,8 @@ def at_scale(eval_dir: Path, joined: int = JOINED_DOCUMENTS) -> dict:
     out = {"questions": len(asked), "load_average_at_start": os.getloadavg()[0]}
     for label, (docs, gold) in corpora.items():
         out[label] = _measure(docs, [{**q, "gold": gold[q["doc"]]} for q in asked], KEPT / label)
+        # Each corpus takes a long time: its figures are kept as soon as they are measured.
+        (KEPT / label / "result.json").write_text(json.dumps(out[label], ensure_ascii=False, indent=1), encoding="utf-8")
     return out
 
 
