@@ -102,3 +102,24 @@ def test_entries_from_the_command_line_and_the_knowledge_client_are_served_at_on
     entry_id = asyncio.run(promote())
     answered = _ask(gateway, "社保卡丢了怎么补办")
     assert answered["custom"]["citations"][0]["doc_id"] == f"faq:{entry_id}"
+
+
+def test_a_not_helpful_answer_corrected_on_the_feedback_page_is_the_next_answer(gateway, stack_settings):
+    from bot import feedback
+
+    question = "吉阳区政务服务中心周末开门吗？"
+    corrected = "吉阳区政务服务中心周六上午9点至12点开放，周日休息。"
+    feedback.record(feedback.db_path(stack_settings), "citizen-1", "down", "没回答周末", question, "设置综合受理窗口6个。", [])
+    if gateway.get("/staff/feedback").status_code == 401:
+        assert gateway.post("/staff/login", data={"token": TOKEN, "name": "审核员"}).status_code == 200
+    page = gateway.get("/staff/feedback").text
+    assert question in page and 'action="/staff/feedback/promote"' in page
+    csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
+    form = {"question": question, "answer": corrected, "source": "吉阳区政务服务中心"}
+    assert gateway.post("/staff/feedback/promote", data=form).status_code == 403  # no CSRF token
+    promoted = gateway.post("/staff/feedback/promote", data={**form, "csrf": csrf}, follow_redirects=False)
+    assert promoted.status_code == 303 and promoted.headers["location"].startswith("/staff/faq?q=")
+    message = _ask(gateway, question)
+    assert _first_kind(message) == "faq" and corrected in message["custom"]["answer"]
+    actions = [e.action for e in audit_log.entries(audit_log.db_path(stack_settings), action="faq.promote")]
+    assert actions == ["faq.promote"]

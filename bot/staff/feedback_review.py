@@ -4,15 +4,17 @@ with a chart of the last weeks."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from .. import feedback, question_log
 from ..charts import inline_svg
-from .pages import render, require
+from ..knowledge_client import FaqRefused, KnowledgeUnavailable
+from .pages import audit, posted_form, render, require
 
 PAGE_ROWS = 100
 CHART_WEEKS = 8
@@ -37,6 +39,26 @@ async def review(request: Request, rating: str = "down", since: str = "", until:
     older = rows[-1]["id"] if len(rows) == PAGE_ROWS else None
     return render(request, "feedback.html.j2", "用户反馈 Feedback", 400 if error else 200, staff, error, rows=rows,
                   rating=rating, since=since[:10], until=until[:10], doc=doc[:200], older=older)
+
+
+@router.post("/staff/feedback/promote")
+async def promote(request: Request) -> Response:
+    """A corrected answer to a question citizens found unhelpful, as a curated FAQ entry: served from the next
+    question on."""
+    staff, form = await posted_form(request, max_files=0, max_fields=4, page="message.html.j2", heading="用户反馈 Feedback")
+    fields = {k: form.get(k) if isinstance(form.get(k), str) else "" for k in ("question", "answer", "source", "feedback")}
+    if not fields["question"].strip() or not fields["answer"].strip():
+        return render(request, "message.html.j2", "用户反馈 Feedback", 400, staff, "问题和更正后的答案都要填写。")
+    try:
+        entry_id = await request.app.state.knowledge.add_faq_entry(request.app.state.http, fields["question"].strip(),
+                                                                  fields["answer"].strip(), fields["source"].strip())
+    except KnowledgeUnavailable:
+        return render(request, "message.html.j2", "用户反馈 Feedback", 503, staff, "知识库暂时不可用，请稍后再试。")
+    except FaqRefused as exc:
+        return render(request, "message.html.j2", "用户反馈 Feedback", 400, staff, str(exc))
+    await audit(request, staff, "faq.promote", str(entry_id), {"question": fields["question"][:200],
+                                                               "feedback": fields["feedback"][:20]})
+    return RedirectResponse(f"/staff/faq?q={quote(fields['question'].strip()[:100])}", status_code=303)
 
 
 @router.get("/staff/summary", response_class=HTMLResponse)
