@@ -25,8 +25,10 @@ from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from channels.wechat_text import MAX_BYTES, document_link, pieces_for_wechat, reply_text, split, utf8_len
 from conftest import WECHAT_ACCOUNT, WECHAT_API_PORT, WECHAT_TIGHT_ACCOUNT
+from knowledge.config import PROJECT_ROOT
 from knowledge.text.script import to_simplified
 
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 REFUSES_45015 = "o45015" + "x" * 22  # the stub's user who last wrote over 48 hours ago
 
 
@@ -210,6 +212,8 @@ def test_text_answered_with_a_passive_reply_citing_its_sources(wechat, stack):
     content = xml["Content"]
     assert "6个" in content and "[1]" in content and "来源：" in content, content
     assert utf8_len(content) <= MAX_BYTES
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "wechat-reply.txt").write_text(content, encoding="utf-8")  # what a follower reads
     # Each source a link to the chat page's document view, its span inside the cited document.
     link = next(line for line in content.splitlines() if line.startswith(WECHAT_ACCOUNT["public_url"]))
     params = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
@@ -226,6 +230,24 @@ def test_safe_mode_message_decrypted_and_answered_encrypted(wechat):
     assert reply.status == 200
     xml = reply.xml  # decrypted by the simulated server, its signature and app id checked
     assert xml["ToUserName"] == openid and "登记" in xml["Content"] and "[1]" in xml["Content"]
+
+
+def test_answers_come_back_as_passive_replies_well_within_the_deadline(wechat):
+    """What a follower waits, measured (test-artifacts/wechat-reply-times.json): each answer a passive reply."""
+    questions = ["怎么办理不动产登记？", "吉阳区设置了几个综合受理窗口？", "新余为多少家企业建立了信用档案？",
+                 "临川区建设的是哪五型政府？", "社保卡丢了怎么补办？"] * 2
+    times = []
+    for q in questions:
+        started = time.perf_counter()
+        reply = wechat.text(new_user(), q)
+        times.append(time.perf_counter() - started)
+        assert reply.xml["MsgType"] == "text" and reply.xml["Content"], q
+    times.sort()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "wechat-reply-times.json").write_text(json.dumps(
+        {"questions": len(times), "median_s": round(times[len(times) // 2], 3), "max_s": round(times[-1], 3),
+         "deadline_s": WECHAT_ACCOUNT["reply_deadline_s"], "load_average": os.getloadavg()[0]}, indent=1))
+    assert times[-1] < WECHAT_ACCOUNT["reply_deadline_s"]
 
 
 def test_follow_up_answered_in_the_context_of_the_same_user(wechat, stack):
