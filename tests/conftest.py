@@ -105,13 +105,38 @@ def stack_settings(corpus_settings, tmp_path_factory) -> Settings:
     return settings
 
 
+# The test stack's WeChat accounts (tests/test_wechat.py plays WeChat's server against them): one answering in
+# time, one whose reply deadline no answer meets, so that its answers go through the customer-service API, which
+# both reach at a local stub on WECHAT_API_PORT (started by the tests that need it).
+WECHAT_API_PORT = port(15091)
+WECHAT_ACCOUNT = {"token": "policybot-test-token", "app_id": "wx0123456789abcdef", "app_secret": "test-app-secret",
+                  "encoding_aes_key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",  # base64 of bytes 0..31
+                  "public_url": "https://policybot.example.gov.cn",
+                  "api_base_url": f"http://127.0.0.1:{WECHAT_API_PORT}/cgi-bin/", "reply_deadline_s": 4.0}
+WECHAT_TIGHT_ACCOUNT = {**WECHAT_ACCOUNT, "token": "policybot-tight-token", "app_id": "wxfedcba9876543210",
+                        "reply_deadline_s": 0.005}
+
+
+def credentials_file(folder: Path) -> Path:
+    """credentials.yml with the test WeChat accounts in place of the one configured from the environment."""
+    import yaml
+
+    credentials = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8"))
+    credentials["channels.wechat.WeChatInput"] = WECHAT_ACCOUNT
+    credentials["tests.wechat_accounts.TightDeadlineWeChat"] = WECHAT_TIGHT_ACCOUNT
+    path = folder / "credentials.yml"
+    path.write_text(yaml.safe_dump(credentials, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def stack(rasa_model, stack_settings, tmp_path_factory):
     from bot.serve import start_stack
 
     folder = tmp_path_factory.mktemp("stack")
     running = start_stack(stack_settings, rasa_model, rasa_port=port(15005), actions_port=port(15055),
-                          endpoints=endpoints_file(folder, port(15055)), log_dir=folder)
+                          endpoints=endpoints_file(folder, port(15055)), log_dir=folder,
+                          credentials=credentials_file(folder))
     yield running
     running.stop()
 

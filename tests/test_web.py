@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from bot.serve import start_rasa, start_web, wait_healthy
+from channels.wechat_text import document_link
 from conftest import port
 from knowledge.config import PROJECT_ROOT
 from knowledge.ingest.cleaning import strip_pinyin
@@ -108,6 +109,24 @@ def test_question_answered_with_citation_card_and_source(web, page):
     assert len(full) > len(highlighted) * 3  # the whole document, not only the passage
     page.get_by_role("button", name="返回对话").click()
     assert page.locator("#source").is_hidden()
+    assert not page.errors and not page.outside, (page.errors, page.outside)
+
+
+def test_a_source_link_opens_the_document_with_the_span_highlighted(web, page, stack):
+    """The link the WeChat channel sends for a source (channels/wechat_text.py) opens the chat page's document
+    view, the cited span marked and in view."""
+    reply = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", timeout=60,
+                       json={"sender": f"link-{uuid.uuid4().hex[:8]}", "message": "吉阳区设置了几个综合受理窗口？"})
+    citation = next(m["custom"]["citations"][0] for m in reply.json() if (m.get("custom") or {}).get("citations"))
+    page.goto(document_link(web, citation["doc_id"], citation["start"], citation["end"]))
+    page.wait_for_selector("body[data-ready=true]")
+    cited = page.locator("#source-text mark#cited")
+    cited.wait_for(state="visible")
+    assert cited.text_content() == citation["quote"]
+    assert page.locator("#source-title").inner_text() == citation["title"]
+    assert cited.evaluate("m => { const r = m.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight }")
+    page.get_by_role("button", name="返回对话").click()
+    assert page.locator("#source").is_hidden() and page.locator(".row.bot").count() >= 1  # the chat beneath
     assert not page.errors and not page.outside, (page.errors, page.outside)
 
 

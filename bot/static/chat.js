@@ -260,11 +260,22 @@ async function openSource(c) {
     return;
   }
   const doc = reply.body, start = Number(c.start), end = Number(c.end);
+  $("source-title").textContent = doc.title || c.title || c.doc_id;
   $("source-meta").textContent = [doc.date, doc.source, doc.doc_id].filter(Boolean).join(" · ");
   const mark = el("mark", null, doc.text.slice(start, end));
   mark.id = "cited";
   text.append(document.createTextNode(doc.text.slice(0, start)), mark, document.createTextNode(doc.text.slice(end)));
   mark.scrollIntoView({ block: "center" });
+}
+
+// A link to a source, as the WeChat channel sends (channels/wechat_text.py): /?doc=<id>&start=<n>&end=<n> opens
+// that document with the span highlighted, over the chat.
+function openLinkedSource() {
+  const params = new URLSearchParams(location.search), docId = params.get("doc");
+  if (!docId) return;
+  const start = Number(params.get("start")), end = Number(params.get("end"));
+  const span = Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end;
+  openSource({ doc_id: docId, start: span ? start : 0, end: span ? end : 0 });
 }
 
 function closeOverlay(which) {
@@ -388,6 +399,7 @@ async function start() {
   renderWelcome(welcome.ok ? welcome.body.suggestions || [] : []);
   await loadHistory();
   checkHealth();
+  openLinkedSource();
   document.body.dataset.ready = "true";  // the welcome and the history are on the page
 
   const input = $("input");
