@@ -43,22 +43,22 @@ class Briefing:
 class KnowledgeApi:
     url: str  # the action server's base URL
 
-    async def _get(self, client: httpx.AsyncClient, path: str, timeout: float, **params) -> httpx.Response:
+    async def _request(self, client: httpx.AsyncClient, method: str, path: str, timeout: float,
+                       **kwargs) -> httpx.Response:
+        """The reply to one request; KnowledgeUnavailable when there is none or it is a server error."""
         try:
-            reply = await client.get(f"{self.url}/knowledge/{path}", params=params, timeout=timeout)
+            reply = await client.request(method, f"{self.url}/knowledge/{path}", timeout=timeout, **kwargs)
         except httpx.HTTPError as exc:
             raise KnowledgeUnavailable(f"no answer from {self.url}/knowledge/{path} ({type(exc).__name__})") from exc
         if reply.status_code >= 500:
             raise KnowledgeUnavailable(f"{self.url}/knowledge/{path} answered {reply.status_code}")
         return reply
 
+    async def _get(self, client: httpx.AsyncClient, path: str, timeout: float, **params) -> httpx.Response:
+        return await self._request(client, "GET", path, timeout, params=params)
+
     async def _post(self, client: httpx.AsyncClient, path: str, body: dict, timeout: float) -> dict:
-        try:
-            reply = await client.post(f"{self.url}/knowledge/{path}", json=body, timeout=timeout)
-        except httpx.HTTPError as exc:
-            raise KnowledgeUnavailable(f"no answer from {self.url}/knowledge/{path} ({type(exc).__name__})") from exc
-        if reply.status_code >= 500:
-            raise KnowledgeUnavailable(f"{self.url}/knowledge/{path} answered {reply.status_code}")
+        reply = await self._request(client, "POST", path, timeout, json=body)
         if reply.status_code != 200:
             raise FaqRefused(_error_of(reply), reply.status_code)
         return reply.json()

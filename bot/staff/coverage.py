@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -17,6 +16,7 @@ from knowledge.evaluation.questions_file import SUFFIXES, QuestionsFileError, re
 from ..coverage_report import REPORT_CSP, ReportMeta, render_html, results_csv, results_json
 from ..knowledge_client import KnowledgeApi, KnowledgeUnavailable
 from .pages import Refused, audit, posted_form, render, require
+from .uploads import checked_suffix_name, read_as_file
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_QUESTIONS = 2000
@@ -79,12 +79,7 @@ def _coverage(knowledge: KnowledgeApi, questions, decline_below: float) -> Cover
 
 
 def _read_upload(name: str, data: bytes):
-    """read_questions works on files; the upload is written under a fixed name with its (checked) extension."""
-    suffix = Path(name).suffix.lower()
-    with tempfile.TemporaryDirectory(prefix="policybot-staff-") as folder:
-        path = Path(folder) / f"upload{suffix if suffix in SUFFIXES else '.unsupported'}"
-        path.write_bytes(data)
-        return read_questions(path, name)
+    return read_as_file(checked_suffix_name(name, SUFFIXES), data, lambda path: read_questions(path, name))
 
 
 def _downloads(result: CoverageRun, meta: ReportMeta) -> dict[str, str]:

@@ -4,7 +4,6 @@ the action server (knowledge/faq): each change goes through its knowledge API an
 question on; each is written to the audit log."""
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,7 @@ from knowledge.faq.files import SUFFIXES, FaqFileError, read_faq
 from ..faq_export import FORMATS, export_bytes
 from ..knowledge_client import FaqRefused, KnowledgeUnavailable
 from .pages import audit, posted_form, render, require
+from .uploads import checked_suffix_name, read_as_file
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 HEADING = "常见问题 Curated FAQ"
@@ -173,12 +173,7 @@ async def faq_import(request: Request) -> Response:
 
 
 def _read_upload(name: str, data: bytes):
-    """read_faq works on files; the upload is written under a fixed name with its (checked) extension."""
-    suffix = Path(name).suffix.lower()
-    with tempfile.TemporaryDirectory(prefix="policybot-faq-") as folder:
-        path = Path(folder) / f"upload{suffix if suffix in SUFFIXES else '.unsupported'}"
-        path.write_bytes(data)
-        return read_faq(path, name)
+    return read_as_file(checked_suffix_name(name, SUFFIXES), data, lambda path: read_faq(path, name))
 
 
 @router.post("/staff/faq-export")

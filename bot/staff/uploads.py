@@ -8,15 +8,18 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_FILES = 20  # per upload
 MAX_NAME_CHARS = 100
 # Kept in a name: letters and digits of any script (Chinese included), and - _ . ( ) （ ）; the rest becomes _.
 _UNSAFE = re.compile(r"[^\w\-.()（）]+")
-RESERVED = {"readme.md"}  # the corpus folder's own notes, never indexed
+RESERVED = {"readme.md"}
+T = TypeVar("T")  # the corpus folder's own notes, never indexed
 
 
 class UploadRefused(ValueError):
@@ -28,6 +31,21 @@ class Added:
     name: str  # as written into the corpus folder
     replaced: bool  # a document of that name was there before: this is its new version
     chars: int  # of text the reader found
+
+
+def read_as_file(file_name: str, data: bytes, read: Callable[[Path], T]) -> T:
+    """`read` of the bytes written to a private temporary file named `file_name` (readers work on files and
+    judge them by their extension); the file is gone afterwards."""
+    with tempfile.TemporaryDirectory(prefix="policybot-upload-") as folder:
+        path = Path(folder) / file_name
+        path.write_bytes(data)
+        return read(path)
+
+
+def checked_suffix_name(uploaded: str, suffixes) -> str:
+    """A fixed file name with the upload's extension when it is one of `suffixes` (else one no reader takes)."""
+    suffix = Path(uploaded).suffix.lower()
+    return f"upload{suffix if suffix in suffixes else '.unsupported'}"
 
 
 def safe_name(uploaded: str) -> str:
@@ -61,13 +79,10 @@ def add(corpus_dir: Path, uploaded_name: str, data: bytes) -> Added:
         raise UploadRefused(f"{name}: 文件太大（最大 {MAX_DOCUMENT_BYTES // 2**20} MB）。"
                             f" Larger than {MAX_DOCUMENT_BYTES // 2**20} MB.")
     target = _inside(corpus_dir, corpus_dir / name)
-    with tempfile.TemporaryDirectory(prefix="policybot-upload-") as folder:
-        trial = Path(folder) / name
-        trial.write_bytes(data)
-        try:
-            text = read_text(trial)
-        except UnreadableDocument as exc:
-            raise UploadRefused(f"{name}: {exc.reason}") from exc
+    try:
+        text = read_as_file(name, data, read_text)
+    except UnreadableDocument as exc:
+        raise UploadRefused(f"{name}: {exc.reason}") from exc
     replaced = target.exists()
     # Written beside the target under a dot name (the corpus listing skips those), then renamed: the indexer
     # never sees half a file.
