@@ -42,6 +42,7 @@ from knowledge.faq.entry import Draft, normal_day
 from knowledge.faq.store import DuplicateQuestion
 from knowledge.briefing.briefing import prepare_briefing
 from knowledge.briefing.render import to_docx, to_html, to_markdown
+from knowledge.index.store import indexed_at
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BRIEFING_FORMATS = ("html", "md", "docx")
@@ -122,7 +123,8 @@ def _catalogue(kb: KnowledgeBase) -> dict:
     entries = kb.manifest.get("documents", {})
     docs = [{"doc_id": d.doc_id, "file": entries.get(d.doc_id, {}).get("file", d.doc_id), "title": d.meta.title,
              "date": d.meta.date, "chunks": len(kb.doc_chunks.get(d.doc_id, ())),
-             "indexed": entries.get(d.doc_id, {}).get("indexed", "")} for d in kb.docs.values()]
+             "indexed": indexed_at(kb.settings.index_dir, kb.build, entries.get(d.doc_id, {}))}
+            for d in kb.docs.values()]
     return {"build": kb.build, "built": kb.manifest.get("built", ""), "documents": docs,
             "skipped": kb.manifest.get("skipped", {})}
 

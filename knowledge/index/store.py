@@ -118,9 +118,7 @@ class BuildWriter:
         json_path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
         np.savez(npz_path, chunks=bundle.vectors.astype(np.float32), sentence_spans=bundle.sentence_spans.astype(np.int64),
                  sentences=bundle.sentence_vectors.astype(np.float32))
-        # When this version was indexed: carried over unchanged by later builds (reuse), shown to staff.
-        entry = {"hash": bundle.doc.content_hash, "chunks": len(bundle.chunks), "key": key,
-                 "indexed": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        entry = {"hash": bundle.doc.content_hash, "chunks": len(bundle.chunks), "key": key}
         if file:
             entry["file"] = file
         self.docs[bundle.doc.doc_id] = {**entry, "furniture_kept": furniture_kept} if furniture_kept else entry
@@ -158,6 +156,16 @@ class BuildWriter:
 
     def abort(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def indexed_at(index_dir: Path, build: str, entry: dict) -> str:
+    """When this version of a document was indexed: its file's time in the build, which later builds keep (they
+    carry an unchanged document over as a hard link or a copy with its times, `reuse`); "" when it is gone."""
+    try:
+        seconds = (index_dir / build / "docs" / f"{entry['key']}.json").stat().st_mtime
+    except (OSError, KeyError):
+        return ""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(seconds))
 
 
 def _write_atomic(path: Path, text: str) -> None:
