@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # Wording lives in domain.yml; these responses are sent from code, not from rules.
 SORRY = "utter_service_unavailable"
 REPHRASE = "utter_ask_rephrase"
+OUT_OF_SCOPE = "utter_out_of_scope"
 
 
 @lru_cache(maxsize=1)
@@ -172,6 +173,25 @@ class ActionRecordFeedback(_SafeAction):
         feedback.record(feedback.db_path(load_settings()), tracker.sender_id, feedback.polarity_of(text), text,
                         tracker.get_slot("last_question") or "", answered.answer, answered.to_json()["citations"])
         dispatcher.utter_message(response="utter_feedback_thanks")
+        return []
+
+
+class ActionOutOfScope(_SafeAction):
+    """A question the NLU finds outside the documents' topics may still be one staff answered in the curated FAQ
+    (a city's FAQ covers more than its policy documents): the curated answer then, else the out-of-scope reply."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def act(self, dispatcher, tracker):
+        kb = knowledge_base()
+        question = _said(tracker)
+        ans, query = _answer(kb, question)
+        if ans.citations and ans.citations[0].kind == FAQ_CITATION:
+            return _send_answer(kb, dispatcher, tracker, ans, query)
+        declined = Answer(question, False, 0.0, "", (), status=Status.DECLINED)
+        dispatcher.utter_message(response=OUT_OF_SCOPE, json_message=declined.to_json())  # as the fallback's reply
+        _log_question(kb, tracker, declined)
         return []
 
 

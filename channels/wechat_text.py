@@ -44,7 +44,8 @@ def sources_of(citations: Iterable[Mapping], public_url: str = "") -> list[Sourc
         if len(title) > TITLE_CHARS:
             title = title[:TITLE_CHARS - 1] + "…"
         link = ""
-        if public_url and c.get("doc_id"):
+        # A curated FAQ entry (kind "faq") is quoted whole in the reply: there is no document view to link to.
+        if public_url and c.get("doc_id") and c.get("kind") != "faq":
             link = document_link(public_url, str(c["doc_id"]), _int(c.get("start")), _int(c.get("end")))
         out.append(Source(_int(c.get("n")) or i, title, str(c.get("date") or ""), link))
     return out
