@@ -71,11 +71,15 @@ def _answer(kb: KnowledgeBase, question: str, exclude: set[tuple[str, int]] | No
     if not question.strip():
         return answer_question(kb, question), None
     query = analyse(kb, question)
-    answer = answer_query(kb, query, exclude=exclude or ())
     if exclude:  # "还有呢？": more passages on the question, the curated answer was already given
-        return answer, query
+        return answer_query(kb, query, exclude=exclude), query
+    return _curated(kb, query) or answer_query(kb, query), query
+
+
+def _curated(kb: KnowledgeBase, query: Query) -> Answer | None:
+    """The curated entry's answer with the documents' passages after it, when the question matches one."""
     match = faq().match(query.text, query.vector)
-    return (with_curated(match, answer, kb.settings.max_citations) if match else answer), query
+    return with_curated(match, answer_query(kb, query), kb.settings.max_citations) if match else None
 
 
 def _send_answer(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker, ans: Answer,
@@ -186,9 +190,11 @@ class ActionOutOfScope(_SafeAction):
     def act(self, dispatcher, tracker):
         kb = knowledge_base()
         question = _said(tracker)
-        ans, query = _answer(kb, question)
-        if ans.citations and ans.citations[0].kind == FAQ_CITATION:
-            return _send_answer(kb, dispatcher, tracker, ans, query)
+        # The FAQ is asked first: the documents' answer is searched only for a question that matched an entry.
+        query = analyse(kb, question) if question.strip() else None
+        curated = _curated(kb, query) if query is not None else None
+        if curated is not None:
+            return _send_answer(kb, dispatcher, tracker, curated, query)
         declined = Answer(question, False, 0.0, "", (), status=Status.DECLINED)
         dispatcher.utter_message(response=OUT_OF_SCOPE, json_message=declined.to_json())  # as the fallback's reply
         _log_question(kb, tracker, declined)

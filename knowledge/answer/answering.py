@@ -168,9 +168,11 @@ def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked
         if items:
             return [first] + items
     chosen = opening(kb, first, exclude) if limit > 1 else [first]
-    if also is not None and also.key not in {o.key for o in chosen} and len(chosen) < limit:
+    seen = {o.key for o in chosen}
+    if also is not None and also.key not in seen and len(chosen) < limit:
         chosen.append(also)
-    seen, length = {o.key for o in chosen}, sum(len(o.text) for o in chosen)
+        seen.add(also.key)
+    length = sum(len(o.text) for o in chosen)
     stems = set(query.stems)
     # A question naming several places gets the best sentence about each of them.
     for stem in query.stems:
