@@ -158,6 +158,13 @@ def test_a_look_alike_question_the_documents_do_not_cover_is_declined(kb):
         assert ans.status == Status.DECLINED
 
 
+def test_a_figure_about_another_subject_does_not_answer(kb):
+    """宜春's 实名用户数达到常住人口40% shares 事项 and 达到 with the question, not 一次不跑: no share of those is given."""
+    ans = answer_question(kb, "宜春市“一次不跑”事项占比达到多少？")
+    assert ans.status == Status.NOT_STATED and "一次不跑" in ans.answer and ans.related, ans.answer
+    assert "40%" not in ans.answer
+
+
 @pytest.mark.parametrize("question, missing", [
     ("临川办不动产登记，登记费要交多少钱？", "登记费的具体金额"),
     ("临川区不动产登记中心的地址在哪里？", "地址"),

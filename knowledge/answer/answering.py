@@ -46,6 +46,9 @@ class Composition:
     # (the patterns miss forms it learned). 1.0 was the best of 99 (always the rule's), 3, 2 and 1 end to end on
     # CMRC trial and DRCD test.
     rule_margin: float = 1.0
+    # A sentence stating the asked fact is about the asked subject when it holds one of the subject's rarest words or this
+    # share of its words' IDF: for 宜春“一次不跑”事项占比达到多少 a 40% of 实名用户数 shares 事项 and 达到, not 一次不跑.
+    focus_share: float = 0.5
     list_items: int = 8  # at most this many items of an announced list
     item_window: int = 40  # items are looked for this many sentences after their announcement
 
@@ -80,7 +83,7 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
     on_place = [r for r in ranked if _about(kb, r[0], stems)] if stems else ranked
     pool = on_place or ranked  # a question about 新余 is answered from 新余 first
     if query.asked.strict and not exclude:  # "还有呢？" wants more on the question, stated or not
-        stating = _stating(query, pool)
+        stating = _stating(kb, query, pool, composition)
         if not stating:
             return _not_stated(kb, query, confidence, pool, limit)
         best = _preferred(stating, pool, composition)
@@ -125,13 +128,22 @@ def _superseded(query: Query, options: list[Option]) -> list[bool]:
     return [about_past(o.candidate.text) and o.hit.chunk.doc_id in present for o in options]
 
 
-def _stating(query: Query, ranked: list[tuple[Option, float]]) -> list[tuple[Option, float]]:
+def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]],
+             composition: Composition) -> list[tuple[Option, float]]:
     """The ranked sentences that state the asked fact about the asked subject: a figure of 部门 for 几个部门, a
     sum of money for 登记费要交多少钱, and not about something else (a loan of 3.3亿元)."""
-    focus = query.focus
+    cue = query.simplified[query.asked.cue_start:query.asked.cue_end] if query.asked.cue_start >= 0 else ""
+    # The asking words (时间 of 多长时间) say what is asked, not about what.
+    weight = {w: kb.lexical.idf(w) for w in query.focus if not (cue and (w in cue or cue in w))}
+    total = sum(weight.values())
+    top = max(weight.values(), default=0.0)
+    rarest = {w for w, v in weight.items() if v >= top - 1e-6}  # all of them on a tie: the set has no order
 
     def about_focus(o: Option) -> bool:
-        return not focus or bool(focus & set(o.candidate.tokens)) or any(w in o.candidate.text for w in focus)
+        if not weight:
+            return True
+        held = {w for w in weight if w in o.candidate.tokens or w in o.candidate.text}
+        return bool(rarest & held) or sum(weight[w] for w in held) >= composition.focus_share * total
 
     stating = [r for r in ranked if states(query.asked.kind, r[0].candidate.text, query.simplified) and about_focus(r[0])]
     with_unit = [r for r in stating if states_unit(query.asked, r[0].candidate.text, query.simplified)]
