@@ -200,3 +200,14 @@ def test_failed_logins_are_limited_per_address_and_name_and_audited(config):
         # another name from the same address is over the address's limit too
         assert client.post("/staff/login", data={"name": "李明", "password": "guess"}).status_code == 429
     assert [a for _, a, _ in _audited(config, "login")] == ["login.refused"] * 3 + ["login.limited"] * 2
+
+
+def test_an_account_opens_the_staff_pages_without_a_token(tmp_path):
+    config = Settings(index_dir=tmp_path / "no-index", data_dir=tmp_path)  # no POLICYBOT_STAFF_TOKEN
+    with _client(config) as client:
+        assert client.get("/staff").status_code == 404  # neither token nor account: no staff area
+        AccountBook(db_path(config)).add("王芳", PASSWORD)
+        assert client.get("/staff").status_code == 401
+        assert client.post("/staff/report", headers={"Authorization": "Bearer "}).status_code == 401  # no token to match
+        assert client.post("/staff/login", data={"name": "王芳", "password": PASSWORD}).status_code == 200
+        assert client.get("/staff/audit").status_code == 200
