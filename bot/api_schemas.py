@@ -73,6 +73,7 @@ class BriefingQuery(_Body):
 class LoginForm(_Body):
     token: Annotated[str, AfterValidator(lambda v: v.strip())] = ""
     name: Annotated[str, AfterValidator(clean_name)] = ""
+    password: str = ""  # as typed: an account's password (then no token is sent)
 
 
 session_id = TypeAdapter(SessionId)

@@ -1,4 +1,5 @@
-"""The `policybot` command line: index, ask, eval, coverage and an interactive chat in the terminal."""
+"""The `policybot` command line: index, ask, eval, coverage, FAQ entries, staff accounts and an interactive chat
+in the terminal."""
 from __future__ import annotations
 
 import argparse
@@ -443,6 +444,10 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--corpus", default=argparse.SUPPRESS)
         p.set_defaults(func=cmd_faq_enabled)
 
+    from .staff.accounts_cli import add_parsers as add_staff_parsers
+
+    add_staff_parsers(sub, _settings)
+
     p = sub.add_parser("prep", help="a cited briefing for an interview host on a topic (Markdown, HTML or docx)")
     p.add_argument("topic", nargs="+", help="the interview's topic, e.g. 营商环境 or 不动产登记")
     p.add_argument("--corpus", default=argparse.SUPPRESS)
@@ -455,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_chat)
 
     args = parser.parse_args(argv)
-    if args.func not in (cmd_serve, cmd_web, cmd_feedback_export, cmd_faq_list, cmd_faq_export, cmd_faq_enabled):
+    if args.command != "staff" and args.func not in (cmd_serve, cmd_web, cmd_feedback_export, cmd_faq_list,
+                                                     cmd_faq_export, cmd_faq_enabled):
         # the others load the model: quiet its libraries
         _quiet_libraries()
     from knowledge.index.embedding import ModelUnavailable

@@ -74,6 +74,7 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
     app.state.limiter = MovingWindowRateLimiter(MemoryStorage())
     app.state.client_address = ClientAddress(parse_networks(settings.trusted_proxies), parse_headers(settings.proxy_headers))
     per_session, per_address = parse(settings.session_rate_limit), parse(settings.address_rate_limit)
+    app.state.login_limit = parse(settings.login_rate_limit)  # parsed here: a bad value stops the start, not a login
     widget_origins = parse_origins(settings.widget_origins)
     embed_csp = f"{CSP_SOURCES}; {frame_ancestors(widget_origins)}"
     replies_db = own_replies.db_path(settings)

@@ -66,6 +66,8 @@ class Settings:
     address_rate_limit: str = "120/minute"
     # The gateway's staff pages (/staff: FAQ coverage reports) need this token; empty disables them.
     staff_token: str = field(default="", repr=False)  # a secret: kept out of logs and tracebacks
+    # Failed staff logins allowed per client address and per name given (then 429 until the window has room).
+    login_rate_limit: str = "10/minute"
     # Sites whose pages may show the chat widget (bot/static/widget.js), as comma-separated origins
     # (https://www.example.gov.cn); they are the embed page's CSP frame-ancestors. Empty: no site may frame it.
     widget_origins: str = ""
@@ -110,6 +112,7 @@ ENVIRONMENT = {
     "session_rate_limit": "POLICYBOT_SESSION_RATE_LIMIT",
     "address_rate_limit": "POLICYBOT_ADDRESS_RATE_LIMIT",
     "staff_token": "POLICYBOT_STAFF_TOKEN",
+    "login_rate_limit": "POLICYBOT_LOGIN_RATE_LIMIT",
     "widget_origins": "POLICYBOT_WIDGET_ORIGINS",
     "dense_index": "POLICYBOT_DENSE_INDEX",
     "embed_precision": "POLICYBOT_EMBED_PRECISION",

@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 
 from ..api_input import media_type
 from ..client_address import client_of
-from . import audit_log
+from . import accounts, audit_log
 from .session import CSRF_FIELD, CSRF_HEADER, Staff, TokenGate
 
 COOKIE = "policybot_staff"
@@ -40,7 +40,10 @@ class Refused(Exception):
 
 
 def gate(request: Request) -> TokenGate:
-    return TokenGate(request.app.state.settings.staff_token, COOKIE, "/staff")
+    settings = request.app.state.settings
+    # The accounts are read from disk on each request (one small SQLite read), so that `policybot staff add` or
+    # `remove` in another process takes effect on the running gateway at once.
+    return TokenGate(settings.staff_token, COOKIE, "/staff", accounts.AccountBook(accounts.db_path(settings)))
 
 
 def render(request: Request, template: str, heading: str, status: int = 200, staff: Staff | None = None,
@@ -57,7 +60,9 @@ def not_found() -> Response:
 
 
 def login_page(request: Request, status: int = 401, error: str = "") -> HTMLResponse:
-    return render(request, "login.html.j2", "工作人员登录 Staff login", status, error=error)
+    """The login form: name and password once accounts exist, else name and the shared token."""
+    return render(request, "login.html.j2", "工作人员登录 Staff login", status, error=error,
+                  with_accounts=gate(request).with_accounts())
 
 
 def require(request: Request) -> Staff:

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..config import Settings
 from .entry import Draft, Entry, now
+from ..text.script import to_simplified
 from .normalise import normalise
 
 _COLUMNS = "id, question, answer, source, dept, valid_until, enabled, created, updated"
@@ -25,6 +26,9 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('revision', 0)",
 )
+# What the search looks in: every text field in simplified script, case folded. Stored, because converting the
+# answers at each search costs the pure-Python converter about a millisecond an entry.
+_SEARCHED = "searched"
 
 
 class DuplicateQuestion(ValueError):
@@ -67,6 +71,7 @@ class FaqStore:
         with closing(sqlite3.connect(self.path, timeout=30)) as conn:
             for statement in _SCHEMA:
                 conn.execute(statement)
+            _add_searched(conn)
             yield conn
 
     def revision(self) -> int:
@@ -90,16 +95,16 @@ class FaqStore:
         return _entry(row) if row else None
 
     def search(self, text: str, limit: int = 200) -> list[Entry]:
-        """Entries whose question, answer, source or department holds `text` (in either script), newest first."""
+        """Entries whose question, answer, source or department holds `text` (in either script; a question also
+        without its punctuation and spaces), newest first."""
         if not self.path.exists():
             return []
-        needle, normal = text.strip(), normalise(text)
+        needle, normal = _searched(text.strip()), normalise(text)
         query, args = f"SELECT {_COLUMNS} FROM entries", []
         if needle:
             like = f"%{_escaped(needle)}%"
-            query += (" WHERE question LIKE ? ESCAPE '\\' OR answer LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\'"
-                      " OR dept LIKE ? ESCAPE '\\' OR normal LIKE ? ESCAPE '\\'")
-            args = [like, like, like, like, f"%{_escaped(normal)}%" if normal else like]
+            query += " WHERE searched LIKE ? ESCAPE '\\' OR normal LIKE ? ESCAPE '\\'"
+            args = [like, f"%{_escaped(normal)}%" if normal else like]
         with self._connect() as conn:
             rows = conn.execute(query + " ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
         return [_entry(row) for row in rows]
@@ -130,8 +135,8 @@ class FaqStore:
                 if row is None:
                     cur = conn.execute(
                         "INSERT INTO entries (question, answer, source, dept, valid_until, enabled, created, updated,"
-                        " normal, model, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (*_fields(draft), stamp, stamp, normal, model, _blob(vector)))
+                        " normal, model, vector, searched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*_fields(draft), stamp, stamp, normal, model, _blob(vector), _searched_of(draft)))
                     ids.append(int(cur.lastrowid))
                     added += 1
                     continue
@@ -141,8 +146,8 @@ class FaqStore:
                     unchanged += 1
                     continue
                 conn.execute("UPDATE entries SET question = ?, answer = ?, source = ?, dept = ?, valid_until = ?,"
-                             " enabled = ?, updated = ?, model = ?, vector = ? WHERE id = ?",
-                             (*_fields(draft), stamp, model, _blob(vector), old.id))
+                             " enabled = ?, updated = ?, model = ?, vector = ?, searched = ? WHERE id = ?",
+                             (*_fields(draft), stamp, model, _blob(vector), _searched_of(draft), old.id))
                 updated += 1
             if added or updated:
                 _bump(conn)
@@ -159,8 +164,8 @@ class FaqStore:
             if other:
                 raise DuplicateQuestion(f"entry {other[0]} already has this question: edit that one, or disable it first")
             conn.execute("UPDATE entries SET question = ?, answer = ?, source = ?, dept = ?, valid_until = ?,"
-                         " enabled = ?, updated = ?, normal = ? WHERE id = ?",
-                         (*_fields(draft), now(), normal, entry_id))
+                         " enabled = ?, updated = ?, normal = ?, searched = ? WHERE id = ?",
+                         (*_fields(draft), now(), normal, _searched_of(draft), entry_id))
             if vector is not None:
                 conn.execute("UPDATE entries SET model = ?, vector = ? WHERE id = ?", (model, _blob(vector), entry_id))
             _bump(conn)
@@ -178,6 +183,30 @@ class FaqStore:
         with self._connect() as conn, conn:
             conn.executemany("UPDATE entries SET model = ?, vector = ? WHERE id = ?",
                              [(model, _blob(v), i) for i, v in vectors])
+
+
+def _add_searched(conn: sqlite3.Connection) -> None:
+    """The search column, added to a store made before it had one and filled in for its entries."""
+    if any(row[1] == _SEARCHED for row in conn.execute("PRAGMA table_info(entries)")):
+        return
+    try:
+        conn.execute(f"ALTER TABLE entries ADD COLUMN {_SEARCHED} TEXT NOT NULL DEFAULT ''")
+    except sqlite3.OperationalError as exc:  # another process added it meanwhile, and fills it in
+        if "duplicate column" in str(exc):
+            return
+        raise
+    with conn:
+        rows = conn.execute("SELECT id, question, answer, source, dept FROM entries").fetchall()
+        conn.executemany(f"UPDATE entries SET {_SEARCHED} = ? WHERE id = ?",
+                         [(_searched("\n".join(texts)), i) for i, *texts in rows])
+
+
+def _searched_of(draft: Draft) -> str:
+    return _searched("\n".join((draft.question, draft.answer, draft.source, draft.dept)))
+
+
+def _searched(text: str) -> str:
+    return to_simplified(text).casefold()
 
 
 def _bump(conn: sqlite3.Connection) -> None:
