@@ -77,13 +77,34 @@ def stores_of(settings: Settings) -> tuple[Postgres | None, Redis | None]:
 def create_app(settings: Settings, rasa_url: str | list[str], actions_url: str) -> FastAPI:
     ring = RasaRing([rasa_relay.Rasa(u, settings.rasa_token) for u in rasa_urls(rasa_url)])
     postgres, redis = stores_of(settings)
+    shared = [store for store in (postgres, redis) if store is not None]
+    stores_down: dict[str, str] = {}  # what watch_stores last found
+
+    async def watch_stores(every: float = 1.0) -> None:
+        """The stores the Rasa servers share, asked every second. While one is down the gateway apologises itself:
+        Rasa would answer anyway, from an empty tracker (its FailSafeTrackerStore falls back to memory), out of
+        the conversation's context and kept nowhere."""
+        while True:
+            for store in shared:
+                problem = await run_in_threadpool(store.problem, 1.0)
+                name = type(store).__name__
+                if problem and name not in stores_down:
+                    log.warning("%s: messages get the apology until it is back", problem)
+                elif not problem and name in stores_down:
+                    log.warning("%s is back", name)
+                if problem:
+                    stores_down[name] = problem
+                else:
+                    stores_down.pop(name, None)
+            await asyncio.sleep(every)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.http = httpx.AsyncClient(timeout=120)
-        watcher = asyncio.create_task(ring.watch(app.state.http)) if len(ring.servers) > 1 else None
+        watchers = [asyncio.create_task(ring.watch(app.state.http))] if len(ring.servers) > 1 else []
+        watchers += [asyncio.create_task(watch_stores())] if shared else []
         yield
-        if watcher is not None:
+        for watcher in watchers:
             watcher.cancel()
         await app.state.http.aclose()
 
@@ -203,6 +224,8 @@ def create_app(settings: Settings, rasa_url: str | list[str], actions_url: str) 
             return _error(429, in_script_of("发送太频繁了，请稍等片刻再试。", text))
         turn = rasa_relay.new_turn()
         try:
+            if stores_down:
+                raise rasa_relay.RasaUnavailable("; ".join(stores_down.values()))
             messages = await on_rasa(body.session, lambda rasa: rasa_relay.send(app.state.http, rasa, body.session, text, turn))
         except rasa_relay.RasaUnavailable as exc:
             log.warning("%s", exc)
@@ -218,6 +241,8 @@ def create_app(settings: Settings, rasa_url: str | list[str], actions_url: str) 
         except ValidationError:
             return _error(400, BAD_SESSION)
         try:
+            if stores_down:  # Rasa would read an empty tracker
+                raise rasa_relay.RasaUnavailable("; ".join(stores_down.values()))
             return {"messages": await conversation(session)}
         except rasa_relay.RasaUnavailable as exc:
             log.warning("%s", exc)
