@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import logging
+import os
 import secrets
 import signal
 import socket
@@ -171,6 +172,10 @@ class Scale:
 
 
 STORE_ENV = ("db_host", "db_name", "db_user", "db_password", "redis_host", "redis_port", "redis_password")
+# How long a conversation's lock in Redis outlives a Rasa server killed while holding it (Rasa's default: 60 s).
+# Meanwhile that conversation's next message waits on the other server; an answer takes a second or two, so 20 s
+# still covers the slowest under load, and a killed server costs its conversations at most 20 s, not a minute.
+LOCK_LIFETIME_S = 20
 
 
 def cluster_children(settings: Settings, model: Path, endpoints: Path, state_file: Path, scale: Scale,
@@ -178,7 +183,8 @@ def cluster_children(settings: Settings, model: Path, endpoints: Path, state_fil
     """The stores, then the action servers with their front and the Rasa servers, then the gateway."""
     from .addresses import loopback
 
-    store_env = {ENVIRONMENT[name]: str(getattr(settings, name)) for name in STORE_ENV}
+    store_env = {**{ENVIRONMENT[name]: str(getattr(settings, name)) for name in STORE_ENV},
+                 "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", str(LOCK_LIFETIME_S))}
     parts = list(stores)
     for n, p in enumerate(scale.action_ports(settings), 1):
         parts.append(Child(f"actions-{n}", f"action server {n}", p, f"{loopback(p)}/health",
