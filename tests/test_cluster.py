@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 import uuid
@@ -24,7 +26,7 @@ from bench.faults import APOLOGY, serve_settings, served
 from bot.rasa_model import RASA_BIN
 from bot.rasa_relay import Rasa
 from bot.rasa_ring import RasaRing
-from conftest import port
+from conftest import Clients, port
 from knowledge.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.skipif(not RASA_BIN.exists(), reason=f"{RASA_BIN} missing: run `make install-rasa`")
@@ -38,17 +40,20 @@ FOLLOW_UPS = (1, 3)  # the turns that follow up the one before
 MEASURED: dict = {}
 
 
-def _enterable(path: Path) -> None:
-    """PostgreSQL runs as the postgres user: the folders down to the test's data folder must let it in."""
-    for parent in [path, *path.parents]:
-        if parent.stat().st_uid == os.geteuid() and not parent.stat().st_mode & 0o001:
-            parent.chmod(parent.stat().st_mode | 0o001)
+@pytest.fixture(scope="module")
+def cluster_data():
+    """The cluster's data folder, outside pytest's temporary folders: PostgreSQL runs as the postgres user, and
+    every pytest session on the machine makes /tmp/pytest-of-<user> private again (mode 700) when it starts, which
+    took PostgreSQL's own files from it in the middle of a run (PANIC: could not open pg_control)."""
+    data = Path(tempfile.mkdtemp(prefix="policybot-cluster-"))
+    data.chmod(0o711)
+    yield data
+    shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
-def cluster(rasa_model, corpus_settings, tmp_path_factory):
-    data = tmp_path_factory.mktemp("cluster")
-    _enterable(data)
+def cluster(rasa_model, corpus_settings, cluster_data):
+    data = cluster_data
     # The load here is one test process's threads on one address; per session, the default limit holds.
     settings = serve_settings(data, PORTS).replace(index_dir=corpus_settings.index_dir, local_db_port=DB_PORT,
                                                    local_redis_port=REDIS_PORT, address_rate_limit="100000/minute")
@@ -154,11 +159,14 @@ def test_session_limits_are_shared_by_the_gateway_workers(cluster):
     assert session.encode() in keys, keys  # the count is Redis's, not a worker's memory
 
 
-class Load:
+class Load(Clients):
     """Conversations going on in threads until stopped; every turn's outcome is kept."""
 
+    join_timeout = 200.0  # a turn held by a killed server's lock waits for it to expire
+
     def __init__(self, url: str, n: int) -> None:
-        self.url, self.stop, self.turns = url, threading.Event(), []
+        super().__init__()
+        self.url, self.turns = url, []
         self.threads = [threading.Thread(target=self._talk, args=(i,), daemon=True) for i in range(n)]
 
     def _talk(self, i: int) -> None:
@@ -169,16 +177,6 @@ class Load:
                     sent = time.monotonic()
                     self.turns.append({**ask(client, self.url, session, text), "sent": sent, "done": time.monotonic(),
                                        "session": session})
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=200)
 
     def answered_after(self, moment: float) -> list[dict]:
         return [t for t in self.turns if t["sent"] > moment and t["ok"]]
