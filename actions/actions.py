@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # Wording lives in domain.yml; these responses are sent from code, not from rules.
 SORRY = "utter_service_unavailable"
 REPHRASE = "utter_ask_rephrase"
+OUT_OF_SCOPE = "utter_out_of_scope"
 
 
 @lru_cache(maxsize=1)
@@ -70,11 +71,15 @@ def _answer(kb: KnowledgeBase, question: str, exclude: set[tuple[str, int]] | No
     if not question.strip():
         return answer_question(kb, question), None
     query = analyse(kb, question)
-    answer = answer_query(kb, query, exclude=exclude or ())
     if exclude:  # "还有呢？": more passages on the question, the curated answer was already given
-        return answer, query
+        return answer_query(kb, query, exclude=exclude), query
+    return _curated(kb, query) or answer_query(kb, query), query
+
+
+def _curated(kb: KnowledgeBase, query: Query) -> Answer | None:
+    """The curated entry's answer with the documents' passages after it, when the question matches one."""
     match = faq().match(query.text, query.vector)
-    return (with_curated(match, answer, kb.settings.max_citations) if match else answer), query
+    return with_curated(match, answer_query(kb, query), kb.settings.max_citations) if match else None
 
 
 def _send_answer(kb: KnowledgeBase, dispatcher: CollectingDispatcher, tracker: Tracker, ans: Answer,
@@ -172,6 +177,27 @@ class ActionRecordFeedback(_SafeAction):
         feedback.record(feedback.db_path(load_settings()), tracker.sender_id, feedback.polarity_of(text), text,
                         tracker.get_slot("last_question") or "", answered.answer, answered.to_json()["citations"])
         dispatcher.utter_message(response="utter_feedback_thanks")
+        return []
+
+
+class ActionOutOfScope(_SafeAction):
+    """A question the NLU finds outside the documents' topics may still be one staff answered in the curated FAQ
+    (a city's FAQ covers more than its policy documents): the curated answer then, else the out-of-scope reply."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def act(self, dispatcher, tracker):
+        kb = knowledge_base()
+        question = _said(tracker)
+        # The FAQ is asked first: the documents' answer is searched only for a question that matched an entry.
+        query = analyse(kb, question) if question.strip() else None
+        curated = _curated(kb, query) if query is not None else None
+        if curated is not None:
+            return _send_answer(kb, dispatcher, tracker, curated, query)
+        declined = Answer(question, False, 0.0, "", (), status=Status.DECLINED)
+        dispatcher.utter_message(response=OUT_OF_SCOPE, json_message=declined.to_json())  # as the fallback's reply
+        _log_question(kb, tracker, declined)
         return []
 
 

@@ -36,10 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.fit_selector", description=__doc__.split("\n\n")[0])
     parser.add_argument("--eval-dir", default=os.environ.get("POLICYBOT_EVAL_DIR", str(PROJECT_ROOT.parent / "shared" / "eval")))
     parser.add_argument("--cache-dir", default=str(PROJECT_ROOT / "var" / "bench-cache"))
-    parser.add_argument("--out", default=str(PROJECT_ROOT / "knowledge" / "selector"), help="folder for selector.txt and training.json")
+    parser.add_argument("--out", default=str(PROJECT_ROOT / "knowledge" / "answer" / "selector"), help="folder for selector.txt and training.json")
     parser.add_argument("--no-cv", action="store_true", help=f"skip the {FOLDS}-fold cross-validation figures")
     parser.add_argument("--passages", type=int, default=None, help="a seeded sample of this many passages per data set (default: all)")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"boosting rounds (default {ROUNDS})")
+    # On cores busy with other work, LightGBM's two OpenMP threads wait on each other for minutes: 1 is faster.
+    parser.add_argument("--threads", type=int, default=PARAMS["num_threads"], help="LightGBM threads (deterministic either way)")
     args = parser.parse_args(argv)
 
     import lightgbm
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from .selection import group_accuracy, groups, passage_knowledge_base
 
     started = time.time()
+    params = {**PARAMS, "num_threads": args.threads}
     settings = load_settings()
     cache = EmbeddingCache(Path(args.cache_dir), settings.model, precision=settings.embed_precision)
     blocks, sizes, labels, origin, asked_by = [], [], [], [], []
@@ -80,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         idx = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in rows])
         data = lightgbm.Dataset(X[idx], y[idx], group=sizes_a[rows], feature_name=list(FEATURES),
                                 categorical_feature=[KIND_FEATURE], free_raw_data=False)
-        return lightgbm.train(PARAMS, data, num_boost_round=args.rounds)
+        return lightgbm.train(params, data, num_boost_round=args.rounds)
 
     def accuracy(booster: lightgbm.Booster, rows: np.ndarray) -> dict:
         starts = np.concatenate([[0], np.cumsum(sizes_a)])
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         for key in sorted(set(origin)):
             sel = [i for i in rows if origin[i] == key]
             idx = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in sel])
-            out[key] = round(group_accuracy(lambda m: booster.predict(m, num_threads=2), X[idx], y[idx], sizes_a[sel]), 4)
+            out[key] = round(group_accuracy(lambda m: booster.predict(m, num_threads=args.threads), X[idx], y[idx], sizes_a[sel]), 4)
         return out
 
     all_rows = np.arange(len(sizes))
@@ -108,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = {
         "fitted": time.strftime("%Y-%m-%d %H:%M"), "data": list(FIT_SETS), "counts": counts,
         "groups": len(sizes), "candidates": int(len(y)), "positives": int(y.sum()),
-        "features": list(FEATURES), "params": PARAMS, "rounds": args.rounds, "passages_per_set": args.passages or "all",
+        "features": list(FEATURES), "params": params, "rounds": args.rounds, "passages_per_set": args.passages or "all",
         "lightgbm": lightgbm.__version__, "python": platform.python_version(), "cores": os.cpu_count(),
         "seconds": {"candidates_and_features": round(prepared - started, 1), "fit_with_cv": round(fitted - prepared, 1)},
         "first_sentence_accuracy_in_sample": accuracy(booster, all_rows),

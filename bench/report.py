@@ -261,6 +261,14 @@ def _faq_match_section(r: dict) -> list[str]:
     rows = [row("calibration half (chosen here)", a["calibration"]), row("**held-out half**", a["held_out"]),
             row("all", a["all"]), row("all, traditional wording", a["traditional"]),
             row("all, simplified wording", a["simplified"])]
+    if a.get("lone_held_out"):
+        rows.append(row("**lone entries, held-out half** (should match none)", a["lone_held_out"]))
+        if not c["is_shipped"]:
+            rows.append(row(f"lone entries, held-out half, as shipped ({shipped['margin_weight']}, cap "
+                            f"{shipped['margin_cap']}, {shipped['threshold']})", shipped["lone_held_out"]))
+    if f.get("uncapped"):
+        rows.append(row(f"held-out, best with an uncapped margin (margin weight {f['uncapped']['margin_weight']}, threshold "
+                        f"{f['uncapped']['threshold']})", f["uncapped"]["held_out"]))
     if f.get("without_margin"):
         rows.append(row(f"held-out, best without the margin (dense {f['without_margin']['dense_weight']}, threshold "
                         f"{f['without_margin']['threshold']})", f["without_margin"]["held_out"]))
@@ -271,10 +279,14 @@ def _faq_match_section(r: dict) -> list[str]:
             f"`taipei_faq/faq.jsonl`: {f['imported']} of its {f['pairs']} pairs imported as curated entries (every other "
             "pair of each department); then the hand-written rewordings of `bench/data/taipei_faq_paraphrases.jsonl` "
             f"({f['paraphrases']}: how they were written is in `bench/data/README.md`) asked: rewordings of imported "
-            "questions should match their own entry, rewordings of questions not imported should match none. A match "
-            "is the same question after normalisation, or score ≥ threshold (`knowledge/faq/matcher.py`). Chosen on "
-            f"every other line of each kind (the best recall at precision ≥ {f['min_precision']}): dense weight "
-            f"{c['dense_weight']}, margin weight {c['margin_weight']}, threshold {c['threshold']} "
+            "questions should match their own entry, rewordings of questions not imported should match none. *Lone "
+            f"entries* ({f.get('lone_entry_questions', 0)} questions): each department's first question curated alone "
+            "among the other departments' entries, as in a small FAQ, and its other questions asked; they ask other "
+            "things on the same topic and should match none. A match is the same question after normalisation, or "
+            "score ≥ threshold (`knowledge/faq/matcher.py`). Chosen on every other line of each kind and every other "
+            f"lone-entry question (the best recall at precision ≥ {f['min_precision']} with at most "
+            f"{f.get('max_lone_matched', 0):.0%} of the lone-entry questions matched): dense weight "
+            f"{c['dense_weight']}, margin weight {c['margin_weight']} capped at {c.get('margin_cap', 1.0)}, threshold {c['threshold']} "
             f"({'as shipped' if c['is_shipped'] else '**not what ships**: shipped ' + str(shipped['dense_weight']) + ', ' + str(shipped['margin_weight']) + ', ' + str(shipped['threshold'])}). "
             "Precision = right entry ÷ matched; recall = right entry ÷ should match.", ""] + _table(
         ["questions", "should match", "should not", "matched", "right entry", "wrong entry", "matched, should not",

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from knowledge.models import FAQ_CITATION
 from knowledge.text.script import is_traditional, to_traditional
 
 # WeChat refuses a text message whose content is over 2,048 bytes (UTF-8: about 680 Chinese characters), for
@@ -44,7 +45,8 @@ def sources_of(citations: Iterable[Mapping], public_url: str = "") -> list[Sourc
         if len(title) > TITLE_CHARS:
             title = title[:TITLE_CHARS - 1] + "…"
         link = ""
-        if public_url and c.get("doc_id"):
+        # A curated FAQ entry is quoted whole in the reply: there is no document view to link to.
+        if public_url and c.get("doc_id") and c.get("kind") != FAQ_CITATION:
             link = document_link(public_url, str(c["doc_id"]), _int(c.get("start")), _int(c.get("end")))
         out.append(Source(_int(c.get("n")) or i, title, str(c.get("date") or ""), link))
     return out

@@ -128,6 +128,13 @@ def test_the_present_state_wins_over_the_past_one(kb):
     assert past.answered and "三个部门" in to_simplified(past.citations[0].text)
 
 
+def test_the_figure_about_the_questions_own_subject_is_in_the_answer(kb):
+    """进驻 is the word that says which 事项 are counted; the passage on 零跑动事项 shares the question's common
+    words (政务, 服务, 事项) and the selector ranks it first, but the answer must hold 322项, 占进驻事项的98%."""
+    ans = answer_question(kb, "吉阳区政务服务中心进驻了多少个事项？")
+    assert ans.answered and "占进驻事项的98%" in to_simplified(ans.answer), ans.answer
+
+
 def test_an_announced_list_is_followed_by_its_items(kb):
     ans = answer_question(kb, "臨川區怎樣打造「四最」營商環境？")
     assert ans.answered and is_traditional(ans.answer)

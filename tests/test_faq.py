@@ -152,13 +152,20 @@ def test_taipei_paraphrases_find_their_entry_and_others_find_none(book_settings,
     positives = [line for line in asked if line["match"]]
     matched = sum(m is not None for m in found.values())
     assert len(positives) >= 15 and len(asked) - len(positives) >= 10
-    # as measured on the whole sample (docs/benchmarks.md): recall about 0.9, precision about 0.9
-    assert len(right) >= 0.8 * len(positives), [l["q"] for l in positives if l not in right]
-    assert len(right) >= 0.85 * matched and len(false) <= 2, false
+    # Precision first (docs/benchmarks.md: 1.0 held out, recall 0.65 with half the FAQ imported); with only these
+    # three departments' entries a question's margin over the rest tells less, and recall here is 8 of 19.
+    assert len(right) >= 0.35 * len(positives), [l["q"] for l in positives if l not in right]
+    assert len(right) >= 0.95 * matched and len(false) <= 1, false
     # an imported question as written, in the other script and without its punctuation, matches exactly
     sample = imported[0]["question"]
     match = book.match(normalise(sample), kb.embed_query(sample))
     assert match.exact and match.entry.id == saved.ids[0]
+    # An entry alone on its topic among the others answers its own question, not the topic's other questions.
+    book.save([Draft("紅線禁止停車時間為何？", "全天禁止臨時停車。"), Draft("吉阳区政务服务中心周末开门吗？", "周六上午开放。")])
+    # (Not yet 黃線禁止停車時間為何？ against 紅線……: cosine 0.916, as close as a rewording; docs/benchmarks.md.)
+    for other in ("吉阳区设置了几个综合受理窗口？", "吉阳区政务服务中心进驻了多少个事项？"):
+        assert book.match(other, kb.embed_query(other)) is None, other
+    assert book.match("红线禁止停车时间是什么？", kb.embed_query("红线禁止停车时间是什么？")) is not None
 
 
 # --- the staff page, against the real gateway; the action server absent (a post past the checks meets its 503)

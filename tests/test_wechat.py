@@ -375,6 +375,16 @@ def test_sources_listed_with_title_date_and_a_link_to_the_span():
     assert "http" not in reply_text([ANSWER])  # no public address: titles and dates only
 
 
+def test_a_curated_entry_is_listed_without_a_link():
+    """Its answer is the reply's text; the document view knows no "faq:" id, so a link would open nothing."""
+    curated = {"text": "周六上午照常办公。[1]", "custom": {"question": "q", "related": [], "citations": [
+        {"n": 1, "doc_id": "faq:3", "kind": "faq", "title": "常见问题 · 吉阳区", "date": "2026-12-01", "start": 0, "end": 8},
+        {**ANSWER["custom"]["citations"][0], "n": 2}]}}
+    text = reply_text([curated], "https://bot.example.cn/")
+    assert "[1] 常见问题 · 吉阳区（2026-12-01）\n[2]" in text and "doc=faq" not in text
+    assert "https://bot.example.cn/?doc=003_bcdb5700d7b60944.txt&start=1530&end=1615" in text
+
+
 def test_related_passages_and_traditional_labels():
     related = {"text": "文件中沒有說明登記費的具體金額。", "custom": {"question": "登記費是多少？", "citations": [], "related": [
         {"n": 1, "doc_id": "d.txt", "title": "臨川", "date": "2020-01-01", "text": "一般登记5个工作日" * 20}]}}

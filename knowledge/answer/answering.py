@@ -84,12 +84,14 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
         if not stating:
             return _not_stated(kb, query, confidence, pool, limit)
         best = _preferred(stating, pool, composition)
+        also = _on_specific_word(kb, query, best, stating)
     else:
+        also = None
         # "哪五型" is answered by the sentence that lists them, when one does.
         listing = [r for r in pool if enumerates(query.asked, r[0].candidate.text)] if query.asked.kind == Kind.LIST else []
         # Named items (哪五型: every item ends in 型) are that list's own; any list of three (哪些) is only a hint.
         best = listing[0] if listing and len(query.asked.category) == 1 else _preferred(listing, pool, composition)
-    chosen = _compose(kb, query, best, ranked, limit, composition, exclude)
+    chosen = _compose(kb, query, best, ranked, limit, composition, exclude, also)
     citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(chosen, start=1))
     text = "".join(f"{in_script_of(o.text, query.text)}[{n}]" for n, o in enumerate(chosen, start=1))
     return Answer(query.text, True, confidence, text, citations)
@@ -136,6 +138,18 @@ def _stating(query: Query, ranked: list[tuple[Option, float]]) -> list[tuple[Opt
     return with_unit or stating
 
 
+def _on_specific_word(kb: KnowledgeBase, query: Query, best: tuple[Option, float],
+                      stating: list[tuple[Option, float]]) -> Option | None:
+    """A sentence stating the asked fact with a word of the question rarer than any the best sentence shares
+    with it: for 政务服务中心进驻了多少个事项, the best (零跑动事项245项) shares 政务/服务/事项, and 占进驻事项的98%
+    is the one about 进驻. The selector weighs the common words' many matches above the one rare word."""
+    text = best[0].candidate.text
+    shared = [kb.lexical.idf(w) for w in query.focus if w in text]
+    floor = max(shared, default=0.0)
+    specific = [w for w in query.focus if w not in text and kb.lexical.idf(w) > floor]
+    return next((o for o, _ in stating if o.key != best[0].key and any(w in o.candidate.text for w in specific)), None)
+
+
 def _not_stated(kb: KnowledgeBase, query: Query, confidence: float, ranked: list[tuple[Option, float]],
                 limit: int) -> Answer:
     related = [o for o, _ in ranked[:limit]]
@@ -145,14 +159,20 @@ def _not_stated(kb: KnowledgeBase, query: Query, confidence: float, ranked: list
 
 
 def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked: list[tuple[Option, float]],
-             limit: int, composition: Composition, exclude: Collection[tuple[str, int]] = ()) -> list[Option]:
+             limit: int, composition: Composition, exclude: Collection[tuple[str, int]] = (),
+             also: Option | None = None) -> list[Option]:
+    """`also`: a sentence that answers beside the best one whatever its score (_on_specific_word)."""
     first, best_score = best
     if query.asked.kind in _LIST_KINDS and announces_list(first.candidate.text):
         items = _items_after(kb, first, composition)
         if items:
             return [first] + items
     chosen = opening(kb, first, exclude) if limit > 1 else [first]
-    seen, length = {o.key for o in chosen}, sum(len(o.text) for o in chosen)
+    seen = {o.key for o in chosen}
+    if also is not None and also.key not in seen and len(chosen) < limit:
+        chosen.append(also)
+        seen.add(also.key)
+    length = sum(len(o.text) for o in chosen)
     stems = set(query.stems)
     # A question naming several places gets the best sentence about each of them.
     for stem in query.stems:
