@@ -26,6 +26,7 @@ from bench.faults import APOLOGY, serve_settings, served
 from bot.rasa_model import RASA_BIN
 from bot.rasa_relay import Rasa
 from bot.rasa_ring import RasaRing
+from bot.serve import LOCK_LIFETIME_S
 from conftest import Clients, port
 from knowledge.config import PROJECT_ROOT
 
@@ -131,7 +132,7 @@ def test_every_part_is_up_and_postgres_runs_as_its_own_user(cluster):
                if ln.startswith("Uid:"))
     assert os.geteuid() != 0 or uid != "0"  # initdb and the server refuse root: they run as postgres
     endpoints = (cluster.state_file.parent / "endpoints.yml").read_text(encoding="utf-8")
-    assert "CheckedSQLTrackerStore" in endpoints and "redis" in endpoints and "${POLICYBOT_DB_PASSWORD}" in endpoints
+    assert "CheckedSQLTrackerStore" in endpoints and "AtomicRedisLockStore" in endpoints and "${POLICYBOT_DB_PASSWORD}" in endpoints
 
 
 def test_many_conversations_at_once_keep_their_own_context_and_order(cluster):
@@ -211,9 +212,12 @@ def test_a_rasa_server_killed_under_load_its_conversations_go_on_on_the_other(cl
     # at most the messages in flight at the kill (one per client) get the apology; nothing after
     assert len(failed) <= len(load.threads) and all(t["apology"] for t in failed), failed
     assert after_kill and all(t["ok"] for t in after_kill if t["sent"] > killed + 2), after_kill
-    # the conversation whose message was in flight waits for its lock to expire (TICKET_LOCK_LIFETIME, 20 s)
+    # the conversation whose message was in flight waits for its lock to expire (TICKET_LOCK_LIFETIME, 20 s), not
+    # for ever (channels/lock_store.py: Rasa's own store hung one such turn until the gateway's 120 s, 1 run in 4)
+    slowest = max(t["done"] - t["sent"] for t in after_kill)
+    assert slowest < LOCK_LIFETIME_S + 30, [t for t in after_kill if t["done"] - t["sent"] >= LOCK_LIFETIME_S + 30]
     MEASURED["rasa_kill"].update(apologies=len(failed), answered_after_kill=len(after_kill),
-                                 slowest_after_kill_s=round(max(t["done"] - t["sent"] for t in after_kill), 1))
+                                 slowest_after_kill_s=round(slowest, 1))
     status, body = health(cluster.url)
     assert status == 200 and body["rasa"] == "degraded" and "killed by SIGKILL" in body["details"]["rasa"], body
     assert cluster.child("rasa-1")["restarts"] == before["restarts"] + 1  # being started again
