@@ -24,12 +24,21 @@ export TOKENIZERS_PARALLELISM := false
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run chat install install-rasa index test bench selector clean chromium
+.PHONY: run run-cluster chat install install-rasa index test bench selector clean chromium redis
 
 # The whole bot: index (incremental), Rasa model (trained only when its data changed), action server, Rasa and
 # the chat page, each started again when it stops. Their output goes to var/log/, not to the terminal.
 run: install install-rasa
 	@$(VENV)/bin/policybot $(CORPUS_FLAG) serve
+
+# Scaled out on this machine (docs/deploy.md): PostgreSQL and Redis of its own under var/, RASA_WORKERS Rasa servers
+# sharing them, ACTION_WORKERS action servers behind a least-busy front, GATEWAY_WORKERS gateway processes.
+RASA_WORKERS ?= 2
+ACTION_WORKERS ?= 2
+GATEWAY_WORKERS ?= 1
+run-cluster: install install-rasa redis
+	@$(VENV)/bin/policybot $(CORPUS_FLAG) serve --rasa-workers $(RASA_WORKERS) --action-workers $(ACTION_WORKERS) \
+	  --gateway-workers $(GATEWAY_WORKERS)
 
 # Questions straight to the knowledge base, without Rasa.
 chat: index
@@ -51,6 +60,9 @@ $(RASA_STAMP): constraints/rasa.txt
 	@$(VENV_RASA)/bin/rasa --version >>$(INSTALL_LOG) 2>&1 || { echo "$(VENV_RASA)/bin/rasa does not start: see $(INSTALL_LOG)"; exit 1; }
 	@$(VENV_RASA)/bin/python -c "import wechatpy.crypto, opencc; import channels.wechat" >>$(INSTALL_LOG) 2>&1 \
 	  || { echo "$(VENV_RASA) cannot load channels/wechat.py (wechatpy, cryptography, OpenCC): see $(INSTALL_LOG)"; exit 1; }
+	@# The cluster's stores (endpoints-cluster.yml): the SQL tracker store in PostgreSQL, the Redis lock store.
+	@$(VENV_RASA)/bin/python -c "import psycopg2, sqlalchemy, redis" >>$(INSTALL_LOG) 2>&1 \
+	  || { echo "$(VENV_RASA) lacks psycopg2, SQLAlchemy or redis (pinned in constraints/rasa.txt): see $(INSTALL_LOG)"; exit 1; }
 	@touch $@
 
 # torch first, pinned, so pip takes the local CPU build instead of the CUDA one; then the app with its
@@ -83,7 +95,17 @@ chromium:
 	  || { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null; }; }
 	@test -x $(CHROMIUM) || { echo "Chromium not found at $(CHROMIUM): install it (apt-get install chromium) or set CHROMIUM=/path"; exit 1; }
 
-test: install install-rasa chromium
+# Debian's Redis for the cluster (run-cluster, tests/test_cluster.py); PostgreSQL 15 is expected installed.
+REDIS_SERVER ?= /usr/bin/redis-server
+redis:
+	@test -x $(REDIS_SERVER) || { echo "installing redis-server for the cluster"; \
+	  $(SUDO) apt-get install -y -q redis-server >/dev/null \
+	  || { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q redis-server >/dev/null; }; }
+	@test -x $(REDIS_SERVER) || { echo "redis-server not found at $(REDIS_SERVER): apt-get install redis-server"; exit 1; }
+	@command -v postgres >/dev/null || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 \
+	  || { echo "PostgreSQL not found: apt-get install postgresql (15), or set POLICYBOT_DB_HOST to a running server"; exit 1; }
+
+test: install install-rasa chromium redis
 	POLICYBOT_CHROMIUM=$(CHROMIUM) $(VENV)/bin/python -m pytest
 
 # The benchmark suite (docs/benchmarks.md and .json; downloads nothing, data from EVAL_DIR; about 30 min on

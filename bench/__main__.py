@@ -88,6 +88,12 @@ def _stack(eval_dir: Path, cache_dir: Path) -> dict:
     return stack_memory()
 
 
+def _scale_out(eval_dir: Path, cache_dir: Path) -> dict:
+    from .scale_out import scale_out
+
+    return scale_out()
+
+
 def _index_speed(eval_dir: Path, cache_dir: Path) -> dict:
     from .index_speed import index_speed
 
@@ -138,7 +144,7 @@ def _faq_match(eval_dir: Path, cache_dir: Path) -> dict:
 ONLY = {"answer_latency": ("speed", _answer_latency), "rasa": ("rasa", _rasa), "faults": ("load_faults", _faults),
         "answers": ("answers", _answers), "index_speed": ("index_speed", _index_speed), "stack": ("stack_memory", _stack),
         "at_scale": ("at_scale", _at_scale), "at_scale_answering": ("at_scale", _at_scale_answering),
-        "faq_match": ("faq_match", _faq_match)}
+        "faq_match": ("faq_match", _faq_match), "scale_out": ("scale_out", _scale_out)}
 
 
 # Sections that a part of them replaces (the answer latency of "speed", the answering of "at_scale"), and how

@@ -171,7 +171,7 @@ def write_report(r: dict) -> str:
                    "BM25 median ms", "BM25 p95 ms"], mem) + [""]
     out += _table(["chunks", "FAISS index", "build s", "index MB", "search median ms", "search p95 ms",
                    "recall@10 vs flat", "fusion median ms", "fusion p95 ms"], rows)
-    out += ["", _index_choice(r), *_load_faults_section(r), *_stack_memory_section(r), "", "## Method notes", "", *NOTES]
+    out += ["", _index_choice(r), *_load_faults_section(r), *_scale_out_section(r), *_stack_memory_section(r), "", "## Method notes", "", *NOTES]
     return "\n".join(out) + "\n"
 
 
@@ -440,6 +440,28 @@ def _load_faults_section(r: dict) -> list[str]:
         out += _table(["killed", "after answers", "restarted", "back s", "first cited answer s", "before: answered",
                        "in the window: first time + retried / all", "after: first time", "others restarted", "history"],
                       rows)
+    return out
+
+
+def _scale_out_section(r: dict) -> list[str]:
+    so = r.get("scale_out")
+    if not so:
+        return []
+    from .scale_out import __doc__ as method
+
+    out = ["", "## Scaled out: one of each against 2 Rasa + 2 action servers", "", " ".join(method.split()), "",
+           f"Measured {so['date']} on {so['cores']} cores (load average {_load(so['load_average_at_start'])} at the "
+           f"start, {_load(so.get('load_average_at_end'))} at the end). {so['method']}.", ""]
+    rows = []
+    for name, label in (("single", "`make run`"), ("cluster", "cluster 2 + 2")):
+        for lv in (so.get(name) or {}).get("levels", []):
+            rows.append([label, lv["concurrency"], lv["messages"], lv["failed"], _f(lv["per_s"], 1),
+                         _f(lv["median_ms"], 0), _f(lv["p95_ms"], 0), _f(lv["cpu_s_per_message"] * 1000, 0)])
+    out += _table(["bot", "concurrency", "messages", "failed", "answered/s", "median ms", "p95 ms", "CPU ms/message"], rows)
+    projected = (so.get("cluster") or {}).get("projected_per_s_per_added_machine") or {}
+    if projected:
+        out += ["", "Projection per added machine (the cluster's CPU time per message): "
+                + ", ".join(f"{k}: about {v} messages/s" for k, v in projected.items()) + "."]
     return out
 
 

@@ -22,3 +22,8 @@ def actions_url(settings: Settings) -> str:
 def gateway_url(settings: Settings) -> str:
     """The gateway as the supervisor checks it: on loopback even when it listens on every address."""
     return f"http://127.0.0.1:{settings.web_port}"
+
+
+def loopback(port: int) -> str:
+    """One of a cluster's servers (a Rasa or an action server) as the others reach it."""
+    return f"http://127.0.0.1:{port}"

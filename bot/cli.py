@@ -129,7 +129,15 @@ def _ask_via(args, questions: list[str]) -> int:
 def cmd_serve(args) -> int:
     from .serve import serve
 
-    return serve(_settings(args), Path(args.rasa_model).resolve() if args.rasa_model else None)
+    from .serve import Scale
+    from .supervisor import StartupFailed
+
+    try:
+        scale = Scale(args.rasa_workers, args.action_workers, args.gateway_workers)
+    except StartupFailed as exc:
+        print(f"policybot: {exc}", file=sys.stderr)
+        return 2
+    return serve(_settings(args), Path(args.rasa_model).resolve() if args.rasa_model else None, scale)
 
 
 def cmd_web(args) -> int:
@@ -138,7 +146,7 @@ def cmd_web(args) -> int:
 
     settings = _settings(args).replace(web_port=args.port, web_host=args.host)
     print(f"policybot chat page: {public_url(settings)}  (relaying to Rasa at {args.rasa_url})", flush=True)
-    run(settings, args.rasa_url, args.actions_url)
+    run(settings, args.rasa_url, args.actions_url, workers=args.workers)
     return 0
 
 
@@ -406,13 +414,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", default=argparse.SUPPRESS)
     p.add_argument("--rasa-model", metavar="FILE", help="serve this trained Rasa model (.tar.gz) instead of the one"
                                                          " trained from config.yml, domain.yml and data/")
+    for flag, what in (("--rasa-workers", "Rasa servers"), ("--action-workers", "action servers"),
+                       ("--gateway-workers", "gateway worker processes")):
+        p.add_argument(flag, type=int, default=1, metavar="N",
+                       help=f"{what} (default 1); more than one of anything starts the cluster: PostgreSQL and Redis"
+                            " shared by the Rasa servers (docs/deploy.md)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("web", help="the chat page only, relaying to an already running Rasa (serve starts it too)")
     p.add_argument("--corpus", default=argparse.SUPPRESS)
     p.add_argument("--port", type=int, default=None, help="default 8000, or $POLICYBOT_WEB_PORT")
     p.add_argument("--host", default=None, help="default 127.0.0.1, or $POLICYBOT_WEB_HOST; 0.0.0.0 for phones on the LAN")
-    p.add_argument("--rasa-url", default="http://127.0.0.1:5005")
+    p.add_argument("--rasa-url", default="http://127.0.0.1:5005",
+                   help="Rasa's URL, or several comma-separated: each conversation stays on one (consistent hashing)")
+    p.add_argument("--workers", type=int, default=1, help="gateway worker processes (their rate limits shared in Redis"
+                   " when POLICYBOT_REDIS_HOST is set)")
     p.add_argument("--actions-url", default="http://127.0.0.1:5055")
     p.set_defaults(func=cmd_web)
 

@@ -17,11 +17,16 @@ from pathlib import Path
 
 import httpx
 
+from fastapi.concurrency import run_in_threadpool
+
 from .knowledge_client import KnowledgeApi, KnowledgeUnavailable
+from .stores import Postgres, Redis
 from .supervisor import read_state
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
-NEEDED = ("rasa", "actions")  # without either, a message gets no answer (Rasa alone sends the apology)
+# Without any of these, a message gets no answer (Rasa alone sends the apology): the tracker store (PostgreSQL)
+# and the lock store (Redis) are needed too when the Rasa servers share them.
+NEEDED = ("rasa", "actions", "postgres", "redis")
 # A part that takes longer than this to say it is alive still works, but citizens wait: Rasa's event loop
 # runs its models, so a busy Rasa answers its health check late.
 SLOW_S = 2.0
@@ -52,21 +57,46 @@ async def _knowledge(client: httpx.AsyncClient, knowledge: KnowledgeApi) -> tupl
     return (DEGRADED, f"answered in {took:.1f} s") if took > SLOW_S else (OK, "")
 
 
-async def report(client: httpx.AsyncClient, rasa_url: str, knowledge: KnowledgeApi,
-                 supervisor_state: Path | None = None) -> tuple[dict, int]:
+async def _store(store: Postgres | Redis) -> tuple[str, str]:
+    problem = await run_in_threadpool(store.problem)
+    return (DOWN, problem) if problem else (OK, "")
+
+
+def _servers(probes: list[tuple[str, str]], urls: list[str]) -> tuple[str, str]:
+    """Several Rasa servers: down when none answers, degraded while some do not (the others take their
+    conversations)."""
+    if len(probes) == 1:
+        return probes[0]
+    states = [state for state, _ in probes]
+    why = "; ".join(f"{url}: {state}{f' ({w})' if w else ''}" for url, (state, w) in zip(urls, probes) if state != OK)
+    if all(s == DOWN for s in states):
+        return DOWN, why
+    return (OK, "") if all(s == OK for s in states) else (DEGRADED, why)
+
+
+async def report(client: httpx.AsyncClient, rasa_urls: str | list[str], knowledge: KnowledgeApi,
+                 supervisor_state: Path | None = None, postgres: Postgres | None = None,
+                 redis: Redis | None = None) -> tuple[dict, int]:
     """The health document and its HTTP status."""
-    (rasa, rasa_why), (actions, actions_why) = await asyncio.gather(
-        _probe(client, f"{rasa_url}/"), _knowledge(client, knowledge))
+    urls = [rasa_urls] if isinstance(rasa_urls, str) else list(rasa_urls)
+    stores = {name: store for name, store in (("postgres", postgres), ("redis", redis)) if store is not None}
+    (actions, actions_why), *probed = await asyncio.gather(
+        _knowledge(client, knowledge), *(_probe(client, f"{url}/") for url in urls), *map(_store, stores.values()))
+    rasa, rasa_why = _servers(probed[:len(urls)], urls)
     parts = {"gateway": DEGRADED if actions == DOWN else OK, "rasa": rasa, "actions": actions}
     details = {"rasa": rasa_why, "actions": actions_why,
                "gateway": "no knowledge base (the action server does not answer): suggestions and 查看原文 unavailable"
                           if actions == DOWN else ""}
+    for name, (state, why) in zip(stores, probed[len(urls):]):
+        parts[name], details[name] = state, why
     supervised = read_state(supervisor_state).get("children", {}) if supervisor_state else {}
     for name, state in parts.items():
-        note = (supervised.get(name) or {}).get("note")
+        # rasa-1, rasa-2 … and actions-1 … of a cluster: their notes join their part's
+        notes = [c.get("note") for child, c in supervised.items() if child == name or child.startswith(f"{name}-")]
+        note = "; ".join(n for n in notes if n)
         if state != OK and note:
             details[name] = f"{details[name]}; {note}" if details[name] else note
-    if any(parts[name] == DOWN for name in NEEDED):
+    if any(parts.get(name) == DOWN for name in NEEDED):
         overall = DOWN
     else:
         overall = OK if all(v == OK for v in parts.values()) else DEGRADED

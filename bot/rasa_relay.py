@@ -26,6 +26,10 @@ class RasaUnavailable(RuntimeError):
     """Rasa did not answer; the page shows the service as unavailable and retries on its own."""
 
 
+class RasaRefused(RasaUnavailable):
+    """Rasa refused the connection: the message never reached it, so another server may take it."""
+
+
 @dataclass(frozen=True)
 class Rasa:
     url: str
@@ -48,6 +52,8 @@ async def send(client: httpx.AsyncClient, rasa: Rasa, session: str, text: str, t
                                                            "metadata": {TURN: turn}})
         reply.raise_for_status()
         body = reply.json()
+    except httpx.ConnectError as exc:
+        raise RasaRefused(f"Rasa at {rasa.url}: {exc}") from exc
     except (httpx.HTTPError, ValueError) as exc:
         raise RasaUnavailable(f"Rasa at {rasa.url}: {exc}") from exc
     now = time.time()
@@ -67,6 +73,8 @@ async def history(client: httpx.AsyncClient, rasa: Rasa, session: str) -> list[d
     params = {"include_events": "ALL", **({"token": rasa.token} if rasa.token else {})}
     try:
         reply = await client.get(f"{rasa.url}/conversations/{session}/tracker", params=params)
+    except httpx.ConnectError as exc:
+        raise RasaRefused(f"Rasa at {rasa.url}: {exc}") from exc
     except httpx.HTTPError as exc:
         raise RasaUnavailable(f"Rasa at {rasa.url}: {exc}") from exc
     if reply.status_code in (401, 403):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import logging
+import os
 import secrets
 import signal
 import socket
@@ -60,23 +61,26 @@ def _die_with_parent() -> None:
     _prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
-def spawn(cmd: list[str], env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
+def spawn(cmd: list[str], env: dict[str, str], log: Path | None = None, **as_user) -> subprocess.Popen:
     """A child in its own session, so that Ctrl-C in the terminal reaches only its supervisor, which stops the
-    children in order instead of having them all die at once; output appended to `log` when given."""
+    children in order instead of having them all die at once; output appended to `log` when given. `as_user`:
+    Popen's user/group/extra_groups (PostgreSQL, which refuses root); the death signal is set after the switch,
+    which would clear it."""
     out = open(log, "a") if log else None
     try:
         return subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
                                 stdin=subprocess.DEVNULL, start_new_session=True,
-                                preexec_fn=_die_with_parent if _prctl is not None else None)
+                                preexec_fn=_die_with_parent if _prctl is not None else None, **as_user)
     finally:
         if out is not None:
             out.close()  # the child has its own copy
 
 
 def start_web(settings: Settings, rasa_url: str, actions_url: str, log: Path | None = None,
-              supervisor_state: Path | None = None) -> subprocess.Popen:
+              supervisor_state: Path | None = None, workers: int = 1) -> subprocess.Popen:
+    """The gateway; rasa_url may name several Rasa servers, comma-separated (conversations are spread over them)."""
     cmd = [sys.executable, "-m", "bot.cli", "web", "--host", settings.web_host, "--port", str(settings.web_port),
-           "--rasa-url", rasa_url, "--actions-url", actions_url]
+           "--rasa-url", rasa_url, "--actions-url", actions_url, "--workers", str(workers)]
     env = _settings_env(settings, secrets=True)  # the gateway reads trackers (Rasa's token) and guards /staff
     if supervisor_state is not None:
         env["POLICYBOT_SUPERVISOR_STATE"] = str(supervisor_state)  # /api/health tells "restarting" from "given up"
@@ -90,7 +94,7 @@ def start_actions(settings: Settings, port: int = 5055, log: Path | None = None)
 
 
 def start_rasa(model: Path, port: int = 5005, endpoints: Path | None = None, log: Path | None = None,
-               token: str = "", credentials: Path | None = None) -> subprocess.Popen:
+               token: str = "", credentials: Path | None = None, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Rasa with its HTTP API on loopback; with a token, the API (trackers, events, model) answers only requests
     carrying it, so that no other local process reads or rewrites conversations."""
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
@@ -98,7 +102,14 @@ def start_rasa(model: Path, port: int = 5005, endpoints: Path | None = None, log
     cmd = [str(RASA_BIN.parent / "python"), "-m", "channels.launch_rasa", "run", "--enable-api", "-i", "127.0.0.1",
            "-p", str(port), "--model", str(model), "--endpoints", str(endpoints or PROJECT_ROOT / "endpoints.yml"),
            "--credentials", str(credentials or PROJECT_ROOT / "credentials.yml")]
-    return spawn(cmd, {**rasa_env(), "POLICYBOT_RASA_TOKEN": token}, log)
+    return spawn(cmd, {**rasa_env(), **(env or {}), "POLICYBOT_RASA_TOKEN": token}, log)
+
+
+def start_action_front(port: int, backends: list[str], log: Path | None = None) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "bot.action_front", "--port", str(port)]
+    for url in backends:
+        cmd += ["--backend", url]
+    return spawn(cmd, rasa_env(), log)
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, what: str, timeout: float = 300) -> None:
@@ -134,6 +145,64 @@ def endpoints_for(settings: Settings, source: Path = PROJECT_ROOT / "endpoints.y
     return out
 
 
+@dataclass(frozen=True)
+class Scale:
+    """How many of each: one of each is `make run`; more (`--rasa-workers N --action-workers M --gateway-workers K`)
+    is a cluster, whose Rasa servers share PostgreSQL and Redis (started here unless POLICYBOT_DB_HOST and
+    POLICYBOT_REDIS_HOST name running ones)."""
+    rasa_workers: int = 1
+    action_workers: int = 1
+    gateway_workers: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("rasa_workers", "action_workers", "gateway_workers"):
+            if not 1 <= getattr(self, name) <= 32:
+                raise StartupFailed(f"--{name.replace('_', '-')} is {getattr(self, name)}: give 1 to 32")
+
+    @property
+    def clustered(self) -> bool:
+        return (self.rasa_workers, self.action_workers, self.gateway_workers) != (1, 1, 1)
+
+    def rasa_ports(self, settings: Settings) -> list[int]:
+        return [settings.rasa_port + i for i in range(self.rasa_workers)]
+
+    def action_ports(self, settings: Settings) -> list[int]:
+        """Behind the front on actions_port, so Rasa and the gateway find it where they find one action server."""
+        return [settings.actions_port + 1 + i for i in range(self.action_workers)]
+
+
+STORE_ENV = ("db_host", "db_name", "db_user", "db_password", "redis_host", "redis_port", "redis_password")
+# How long a conversation's lock in Redis outlives a Rasa server killed while holding it (Rasa's default: 60 s).
+# Meanwhile that conversation's next message waits on the other server; an answer takes a second or two, so 20 s
+# still covers the slowest under load, and a killed server costs its conversations at most 20 s, not a minute.
+LOCK_LIFETIME_S = 20
+
+
+def cluster_children(settings: Settings, model: Path, endpoints: Path, state_file: Path, scale: Scale,
+                     credentials: Path | None = None, stores: list[Child] = ()) -> list[Child]:
+    """The stores, then the action servers with their front and the Rasa servers, then the gateway."""
+    from .addresses import loopback
+
+    store_env = {**{ENVIRONMENT[name]: str(getattr(settings, name)) for name in STORE_ENV},
+                 "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", str(LOCK_LIFETIME_S))}
+    parts = list(stores)
+    for n, p in enumerate(scale.action_ports(settings), 1):
+        parts.append(Child(f"actions-{n}", f"action server {n}", p, f"{loopback(p)}/health",
+                           functools.partial(start_actions, settings, p), ready_timeout=240))
+    parts.append(Child("actions", "the action servers' front", settings.actions_port, f"{actions_url(settings)}/health",
+                       functools.partial(start_action_front, settings.actions_port,
+                                         [loopback(p) for p in scale.action_ports(settings)]), ready_timeout=240))
+    for n, p in enumerate(scale.rasa_ports(settings), 1):
+        parts.append(Child(f"rasa-{n}", f"Rasa server {n}", p, f"{loopback(p)}/webhooks/rest/",
+                           functools.partial(start_rasa, model, p, endpoints, token=settings.rasa_token,
+                                             credentials=credentials, env=store_env), ready_timeout=420))
+    urls = ",".join(loopback(p) for p in scale.rasa_ports(settings))
+    parts.append(Child("gateway", "the web gateway", settings.web_port, f"{gateway_url(settings)}/",
+                       lambda log: start_web(settings, urls, actions_url(settings), log, state_file,
+                                             scale.gateway_workers), ready_timeout=180))
+    return parts
+
+
 def children(settings: Settings, model: Path, endpoints: Path, web: bool, state_file: Path,
              credentials: Path | None = None) -> list[Child]:
     """The action server first and the gateway last: the order they start in and the reverse of the stop order."""
@@ -151,16 +220,21 @@ def children(settings: Settings, model: Path, endpoints: Path, web: bool, state_
 
 def start_stack(settings: Settings, model: Path, rasa_port: int | None = None, actions_port: int | None = None,
                 endpoints: Path | None = None, log_dir: Path | None = None, web: bool = False,
-                credentials: Path | None = None) -> Stack:
+                credentials: Path | None = None, scale: Scale = Scale()) -> Stack:
     """The action server and Rasa (with its channels from `credentials`, credentials.yml by default), and with
     web=True the chat page's gateway, started and healthy, under a supervisor (its `watch()` keeps them running;
-    `stop()` stops them)."""
+    `stop()` stops them). With a `scale` of more than one, the cluster (cluster_children), always with the gateway."""
     # A token of this run's own unless one is configured (POLICYBOT_RASA_TOKEN, for a gateway started apart).
     settings = settings.replace(rasa_port=rasa_port, actions_port=actions_port,
                                 rasa_token=settings.rasa_token or secrets.token_urlsafe(32))
     state_file = settings.data_dir / "run" / "supervisor.json"
-    supervisor = Supervisor(children(settings, model, endpoints or endpoints_for(settings), web, state_file, credentials),
-                            log_dir or settings.data_dir / "log", state_file)
+    if scale.clustered:
+        settings, stores = cluster_stores(settings)
+        parts = cluster_children(settings, model, endpoints or endpoints_for(settings, CLUSTER_ENDPOINTS), state_file,
+                                 scale, credentials, stores)
+    else:
+        parts = children(settings, model, endpoints or endpoints_for(settings), web, state_file, credentials)
+    supervisor = Supervisor(parts, log_dir or settings.data_dir / "log", state_file)
     try:
         supervisor.start()
     except BaseException:
@@ -170,11 +244,44 @@ def start_stack(settings: Settings, model: Path, rasa_port: int | None = None, a
                  settings.rasa_token, log_dir or settings.data_dir / "log")
 
 
-def check_ports_free(settings: Settings) -> None:
+CLUSTER_ENDPOINTS = PROJECT_ROOT / "endpoints-cluster.yml"
+
+
+def cluster_stores(settings: Settings) -> tuple[Settings, list[Child]]:
+    """The settings naming the shared stores, and the children that run them: the PostgreSQL and Redis
+    configured (POLICYBOT_DB_HOST, POLICYBOT_REDIS_HOST) are used as they are; those not configured are started
+    here, on their local ports (local_stores)."""
+    from . import local_stores
+
+    if settings.db_host and settings.redis_host:
+        return settings, []
+    local = local_stores.prepare(settings)
+    started = local_stores.children(settings, local, spawn)
+    configured = local.settings(settings)
+    if settings.db_host:  # only Redis is ours
+        configured = configured.replace(db_host=settings.db_host, db_user=settings.db_user, db_name=settings.db_name,
+                                        db_password=settings.db_password)
+        started = [c for c in started if c.name != "postgres"]
+    if settings.redis_host:
+        configured = configured.replace(redis_host=settings.redis_host, redis_port=settings.redis_port,
+                                        redis_password=settings.redis_password)
+        started = [c for c in started if c.name != "redis"]
+    return configured, started
+
+
+def check_ports_free(settings: Settings, scale: Scale = Scale()) -> None:
     """Says which port is taken before anything starts, instead of a child failing a minute later."""
-    for what, host, setting in (("the action server", "127.0.0.1", "actions_port"), ("Rasa", "127.0.0.1", "rasa_port"),
-                                ("the web gateway", settings.web_host, "web_port")):
-        port, variable = getattr(settings, setting), ENVIRONMENT[setting]
+    wanted = [("the action server", "127.0.0.1", "actions_port", 0), ("Rasa", "127.0.0.1", "rasa_port", 0),
+              ("the web gateway", settings.web_host, "web_port", 0)]
+    if scale.clustered:
+        wanted += [("another Rasa server", "127.0.0.1", "rasa_port", i) for i in range(1, scale.rasa_workers)]
+        wanted += [("an action server", "127.0.0.1", "actions_port", i + 1) for i in range(scale.action_workers)]
+        if not settings.db_host:
+            wanted.append(("PostgreSQL", "127.0.0.1", "local_db_port", 0))
+        if not settings.redis_host:
+            wanted.append(("Redis", "127.0.0.1", "local_redis_port", 0))
+    for what, host, setting, plus in wanted:
+        port, variable = getattr(settings, setting) + plus, ENVIRONMENT[setting]
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
@@ -220,7 +327,7 @@ def rasa_model(settings: Settings) -> Path:
         raise StartupFailed(str(exc)) from exc
 
 
-def serve(settings: Settings, model: Path | None = None) -> int:
+def serve(settings: Settings, model: Path | None = None, scale: Scale = Scale()) -> int:
     started = time.monotonic()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGHUP):  # a closed terminal or `kill` stops the children as Ctrl-C does
@@ -228,7 +335,7 @@ def serve(settings: Settings, model: Path | None = None) -> int:
     stack = None
     try:
         check_gateway_settings(settings)
-        check_ports_free(settings)
+        check_ports_free(settings, scale)
         # A build that serves these settings is served at once, and new or changed files are indexed beside it;
         # without one (a first run, another model or chunking) there is nothing to answer from until it is built.
         background = not stale_reason(settings)
@@ -236,8 +343,12 @@ def serve(settings: Settings, model: Path | None = None) -> int:
             build_index(settings)
         model = model or rasa_model(settings)
         _setup_logging(settings.data_dir / "log")
-        print("starting the action server, Rasa and the chat page (about a minute)…", flush=True)
-        stack = start_stack(settings, model, web=True)
+        if scale.clustered:
+            print(f"starting PostgreSQL, Redis, {scale.action_workers} action servers, {scale.rasa_workers} Rasa servers"
+                  f" and the chat page ({scale.gateway_workers} gateway workers; minutes)…", flush=True)
+        else:
+            print("starting the action server, Rasa and the chat page (about a minute)…", flush=True)
+        stack = start_stack(settings, model, web=True, scale=scale)
         if background:
             index_log = settings.data_dir / "log" / "index.log"
             indexer = index_in_background(settings, index_log)

@@ -38,6 +38,11 @@ class Child:
     health_url: str  # 200 once the child serves
     start: Callable[[Path], subprocess.Popen]  # starts it with its output appended to the given log
     ready_timeout: float = 300.0  # Rasa loads its model for about a minute on 2 cores
+    # For a child that speaks no HTTP (PostgreSQL, Redis): true once it serves, in place of health_url.
+    probe: Callable[[], bool] | None = None
+    stop_signal: int = signal.SIGTERM
+    # At start, the children after it are started only once it answers (the stores before the Rasa servers).
+    before_next: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,9 +124,17 @@ class Supervisor:
 
     def start(self) -> None:
         """Starts every child and waits until all answer their health checks; raises StartupFailed otherwise."""
+        stage: list[_Run] = []
         for run in self.runs:
+            stage.append(run)
+            if run.child.before_next or run is self.runs[-1]:
+                self._start_together(stage)
+                stage = []
+
+    def _start_together(self, runs: list[_Run]) -> None:
+        for run in runs:
             self._spawn(run)
-        pending = list(self.runs)
+        pending = list(runs)
         while pending:
             for run in list(pending):
                 if run.proc.poll() is not None:
@@ -209,6 +222,8 @@ class Supervisor:
             run.note = f"restart {run.restarts} after {run.last_exit}; waiting for it to answer"
 
     def _healthy(self, run: _Run) -> bool:
+        if run.child.probe is not None:
+            return run.child.probe()
         try:
             return self._http.get(run.child.health_url).status_code == 200
         except httpx.HTTPError:
@@ -218,7 +233,7 @@ class Supervisor:
         """Stops the children, the gateway first and the action server last, so nothing half-answers."""
         for run in reversed(self.runs):
             if run.proc is not None and run.proc.poll() is None:
-                run.proc.terminate()
+                run.proc.send_signal(run.child.stop_signal)
         deadline = time.monotonic() + timeout
         for run in reversed(self.runs):
             if run.proc is None:

@@ -5,6 +5,7 @@ It holds no knowledge base: suggestions, documents, briefings and coverage answe
 knowledge API (bot/knowledge_client.py), so no model is loaded here and each new index build is followed."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -19,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from limits import parse
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from knowledge.config import Settings
@@ -35,6 +36,8 @@ from .client_address import ClientAddress, client_of, parse_headers, parse_netwo
 from .embed import EMBED_PATH, frame_ancestors, parse_origins
 from .health import report as health_report
 from .knowledge_client import KnowledgeApi, KnowledgeUnavailable
+from .rasa_ring import RasaRing
+from .stores import Postgres, Redis
 from .web_host import router as host_pages
 from .staff import documents as staff_documents
 from .staff.coverage import MAX_UPLOAD_BYTES
@@ -58,20 +61,61 @@ def _error(status: int, message: str, **extra) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
-def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
+def rasa_urls(urls: str | list[str]) -> list[str]:
+    """One Rasa server's URL, or several (a list, or comma-separated): conversations are spread over them."""
+    listed = urls.split(",") if isinstance(urls, str) else urls
+    return [u.strip().rstrip("/") for u in listed if u.strip()]
+
+
+def stores_of(settings: Settings) -> tuple[Postgres | None, Redis | None]:
+    """The tracker and lock stores the Rasa servers share, when configured (POLICYBOT_DB_HOST, POLICYBOT_REDIS_HOST)."""
+    postgres = Postgres(settings.db_host, settings.db_user, settings.db_name) if settings.db_host else None
+    redis = Redis(settings.redis_host, settings.redis_port, settings.redis_password) if settings.redis_host else None
+    return postgres, redis
+
+
+def create_app(settings: Settings, rasa_url: str | list[str], actions_url: str) -> FastAPI:
+    ring = RasaRing([rasa_relay.Rasa(u, settings.rasa_token) for u in rasa_urls(rasa_url)])
+    postgres, redis = stores_of(settings)
+    shared = [store for store in (postgres, redis) if store is not None]
+    stores_down: dict[str, str] = {}  # what watch_stores last found
+
+    async def watch_stores(every: float = 1.0) -> None:
+        """The stores the Rasa servers share, asked every second. While one is down the gateway apologises itself:
+        Rasa would answer anyway, from an empty tracker (its FailSafeTrackerStore falls back to memory), out of
+        the conversation's context and kept nowhere."""
+        while True:
+            for store in shared:
+                problem = await run_in_threadpool(store.problem, 1.0)
+                name = type(store).__name__
+                if problem and name not in stores_down:
+                    log.warning("%s: messages get the apology until it is back", problem)
+                elif not problem and name in stores_down:
+                    log.warning("%s is back", name)
+                if problem:
+                    stores_down[name] = problem
+                else:
+                    stores_down.pop(name, None)
+            await asyncio.sleep(every)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.http = httpx.AsyncClient(timeout=120)
+        watchers = [asyncio.create_task(ring.watch(app.state.http))] if len(ring.servers) > 1 else []
+        watchers += [asyncio.create_task(watch_stores())] if shared else []
         yield
+        for watcher in watchers:
+            watcher.cancel()
         await app.state.http.aclose()
 
     app = FastAPI(title="policybot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
-    rasa = rasa_relay.Rasa(rasa_url.rstrip("/"), settings.rasa_token)
-    app.state.rasa_url, app.state.actions_url = rasa.url, actions_url.rstrip("/")
+    app.state.ring = ring
+    app.state.rasa_url, app.state.actions_url = ring.servers[0].url, actions_url.rstrip("/")
     app.state.knowledge = knowledge = KnowledgeApi(app.state.actions_url)
     app.state.reindexer = Reindexer(settings)  # staff uploads' index updates
-    app.state.limiter = MovingWindowRateLimiter(MemoryStorage())
+    # In Redis when it is configured, so that every gateway worker and machine counts the same hits.
+    app.state.limiter = MovingWindowRateLimiter(storage_from_string(redis.url()) if redis else MemoryStorage())
     app.state.client_address = ClientAddress(parse_networks(settings.trusted_proxies), parse_headers(settings.proxy_headers))
     per_session, per_address = parse(settings.session_rate_limit), parse(settings.address_rate_limit)
     app.state.login_limit = parse(settings.login_rate_limit)  # parsed here: a bad value stops the start, not a login
@@ -121,12 +165,32 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
 
     def limited(request: Request, session: str) -> bool:
         address = client_of(request)
-        return not (app.state.limiter.hit(per_address, "address", address)
-                    and app.state.limiter.hit(per_session, "session", session))
+        try:
+            return not (app.state.limiter.hit(per_address, "address", address)
+                        and app.state.limiter.hit(per_session, "session", session))
+        except Exception as exc:  # Redis is down: no limits meanwhile; /api/health says so, and Rasa apologises
+            log.warning("rate limits not counted (%s: %s)", type(exc).__name__, exc)
+            return False
+
+    async def on_rasa(session: str, call, any_failure: bool = False):
+        """`call(server)` on the conversation's own Rasa server, or, while that refuses connections, on the next
+        one of the ring. A message that reached a server is never sent to another (it may have been handled);
+        a read (any_failure) is tried on the next server whatever went wrong."""
+        failed: rasa_relay.RasaUnavailable | None = None
+        for server in ring.candidates(session):
+            try:
+                return await call(server)
+            except rasa_relay.RasaUnavailable as exc:
+                if isinstance(exc, rasa_relay.RasaRefused):
+                    ring.mark_down(server, str(exc))
+                elif not any_failure:
+                    raise
+                failed = exc
+        raise failed
 
     async def conversation(session: str) -> list[dict]:
         """The tracker's messages and the gateway's own replies, in time order."""
-        from_rasa = await rasa_relay.history(app.state.http, rasa, session)
+        from_rasa = await on_rasa(session, lambda rasa: rasa_relay.history(app.state.http, rasa, session), any_failure=True)
         return own_replies.merged(from_rasa, await run_in_threadpool(own_replies.messages, replies_db, session))
 
     @app.get("/", include_in_schema=False)
@@ -161,7 +225,9 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
             return _error(429, in_script_of("发送太频繁了，请稍等片刻再试。", text))
         turn = rasa_relay.new_turn()
         try:
-            messages = await rasa_relay.send(app.state.http, rasa, body.session, text, turn)
+            if stores_down:
+                raise rasa_relay.RasaUnavailable("; ".join(stores_down.values()))
+            messages = await on_rasa(body.session, lambda rasa: rasa_relay.send(app.state.http, rasa, body.session, text, turn))
         except rasa_relay.RasaUnavailable as exc:
             log.warning("%s", exc)
             # Answered here, so kept here: the history shows the question and this apology after a reload.
@@ -176,6 +242,8 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
         except ValidationError:
             return _error(400, BAD_SESSION)
         try:
+            if stores_down:  # Rasa would read an empty tracker
+                raise rasa_relay.RasaUnavailable("; ".join(stores_down.values()))
             return {"messages": await conversation(session)}
         except rasa_relay.RasaUnavailable as exc:
             log.warning("%s", exc)
@@ -183,7 +251,8 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
 
     @app.get("/api/health")
     async def health():
-        body, status = await health_report(app.state.http, app.state.rasa_url, knowledge, supervisor_state)
+        body, status = await health_report(app.state.http, [s.url for s in ring.servers], knowledge, supervisor_state,
+                                           postgres, redis)
         return JSONResponse(body, status_code=status)
 
     @app.get("/api/document")
@@ -222,8 +291,23 @@ def create_app(settings: Settings, rasa_url: str, actions_url: str) -> FastAPI:
     return app
 
 
-def run(settings: Settings, rasa_url: str, actions_url: str) -> None:
+def app_from_environment() -> FastAPI:
+    """The app of one of several gateway worker processes (uvicorn's factory): its settings, Rasa servers and action
+    server from the environment `run` sets."""
+    from knowledge.config import load_settings
+
+    return create_app(load_settings(), os.environ["POLICYBOT_GATEWAY_RASA_URLS"], os.environ["POLICYBOT_GATEWAY_ACTIONS_URL"])
+
+
+def run(settings: Settings, rasa_url: str, actions_url: str, workers: int = 1) -> None:
     import uvicorn
 
-    uvicorn.run(create_app(settings, rasa_url, actions_url), host=settings.web_host, port=settings.web_port,
-                log_level="warning", ws="none")  # no websockets here; rasa-sdk pins an old websockets that uvicorn cannot use
+    # no websockets here; rasa-sdk pins an old websockets that uvicorn cannot use
+    if workers > 1:  # worker processes import the app themselves; they share rate limits through Redis
+        os.environ.update({**settings.to_env(secrets=True), "POLICYBOT_GATEWAY_RASA_URLS": ",".join(rasa_urls(rasa_url)),
+                           "POLICYBOT_GATEWAY_ACTIONS_URL": actions_url})
+        uvicorn.run("bot.web:app_from_environment", factory=True, workers=workers, host=settings.web_host,
+                    port=settings.web_port, log_level="warning", ws="none")
+    else:
+        uvicorn.run(create_app(settings, rasa_url, actions_url), host=settings.web_host, port=settings.web_port,
+                    log_level="warning", ws="none")

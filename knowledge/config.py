@@ -76,6 +76,19 @@ class Settings:
     dense_index: str = "auto"
     # How often (seconds) the action server looks for a new index build to answer from; 0: never (restart it).
     reload_poll_s: float = 2.0
+    # Scaled out (docs/deploy.md): PostgreSQL for Rasa's tracker store and Redis for its lock store and the gateway's
+    # rate limits. Empty hosts: neither is used (SQLite and in-memory locks and limits, as `make run`). The same
+    # variables are what endpoints-cluster.yml reads, so one environment points every process at managed services.
+    db_host: str = ""  # host:port
+    db_name: str = "policybot"
+    db_user: str = "policybot"
+    db_password: str = field(default="", repr=False)  # a secret
+    redis_host: str = ""
+    redis_port: int = 6379
+    redis_password: str = field(default="", repr=False)  # a secret
+    # `policybot serve --rasa-workers N` starts its own PostgreSQL and Redis on these loopback ports.
+    local_db_port: int = 5433
+    local_redis_port: int = 6380
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -119,6 +132,15 @@ ENVIRONMENT = {
     "index_workers": "POLICYBOT_INDEX_WORKERS",
     "index_parallel_min_bytes": "POLICYBOT_INDEX_PARALLEL_MIN_BYTES",
     "reload_poll_s": "POLICYBOT_RELOAD_POLL_S",
+    "db_host": "POLICYBOT_DB_HOST",
+    "db_name": "POLICYBOT_DB_NAME",
+    "db_user": "POLICYBOT_DB_USER",
+    "db_password": "POLICYBOT_DB_PASSWORD",
+    "redis_host": "POLICYBOT_REDIS_HOST",
+    "redis_port": "POLICYBOT_REDIS_PORT",
+    "redis_password": "POLICYBOT_REDIS_PASSWORD",
+    "local_db_port": "POLICYBOT_LOCAL_DB_PORT",
+    "local_redis_port": "POLICYBOT_LOCAL_REDIS_PORT",
 }
 
 

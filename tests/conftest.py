@@ -145,6 +145,7 @@ class Clients:
     """Threads that keep talking to the bot until the `with` block ends (subclasses give `self.threads`)."""
 
     threads: list[threading.Thread]
+    join_timeout = 90.0  # seconds each thread gets to finish its turn once stopped
 
     def __init__(self) -> None:
         self.stop = threading.Event()
@@ -157,4 +158,4 @@ class Clients:
     def __exit__(self, *exc) -> None:
         self.stop.set()
         for t in self.threads:
-            t.join(timeout=90)
+            t.join(timeout=self.join_timeout)

@@ -31,4 +31,6 @@ def test_to_env_is_what_load_settings_reads():
 def test_tokens_travel_only_when_asked_for():
     env = _changed().to_env()
     assert "POLICYBOT_RASA_TOKEN" not in env and "POLICYBOT_STAFF_TOKEN" not in env
-    assert load_settings(env) == dataclasses.replace(_changed(), rasa_token="", staff_token="")
+    assert "POLICYBOT_DB_PASSWORD" not in env and "POLICYBOT_REDIS_PASSWORD" not in env
+    assert load_settings(env) == dataclasses.replace(_changed(), rasa_token="", staff_token="", db_password="",
+                                                     redis_password="")
