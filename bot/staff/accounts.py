@@ -8,12 +8,13 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from knowledge.config import Settings
+from knowledge.sqlite_file import opened
 
 from . import passwords
 from .session import MAX_NAME_CHARS, clean_name
@@ -61,9 +62,7 @@ class AccountBook:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=30)) as conn:
-            conn.execute(_SCHEMA)
+        with opened(self.path, (_SCHEMA,)) as conn:
             yield conn
 
     def exist(self) -> bool:

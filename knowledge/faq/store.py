@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..config import Settings
+from ..sqlite_file import opened
 from .entry import Draft, Entry, now
 from ..text.script import to_simplified
 from .normalise import normalise
@@ -67,10 +68,7 @@ class FaqStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=30)) as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
+        with opened(self.path, _SCHEMA) as conn:
             _add_searched(conn)
             yield conn
 
