@@ -55,6 +55,9 @@ def test_past_is_asked_only_when_the_question_says_so():
     (Kind.MONEY, "累计为36户企业兑现税收返还奖励资金2.29亿元", "", True),
     (Kind.MONEY, "已经实现在线申请、契税缴纳、登记费缴纳等功能", "", False),
     (Kind.RATIO, "一次不跑率达97.08%", "", True),
+    (Kind.DATE, "设立夜间延时服务窗口，每周二、周四晚上开放至21时。", "", True),  # a schedule says when
+    (Kind.DATE, "工作日9:00至17:00受理", "", True),
+    (Kind.DATE, "办理时限压缩至5个工作日,24小时内答复", "", False),
     (Kind.CONTACT, "咨询电话0794-8223456", "", True),
     (Kind.CONTACT, "可以关注临川区人民政府门户网站", "", False),
     (Kind.ADDRESS, "登记中心位于临川区赣东大道1号", "", True),

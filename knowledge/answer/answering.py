@@ -48,7 +48,10 @@ class Composition:
     rule_margin: float = 1.0
     # A sentence stating the asked fact is about the asked subject when it holds one of the subject's rarest words or this
     # share of its words' IDF: for 宜春“一次不跑”事项占比达到多少 a 40% of 实名用户数 shares 事项 and 达到, not 一次不跑.
-    focus_share: float = 0.5
+    focus_share: float = 0.6
+    # A word of the subject that no candidate sentence holds counts only when it is not everyday Chinese (jieba's
+    # dictionary counts 开始 38139 times, 时候 31521, 达到 15471; 供暖 35; 一次不跑 not at all).
+    everyday_count: int = 5000
     list_items: int = 8  # at most this many items of an announced list
     item_window: int = 40  # items are looked for this many sentences after their announcement
 
@@ -83,7 +86,7 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
     on_place = [r for r in ranked if _about(kb, r[0], stems)] if stems else ranked
     pool = on_place or ranked  # a question about 新余 is answered from 新余 first
     if query.asked.strict and not exclude:  # "还有呢？" wants more on the question, stated or not
-        stating = _stating(kb, query, pool, composition)
+        stating = _stating(kb, query, pool, options, composition)
         if not stating:
             return _not_stated(kb, query, confidence, pool, limit)
         best = _preferred(stating, pool, composition)
@@ -128,13 +131,20 @@ def _superseded(query: Query, options: list[Option]) -> list[bool]:
     return [about_past(o.candidate.text) and o.hit.chunk.doc_id in present for o in options]
 
 
-def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]],
+def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]], options: list[Option],
              composition: Composition) -> list[tuple[Option, float]]:
     """The ranked sentences that state the asked fact about the asked subject: a figure of 部门 for 几个部门, a
-    sum of money for 登记费要交多少钱, and not about something else (a loan of 3.3亿元)."""
+    sum of money for 登记费要交多少钱, and not about something else (a loan of 3.3亿元). `options`: every candidate
+    sentence, of any place."""
     cue = query.simplified[query.asked.cue_start:query.asked.cue_end] if query.asked.cue_start >= 0 else ""
-    # The asking words (时间 of 多长时间) say what is asked, not about what.
-    weight = {w: kb.lexical.idf(w) for w in query.focus if not (cue and (w in cue or cue in w))}
+    # The asking words (时间 of 多长时间) say what is asked, not about what; an everyday word no candidate holds
+    # (开始 of 什么时候开始供暖, where the notice says 供暖时间为) is how the question is put, not its subject. A term
+    # none holds (一次不跑 of 宜春的一次不跑事项占比) is a subject the passages do not cover, and stays.
+    held_somewhere = {w for w in query.focus if any(w in o.candidate.text for o in options)}
+    words = {w for w in query.focus if not (cue and (w in cue or cue in w))
+             and (w in held_somewhere or kb.tokenizer.frequency(w) < composition.everyday_count)}
+    # A word inside another (一次 of 一次不跑: jieba's search mode gives both) is counted with it, not again.
+    weight = {w: kb.lexical.idf(w) for w in words if not any(w != v and w in v for v in words)}
     total = sum(weight.values())
     top = max(weight.values(), default=0.0)
     rarest = {w for w, v in weight.items() if v >= top - 1e-6}  # all of them on a tie: the set has no order
@@ -142,7 +152,10 @@ def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]
     def about_focus(o: Option) -> bool:
         if not weight:
             return True
-        held = {w for w in weight if w in o.candidate.tokens or w in o.candidate.text}
+        # In the sentence or its passage (title and heading included): 一般登记5个工作日 is about 不动产登记 because
+        # its passage says so.
+        context = o.hit.chunk.search_text
+        held = {w for w in weight if w in o.candidate.tokens or w in o.candidate.text or w in context}
         return bool(rarest & held) or sum(weight[w] for w in held) >= composition.focus_share * total
 
     stating = [r for r in ranked if states(query.asked.kind, r[0].candidate.text, query.simplified) and about_focus(r[0])]

@@ -42,6 +42,10 @@ class Tokenizer:
         """Place names (jieba's ns tag) in a simplified text, in order of appearance."""
         return [p.word for p in self._tagger().cut(text) if p.flag == "ns" and len(p.word) >= 2]
 
+    def frequency(self, word: str) -> int:
+        """The word's count in jieba's dictionary (everyday Chinese, with the domain words); 0 if it has none."""
+        return self._segmenter().FREQ.get(word, 0)
+
     def _segment(self, text: str) -> tuple[str, ...]:
         stop = stopwords()
         return tuple(w for w in self._segmenter().cut_for_search(text) if _WORD.fullmatch(w) and w not in stop)
