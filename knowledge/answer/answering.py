@@ -155,7 +155,7 @@ def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]
         # In the sentence or its passage (title and heading included): 一般登记5个工作日 is about 不动产登记 because
         # its passage says so.
         context = o.hit.chunk.search_text
-        held = {w for w in weight if w in o.candidate.tokens or w in o.candidate.text or w in context}
+        held = {w for w in weight if w in o.candidate.text or w in context}  # its tokens are parts of its text
         return bool(rarest & held) or sum(weight[w] for w in held) >= composition.focus_share * total
 
     stating = [r for r in ranked if states(query.asked.kind, r[0].candidate.text, query.simplified) and about_focus(r[0])]
