@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from knowledge.answer.focus import missing_sentence, subject
-from knowledge.text.answer_types import (Kind, about_past, announces_list, asked, enumerates, is_item, leans_back, points_back,
-                                    states, states_unit)
+from knowledge.text.answer_types import (Kind, about_past, announces_list, asked, enumerates, is_item, is_title,
+                                         leans_back, points_back, states, states_unit)
 from knowledge.text.script import to_simplified
 
 
@@ -95,6 +95,18 @@ def test_past_and_lists():
         assert is_item(item), item
 
 
+@pytest.mark.parametrize("sentence, title", [
+    ("10.完善延时错时预约服务。", True),
+    ("（二）加强组织领导。", True),
+    ("一是减环节。", True),
+    ("一是实行“一对一”帮扶,为企业提供全程代办服务。", False),  # the item says what is done
+    ("3.2020年6月底前全面推开。", False),
+    ("完善延时错时预约服务。", False),  # no item number: a sentence of its own
+])
+def test_an_items_title_alone(sentence, title):
+    assert is_title(sentence) is title
+
+
 @pytest.mark.parametrize("question, expected", [
     ("临川办不动产登记，登记费要交多少钱？", "文件中没有说明登记费的具体金额。"),
     ("临川区不动产登记中心的地址在哪里？", "文件中没有写明临川区不动产登记中心的地址。"),
@@ -128,6 +140,8 @@ def test_every_question_gets_a_kind_and_a_subject_without_error(question):
     ("尼日共和国，是西非内陆国家之一。", False, False),
     ("在打造“四最”营商环境,我们主要采取了以下三项措施。", False, False),
     ("但从我区深化“放管服”工作以来,现在已经实行了“一窗受理”。", False, False),
+    ("为了“让数据多跑路,群众少跑腿”,我区还在积极推进不动产登记集成服务平台建设。", False, False),  # 为了: in order to
+    ("为全国首个实现“一网通办”的城市。", True, False),
 ])
 def test_sentences_that_lean_on_the_one_before(sentence, leans, points):
     assert leans_back(sentence) is leans

@@ -151,6 +151,21 @@ def test_a_title_is_never_the_answer(kb):
     assert "忠诚型" in ans.answer or "推进" in ans.answer
 
 
+def test_an_items_title_is_followed_by_what_the_item_does(kb):
+    """宜春's plan has 10.完善延时错时预约服务。 as an item's title; how it is done is the sentence after it."""
+    ans = answer_question(kb, "宜春怎么推行延时错时预约服务？")
+    assert ans.answered and "因事、因时设定延时错时预约服务事项" in ans.answer, ans.answer
+    _check_citations(kb, ans)
+
+
+def test_an_in_order_to_sentence_answers_without_the_sentence_before(kb):
+    """为了…… does not lean on the sentence before (as 为…… "is" would): the date of the data sharing opens the answer,
+    not 2019年9月之后……一般登记5个工作日."""
+    ans = answer_question(kb, "临川的不动产数据什么时候开始和税务共享？")
+    assert ans.answered and "2019年开始" in to_simplified(ans.citations[0].text), ans.answer
+    assert "5个工作日" not in ans.answer
+
+
 def test_a_look_alike_question_the_documents_do_not_cover_is_declined(kb):
     for q in ("社保卡丢了怎么补办？", "护照怎么办理？", "营业执照怎么办理？"):
         ans = answer_question(kb, q)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
-from ..text.answer_types import (Kind, about_past, about_present, announces_list, enumerates, is_item, leans_back,
-                                 points_back, states, states_unit)
+from ..text.answer_types import (Kind, about_past, about_present, announces_list, enumerates, is_item, is_title,
+                                 leans_back, points_back, states, states_unit)
 from ..text.layout import is_heading
 from ..text.script import in_script_of, is_traditional
 from ..text.transcript import without_speaker
@@ -237,7 +237,9 @@ def opening(kb: KnowledgeBase, first: Option, exclude: Collection[tuple[str, int
             out.insert(0, before)
     if index + 1 < len(spans):
         after = _neighbour(kb, doc, first, spans, index + 1, exclude)
-        if after is not None and points_back(after.candidate.text):
+        # An item's title alone ("10.完善延时错时预约服务。") says what is done, not how: its body follows it.
+        if after is not None and (points_back(after.candidate.text)
+                                  or is_title(first.candidate.text) and not is_item(after.candidate.text)):
             out.append(after)
     return out
 

@@ -177,7 +177,7 @@ def states_unit(asked: Asked, sentence: str, question: str = "") -> bool:
 
 # A sentence that opens on its predicate or on a pronoun leans on the sentence before for its subject: "面积126.76万
 # 平方公里，是世界上最低度开发国家。" says which country only after "尼日共和国……。"; "并在全省率先……" who did it.
-_LEANS_BACK = re.compile(r"^(?:是|为|系|并|又|也|亦|还|曾|即|且|均|都|位于|面积|人口|全长|总长|长约|共有|拥有|成为|属于|"
+_LEANS_BACK = re.compile(r"^(?:是|为(?![了何此])|系|并|又|也|亦|还|曾|即|且|均|都|位于|面积|人口|全长|总长|长约|共有|拥有|成为|属于|"
                          r"同年|次年|翌年|当年|其中|其(?![他它余实次])|他们?|她们?|它们?|该|此(?![外前后次])|这(?![样么]做)|"
                          r"上述|前者|后者|两者|二者)")
 # One that opens on a demonstrative and a measure word names what the sentence before described: "这种书体，被称为……".
@@ -211,3 +211,11 @@ def announces_list(sentence: str) -> bool:
 def is_item(sentence: str) -> bool:
     """A list item's opening: 一是……, 首先……, （一）……, 1. ……"""
     return bool(ITEM.match(sentence))
+
+
+def is_title(sentence: str) -> bool:
+    """A numbered item's title and nothing more ("10.完善延时错时预约服务。"): what the item does is in the
+    sentences after it."""
+    m = ITEM.match(sentence)
+    rest = sentence[m.end():].strip(" 。.；;：:") if m else ""
+    return 0 < len(rest) <= 20 and not re.search(r"[，,、：:；;]|\d", rest)
