@@ -52,6 +52,11 @@ def test_past_is_asked_only_when_the_question_says_so():
 @pytest.mark.parametrize("kind, sentence, question, expected", [
     (Kind.DURATION, "2019年9月之后,我区已经实现一般登记5个工作日,大幅度精简了办事流程", "", True),
     (Kind.DURATION, "办证周期也时间较长", "", False),
+    (Kind.DURATION, "2022年兑现疫情纾困退税资金1.82亿元,涉及企业295户", "", False),  # a year is a date
+    (Kind.DURATION, "2020年6月底前,各地再次梳理公布服务清单", "", False),
+    (Kind.DURATION, "计约50年", "", True),
+    (Kind.DURATION, "所借款项必须于5年内清还", "", True),
+    (Kind.DURATION, "三个月内完成", "", True),
     (Kind.MONEY, "累计为36户企业兑现税收返还奖励资金2.29亿元", "", True),
     (Kind.MONEY, "已经实现在线申请、契税缴纳、登记费缴纳等功能", "", False),
     (Kind.RATIO, "一次不跑率达97.08%", "", True),

@@ -166,6 +166,12 @@ def test_an_in_order_to_sentence_answers_without_the_sentence_before(kb):
     assert "5个工作日" not in ans.answer
 
 
+def test_a_year_is_not_how_long_something_takes(kb):
+    """湾里's report says 2022年兑现……退税资金 and never how long opening a business takes."""
+    ans = answer_question(kb, "湾里区企业开办要多久？")
+    assert ans.status == Status.NOT_STATED and "多长时间" in ans.answer and ans.related, ans.answer
+
+
 def test_a_look_alike_question_the_documents_do_not_cover_is_declined(kb):
     for q in ("社保卡丢了怎么补办？", "护照怎么办理？", "营业执照怎么办理？"):
         ans = answer_question(kb, q)

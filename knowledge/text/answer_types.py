@@ -84,7 +84,9 @@ _PRESENT = re.compile(r"现在|目前|如今|已经|已实现|现已|之后|以�
 
 # What each kind looks like in a sentence that states it.
 _STATES: dict[Kind, re.Pattern[str]] = {
-    Kind.DURATION: re.compile(rf"{_NUMBER}\s*(?:个)?(?:半)?(?:工作日|自然日|小时|分钟|天|日(?!期)|周|个?月|年(?![前后底初])|秒)"
+    # 2022年 and 6月 are dates, not durations (that would be 6个月): 湾里区企业开办要多久 was answered with 2022年兑现……
+    Kind.DURATION: re.compile(rf"(?<![\d.,])(?!(?:1[5-9]|20)\d\d\s*年){_NUMBER}\s*(?:个)?(?:半)?"
+                              r"(?:工作日|自然日|小时|分钟|天|日(?!期)|周|个月|年(?![前后底初])|秒)"
                               r"|当场|当天|当日|即时|立等可取|即办|马上办|随到随办|一次办结|即来即办|实时"),
     Kind.DATE: re.compile(rf"\d{{3,4}}\s*年|[〇零一二三四五六七八九]{{4}}年|\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|{_NUMBER}月(?:份|底|初|中旬|上旬|下旬)?"
                           r"|年底|年初|上半年|下半年|今年|去年|明年|世纪|年代|朝"
