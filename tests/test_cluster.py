@@ -268,7 +268,13 @@ def test_a_store_stopped_health_says_so_the_chat_apologises_and_it_recovers(clus
             assert time.monotonic() - resumed < 120, f"no answer 120 s after {store} was let back"
             time.sleep(0.5)
     MEASURED[f"{store}_stop"] = {"answers_again_s": round(time.monotonic() - resumed, 1)}
-    assert health(cluster.url)[0] == 200
+    # Health asks every part afresh; a part still catching up just after the store came back (a CI run once found
+    # one 503 right after the first answer) must clear by itself, soon.
+    deadline = time.monotonic() + 30
+    while (reply := health(cluster.url))[0] != 200:
+        assert time.monotonic() < deadline, f"health still {reply} 30 s after the first answer"
+        time.sleep(1)
+    MEASURED[f"{store}_stop"]["healthy_again_s"] = round(time.monotonic() - resumed, 1)
 
 
 def test_the_killed_rasa_server_comes_back_and_takes_its_conversations_again(cluster):
