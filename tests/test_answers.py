@@ -186,6 +186,15 @@ def test_a_figure_about_another_subject_does_not_answer(kb):
     assert "40%" not in ans.answer
 
 
+def test_a_quoted_subject_only_another_place_has_is_not_answered_from_the_asked_places_documents(kb):
+    """Only 宜春's work plan has a “好差评” system: for 南昌 the bot says so and shows 宜春's, for 宜春 it answers."""
+    nanchang = answer_question(kb, "南昌市“好差评”制度是怎么做的？")
+    assert nanchang.status == Status.NOT_STATED and "南昌" in nanchang.answer and "“好差评”" in nanchang.answer
+    assert nanchang.related and "好差评" in to_simplified(nanchang.related[0].text), nanchang.related
+    yichun = answer_question(kb, "宜春市“好差评”制度是怎么做的？")
+    assert yichun.answered and "好差评" in to_simplified(yichun.citations[0].text), yichun.answer
+
+
 @pytest.mark.parametrize("question, missing", [
     ("临川办不动产登记，登记费要交多少钱？", "登记费的具体金额"),
     ("临川区不动产登记中心的地址在哪里？", "地址"),

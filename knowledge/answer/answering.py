@@ -3,7 +3,6 @@ the topic is covered but the asked fact is not; or a decline. No text is generat
 answer is a sentence of a document, and every citation quotes the original exactly."""
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from ..text.script import in_script_of, is_traditional
 from ..text.transcript import without_speaker
 from .candidates import Option, citation_key, gather, option, quotable, quote_span
 from .confidence import ConfidenceWeights, confidence_of
-from .focus import missing_sentence
+from .focus import missing_sentence, not_mentioned
 from .knowledge_base import KnowledgeBase
 from .query import Query, analyse
 from .search import Retrieval
@@ -26,7 +25,6 @@ DECLINE = "知识库中没有找到相关内容，暂时无法回答这个问题
 NOTHING_MORE = "关于这个问题，知识库中没有更多内容了。您可以换个角度再问。"
 EMPTY = "请输入您想咨询的问题，例如“怎么办理不动产登记？”"
 
-_QUOTED = re.compile(r"[“「『《\"]([^”」』》\"]{2,20})[”」』》\"]")
 # Kinds whose answer may be a list the documents announce ("主要采取了以下三项措施。" and then 一是……二是……).
 _LIST_KINDS = frozenset({Kind.MEASURES, Kind.LIST, Kind.PROCEDURE, Kind.MATERIALS, Kind.OTHER, Kind.WHICH})
 
@@ -89,6 +87,14 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
     stems = set(query.stems)
     on_place = [r for r in ranked if _about(kb, r[0], stems)] if stems else ranked
     pool = on_place or ranked  # a question about 新余 is answered from 新余 first
+    if query.quoted and not exclude:  # "还有呢？" wants more on the topic
+        on_subject = [r for r in pool if _holds_quoted(r[0], query.quoted)]
+        if not on_subject:  # 南昌“好差评”, where only 宜春's documents have one: say so, and show those
+            elsewhere = ([r for r in ranked if _holds_quoted(r[0], query.quoted)]
+                         or _quoted_elsewhere(kb, query, retrieval, composition))
+            return _not_stated(kb, query, confidence, elsewhere or pool, limit,
+                               not_mentioned(query.quoted, query.places if elsewhere else ()))
+        pool = on_subject
     if query.asked.strict and not exclude:  # "还有呢？" wants more on the question, stated or not
         stating = _stating(kb, query, pool, options, composition)
         if not stating:
@@ -153,15 +159,10 @@ def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]
     top = max(weight.values(), default=0.0)
     rarest = {w for w, v in weight.items() if v >= top - 1e-6}  # all of them on a tie: the set has no order
 
-    # A term the question quotes (“一次不跑”, 《论自由》) names its subject: the sentence or its passage holds it.
-    quoted = [t for t in _QUOTED.findall(query.simplified) if t.strip()]
-
     def about_focus(o: Option) -> bool:
         # In the sentence or its passage (title and heading included): 一般登记5个工作日 is about 不动产登记 because
         # its passage says so.
         context = o.hit.chunk.search_text
-        if quoted and not any(t in o.candidate.text or t in context for t in quoted):
-            return False
         if not weight:
             return True
         held = {w for w in weight if w in o.candidate.text or w in context}  # its tokens are parts of its text
@@ -170,6 +171,36 @@ def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]
     stating = [r for r in ranked if states(query.asked.kind, r[0].candidate.text, query.simplified) and about_focus(r[0])]
     with_unit = [r for r in stating if states_unit(query.asked, r[0].candidate.text, query.simplified)]
     return with_unit or stating
+
+
+def _holds_quoted(o: Option, quoted: tuple[str, ...]) -> bool:
+    """A term the question quotes (“一次不跑”, 《论自由》) names its subject: the sentence or its passage (title and
+    heading included) holds it."""
+    return any(_holds(o.candidate.text, t) or _holds(o.hit.chunk.search_text, t) for t in quoted)
+
+
+# A quoted phrase longer than a name is a quotation, which a question words its own way (「婚姻是我們社群中……」 of
+# a passage writing 婚姻「是我們社羣中……」): most of its bigrams are enough.
+_NAME_CHARS = 6
+_QUOTATION_SHARE = 0.7
+
+
+def _holds(text: str, quoted: str) -> bool:
+    if quoted in text:
+        return True
+    if len(quoted) <= _NAME_CHARS:
+        return False
+    bigrams = {quoted[i:i + 2] for i in range(len(quoted) - 1)}
+    return sum(b in text for b in bigrams) >= _QUOTATION_SHARE * len(bigrams)
+
+
+def _quoted_elsewhere(kb: KnowledgeBase, query: Query, retrieval: Retrieval,
+                      composition: Composition) -> list[tuple[Option, float]]:
+    """The sentences about the quoted term among more of the best chunks than an answer reads: what the
+    documents do say about it, elsewhere than the place asked about."""
+    wider = [h for h in retrieval.best(4 * composition.chunks) if any(_holds(h.chunk.search_text, t) for t in query.quoted)]
+    options = gather(kb, wider[:composition.chunks])
+    return [r for r in _rank(kb, query, options, composition) if _holds_quoted(r[0], query.quoted)] if options else []
 
 
 def _on_specific_word(kb: KnowledgeBase, query: Query, best: tuple[Option, float],
@@ -185,11 +216,13 @@ def _on_specific_word(kb: KnowledgeBase, query: Query, best: tuple[Option, float
 
 
 def _not_stated(kb: KnowledgeBase, query: Query, confidence: float, ranked: list[tuple[Option, float]],
-                limit: int) -> Answer:
+                limit: int, missing: str | None = None) -> Answer:
+    """`missing`: what the documents do not say, when not the asked fact (missing_sentence)."""
     related = [o for o, _ in ranked[:limit]]
     citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(related, start=1))
-    return Answer(query.text, False, confidence, in_script_of(missing_sentence(query.simplified, query.asked), query.text),
-                  (), related=citations, status=Status.NOT_STATED)
+    missing = missing or missing_sentence(query.simplified, query.asked)
+    return Answer(query.text, False, confidence, in_script_of(missing, query.text), (), related=citations,
+                  status=Status.NOT_STATED)
 
 
 def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked: list[tuple[Option, float]],

@@ -82,3 +82,10 @@ def missing_sentence(simplified: str, asked: Asked) -> str:
     if asked.kind not in _MISSING:
         raise ValueError(f"no 'not stated' wording for the asked kind {asked.kind.value!r}")
     return _MISSING[asked.kind].format(name) if len(name) >= 2 else _MISSING_NO_SUBJECT[asked.kind]
+
+
+def not_mentioned(quoted: tuple[str, ...], places: tuple[str, ...] = ()) -> str:
+    """The honest reply when no passage found is about the term the question quotes: "文件中没有提到“好差评”。", or
+    with the place asked about when other places' documents mention it ("文件中没有提到南昌市的“好差评”。")."""
+    terms = "、".join(f"“{t}”" for t in quoted)
+    return f"文件中没有提到{places[0]}的{terms}。" if places else f"文件中没有提到{terms}。"

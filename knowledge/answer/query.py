@@ -2,6 +2,7 @@
 asking clause and its embedding, shared by retrieval, confidence and sentence choice."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,8 @@ from .selector import Question
 
 if TYPE_CHECKING:
     from .knowledge_base import KnowledgeBase
+
+_QUOTED = re.compile(r"[“「『《\"]([^”」』》\"]{2,20})[”」』》\"]")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,11 @@ class Reading:
     def stems(self) -> tuple[str, ...]:
         """The places without their suffixes (临川 for 临川区), in order: how documents are indexed by place."""
         return tuple(place_stem(p) for p in self.places)
+
+    @property
+    def quoted(self) -> tuple[str, ...]:
+        """Terms the question quotes (“好差评”, 《论自由》): they name its subject, which an answer must be about."""
+        return tuple(t for t in _QUOTED.findall(self.simplified) if t.strip())
 
 
 @dataclass(frozen=True)
