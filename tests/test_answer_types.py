@@ -49,6 +49,7 @@ from knowledge.text.script import to_simplified
     ("少數民族人口數占總人口數的百分之多少?", Kind.RATIO),
     ("其中漢人約佔多少比例?", Kind.RATIO),
     ("中國歷朝中以秦、漢還有哪一時期有大規模修築?", Kind.WHICH),  # 大规模 is no size asked
+    ("有多少年輕人對東德的敵對行為在1968年11月發生？", Kind.COUNT),  # 多少年轻人: people, not years
 ])
 def test_asked_kind(question, kind):
     assert asked(to_simplified(question)).kind == kind
@@ -71,6 +72,8 @@ def test_past_is_asked_only_when_the_question_says_so():
     (Kind.MONEY, "已经实现在线申请、契税缴纳、登记费缴纳等功能", "", False),
     (Kind.RATIO, "一次不跑率达97.08%", "", True),
     (Kind.MONEY, "德国的战争赔款为2000亿金马克", "", True),
+    (Kind.MONEY, "$4.9乘本路线往乐富方向", "", True),
+    (Kind.RATIO, "粮食作物播种面积约占全省总播种面积的四分之三左右", "", True),
     (Kind.DATE, "两个邦的内阁成员每年举行一次联合内阁会议", "", True),
     (Kind.DATE, "设立夜间延时服务窗口，每周二、周四晚上开放至21时。", "", True),  # a schedule says when
     (Kind.DATE, "工作日9:00至17:00受理", "", True),

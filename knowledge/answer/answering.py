@@ -3,6 +3,7 @@ the topic is covered but the asked fact is not; or a decline. No text is generat
 answer is a sentence of a document, and every citation quotes the original exactly."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -147,11 +148,17 @@ def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]
     sum of money for 登记费要交多少钱, and not about something else (a loan of 3.3亿元). `options`: every candidate
     sentence, of any place."""
     cue = query.simplified[query.asked.cue_start:query.asked.cue_end] if query.asked.cue_start >= 0 else ""
+
+    def asking(w: str) -> bool:  # 时间段 of 什么时间段 overlaps the asking words 什么时间: it asks, too
+        return bool(cue) and (w in cue or cue in w or any(
+            m.start() < query.asked.cue_end and m.end() > query.asked.cue_start
+            for m in re.finditer(re.escape(w), query.simplified)))
+
     # The asking words (时间 of 多长时间) say what is asked, not about what; an everyday word no candidate holds
     # (开始 of 什么时候开始供暖, where the notice says 供暖时间为) is how the question is put, not its subject. A term
     # none holds (一次不跑 of 宜春的一次不跑事项占比) is a subject the passages do not cover, and stays.
     held_somewhere = {w for w in query.focus if any(w in o.candidate.text for o in options)}
-    words = {w for w in query.focus if not (cue and (w in cue or cue in w))
+    words = {w for w in query.focus if not asking(w)
              and (w in held_somewhere or kb.tokenizer.frequency(w) < composition.everyday_count)}
     # A word inside another (一次 of 一次不跑: jieba's search mode gives both) is counted with it, not again.
     weight = {w: kb.lexical.idf(w) for w in words if not any(w != v and w in v for v in words)}
