@@ -97,6 +97,9 @@ def test_a_count_is_answered_by_a_figure_of_the_counted_thing():
     assert not states_unit(a, "累计为36户企业兑现税收返还奖励")
     windows = asked("吉阳区设置了几个综合受理窗口？")
     assert states_unit(windows, "设置综合受理窗口6个,纳入综合窗口统一受理的事项322项")
+    items = asked("吉阳区有多少事项可以零跑动？")
+    assert states_unit(items, "截至目前,区政务服务“零跑动”事项245项,可办率55%;")
+    assert not states_unit(items, "确保2022年吉阳区政务服务“零跑动”事项实现可办率达65%以上")  # a share, no count
 
 
 def test_which_five_is_answered_by_an_enumeration_of_them():
@@ -130,6 +133,7 @@ def test_an_items_title_alone(sentence, title):
 @pytest.mark.parametrize("question, expected", [
     ("临川办不动产登记，登记费要交多少钱？", "文件中没有说明登记费的具体金额。"),
     ("临川区不动产登记中心的地址在哪里？", "文件中没有写明临川区不动产登记中心的地址。"),
+    ("吉阳区政务服务中心在哪里？", "文件中没有写明吉阳区政务服务中心的地址。"),
     ("临川区不动产登记要多长时间能办完？", "文件中没有说明临川区不动产登记需要多长时间。"),
     ("吉阳区设置了几个综合受理窗口？", "文件中没有给出吉阳区设置的综合受理窗口的具体数量。"),
     ("临川不动产登记需要什么材料？", "文件中没有列出临川不动产登记需要的材料。"),

@@ -15,6 +15,7 @@ _LEAD = re.compile(r"^(?:请问|想问一下|想问|我想知道|我想了解|�
 _TRAIL = re.compile(r"(?:的|要|需要|需|得|应该|应当|能|可以|会|是|有|为|在|被|交|缴纳|缴|付|达到|达|一般|大概|大约|约|都|又|还|"
                     r"具体|多少|几)+$")
 
+_OFFICE = re.compile(r"中心|大厅|窗口|局|厅|委|办公室|办事处|服务站|服务点|政府|法院|派出所|医院")
 _COUNTED_END = re.compile(r"[？?。！!]+$|(?:呢|啊|呀|吗)+$")
 
 _MISSING = {
@@ -53,6 +54,9 @@ def subject(simplified: str, asked: Asked) -> str:
     thing counted: "吉阳区设置了几个综合受理窗口" -> 吉阳区设置的综合受理窗口."""
     clause, cue = asking_clause(simplified, asked)
     head = _LEAD.sub("", clause[:cue].strip())
+    if asked.kind == Kind.ADDRESS:  # "政务服务中心在哪里": the asking words open on the office asked about
+        office = _OFFICE.match(clause, cue)
+        head += office.group(0) if office else ""
     counted = _COUNTED_END.sub("", clause[cue + (asked.cue_end - asked.cue_start):]).strip() if asked.kind == Kind.COUNT else ""
     counted = counted[len(asked.measure):] if asked.measure and counted.startswith(asked.measure) else counted
     if counted and (len(counted) > 8 or re.search(r"[了过着是为把被的]", counted) or QUESTION_WORDS.search(counted)):

@@ -179,6 +179,8 @@ def states_unit(asked: Asked, sentence: str, question: str = "") -> bool:
     if not (asked.unit or asked.measure):
         return False
     figure = rf"{_NUMBER}\s*{re.escape(asked.measure)}" if asked.measure else _NUMBER
+    # 多少事项 is not answered by 事项实现可办率达65%: a percentage counts no items.
+    figure = rf"(?<![\d.]){figure}(?![\d.]*\s*[%％‰])" if asked.kind == Kind.COUNT else figure
     forms = [rf"{figure}\s*[{_MEASURE}]?\s*{re.escape(asked.unit)}", rf"{re.escape(asked.unit)}.{{0,6}}?{figure}"] if asked.unit else [figure]
     return any(m.group(0) not in question for form in forms for m in re.finditer(form, sentence))
 
