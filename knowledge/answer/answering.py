@@ -150,7 +150,7 @@ def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]
     cue = query.simplified[query.asked.cue_start:query.asked.cue_end] if query.asked.cue_start >= 0 else ""
 
     def asking(w: str) -> bool:  # 时间段 of 什么时间段 overlaps the asking words 什么时间: it asks, too
-        return bool(cue) and (w in cue or cue in w or any(
+        return bool(cue) and (cue in w or any(
             m.start() < query.asked.cue_end and m.end() > query.asked.cue_start
             for m in re.finditer(re.escape(w), query.simplified)))
 
@@ -206,8 +206,7 @@ def _quoted_elsewhere(kb: KnowledgeBase, query: Query, retrieval: Retrieval,
     """The sentences about the quoted term among more of the best chunks than an answer reads: what the
     documents do say about it, elsewhere than the place asked about."""
     wider = [h for h in retrieval.best(4 * composition.chunks) if any(_holds(h.chunk.search_text, t) for t in query.quoted)]
-    options = gather(kb, wider[:composition.chunks])
-    return [r for r in _rank(kb, query, options, composition) if _holds_quoted(r[0], query.quoted)] if options else []
+    return _rank(kb, query, gather(kb, wider[:composition.chunks]), composition)  # each passage holds the term
 
 
 def _on_specific_word(kb: KnowledgeBase, query: Query, best: tuple[Option, float],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..text.answer_types import QUESTION_WORDS, Asked, Kind
+from ..text.answer_types import OFFICES, QUESTION_WORDS, Asked, Kind
 from ..text.places import place_stem
 from ..text.tokenizer import Tokenizer
 
@@ -15,7 +15,7 @@ _LEAD = re.compile(r"^(?:请问|想问一下|想问|我想知道|我想了解|�
 _TRAIL = re.compile(r"(?:的|要|需要|需|得|应该|应当|能|可以|会|是|有|为|在|被|交|缴纳|缴|付|达到|达|一般|大概|大约|约|都|又|还|"
                     r"具体|多少|几)+$")
 
-_OFFICE = re.compile(r"中心|大厅|窗口|局|厅|委|办公室|办事处|服务站|服务点|政府|法院|派出所|医院")
+_OFFICE = re.compile(OFFICES)
 _COUNTED_END = re.compile(r"[？?。！!]+$|(?:呢|啊|呀|吗)+$")
 
 _MISSING = {

@@ -40,6 +40,8 @@ STRICT = frozenset({Kind.DURATION, Kind.DATE, Kind.MONEY, Kind.RATIO, Kind.COUNT
 _CN_DIGIT = "零〇一二三四五六七八九十百千万亿两几"
 _NUMBER = rf"(?:\d+(?:[.,]\d+)*|[{_CN_DIGIT}]+)"
 _MEASURE = "个项家户名条件种次座所位批类场台辆套张份本部支级期轮"
+# Offices whose address is asked ("登记中心在哪里"); answer.focus names the office in the "not stated" reply.
+OFFICES = "中心|大厅|窗口|局|厅|委|办公室|办事处|服务站|服务点|政府|法院|派出所|医院"
 
 # First match wins, so the specific kinds come before the general ones (多少钱 before 多少, 怎么办理 before 怎么).
 _ASKED: tuple[tuple[Kind, str], ...] = (
@@ -64,7 +66,7 @@ _ASKED: tuple[tuple[Kind, str], ...] = (
     # Where to get something done is a procedure (a window, a hall, an app), not an address.
     (Kind.PROCEDURE, r"(?:在|去|到)?(?:哪里|哪儿|哪|什么地方)(?:可以|能|才能)?(?:办|申请|提交|交|缴|领|预约|咨询|投诉|反映)"),
     # An office's address: asked outright, or "where is" an office (登记中心, 政务服务大厅, 税务局).
-    (Kind.ADDRESS, r"地址|门牌|(?:中心|大厅|窗口|局|厅|委|办公室|办事处|服务站|服务点|政府|法院|派出所|医院)(?:的位置)?"
+    (Kind.ADDRESS, rf"地址|门牌|(?:{OFFICES})(?:的位置)?"
                    r"(?:在|位于)?(?:哪里|哪儿|哪|什么地方|何处)"),
     (Kind.PLACE, r"在哪里|在哪儿|在哪|去哪|到哪|哪里|哪儿|什么地方|何处|何地|位于|地点|位置|"
                  r"哪个(?:国家|城市|地区|省|市|县|区|镇)|哪[国省市县]|哪座城市"),
