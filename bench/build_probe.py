@@ -11,7 +11,7 @@ from pathlib import Path
 
 from knowledge.config import load_settings
 from knowledge.index.building import build_index
-from knowledge.index.embedding import load_model
+from knowledge.index.embedding import load_model, runtime_for
 
 
 def main() -> int:
@@ -21,7 +21,7 @@ def main() -> int:
     args = parser.parse_args()
     settings = load_settings().replace(corpus_dir=Path(args.corpus), index_dir=Path(args.index_dir))
     started = time.perf_counter()
-    load_model(settings.model)
+    load_model(settings.model, runtime_for(settings.embed_runtime, settings.embed_precision))
     loaded = time.perf_counter()
     report = build_index(settings, rebuild=True, progress=False)
     done = time.perf_counter()

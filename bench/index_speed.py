@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from knowledge.config import load_settings
-from knowledge.index.embedding import uses_bfloat16
+from knowledge.index.embedding import engine, uses_bfloat16
 from knowledge.index.workers import worker_count
 
 from .speed import build_probe
@@ -39,17 +39,29 @@ def speed_documents(eval_dir: Path) -> dict[str, str]:
     return docs
 
 
+# What may compute the vectors, as (POLICYBOT_EMBED_RUNTIME, POLICYBOT_EMBED_PRECISION): the same build is timed
+# with each this CPU can run, so that a machine without native bfloat16 (most of those deployed) is measured too.
+ENGINES = (("onnx", "float32"), ("torch", "float32"), ("torch", "bfloat16"))
+
+
 def index_speed(eval_dir: Path) -> dict:
-    """The full build (chunks and sentences embedded) of the speed corpus, from scratch, in a process of its own."""
+    """The full build (chunks and sentences embedded) of the speed corpus, from scratch, in a process of its own:
+    as shipped, then with each other engine this CPU runs (under "engines")."""
     docs = speed_documents(eval_dir)
-    load = os.getloadavg()[0]
+    chars = sum(map(len, docs.values()))
+    settings = load_settings()
+    shipped = engine(settings.embed_runtime, settings.embed_precision)
+    rows = {}
     with tempfile.TemporaryDirectory(prefix="bench-speed-corpus-") as folder:
         for name, text in docs.items():
             Path(folder, name).write_text(text, encoding="utf-8")
-        row = build_probe(Path(folder))
-    chars = sum(map(len, docs.values()))
-    settings = load_settings()
-    row.update(corpus_documents=len(docs), corpus_chars=chars, workers=worker_count(settings), load_average_at_start=load,
-               precision="bfloat16" if uses_bfloat16(settings.embed_precision) else "float32",
-               chars_per_s=round(chars / row["build_s"]) if row["build_s"] else None)
-    return row
+        for runtime, precision in [(settings.embed_runtime, settings.embed_precision), *ENGINES]:
+            name = engine(runtime, precision)
+            if name in rows or (precision == "bfloat16" and not uses_bfloat16("auto")):
+                continue  # measured already, or bfloat16 that this CPU would only emulate
+            load = os.getloadavg()[0]
+            row = build_probe(Path(folder), {"POLICYBOT_EMBED_RUNTIME": runtime, "POLICYBOT_EMBED_PRECISION": precision})
+            rows[name] = {**row, "load_average_at_start": load,
+                          "chars_per_s": round(chars / row["build_s"]) if row["build_s"] else None}
+    return {**rows[shipped], "corpus_documents": len(docs), "corpus_chars": chars, "workers": worker_count(settings),
+            "engine": shipped, "engines": rows}

@@ -182,20 +182,24 @@ def _index_speed_section(r: dict) -> list[str]:
     if not speed:
         return []
     before = INDEX_SPEED_BEFORE
-    rows = [[f"before ({before['commit']}: one process, a call per document, float32; load {before['load']})",
-             _f(before["build_s"], 1), _f(before["cpu_s"], 0), _f(before["chars_per_s"], 0), "1.0×"]]
-    rows.append([f"now ({speed['workers']} workers, groups embedded together, {speed['precision']}; load "
-                 f"{_f(speed.get('load_average_at_start'), 1)})", _f(speed["build_s"], 1), _f(speed.get("cpu_s"), 0),
-                 _f(speed["chars_per_s"], 0), f"{speed['chars_per_s'] / before['chars_per_s']:.1f}×"])
+    rows = [[f"before ({before['commit']}: one process, a call per document, torch float32; load {before['load']})",
+             _f(before["build_s"], 1), _f(before["cpu_s"], 0), _f(before["chars_per_s"], 0), "1.0×", "–", "–"]]
+    shipped = speed.get("engine") or speed["precision"]
+    engines = speed.get("engines") or {shipped: speed}
+    for name, row in sorted(engines.items(), key=lambda e: e[0] != shipped):
+        rows.append([f"{'now, as shipped' if name == shipped else 'now'} ({speed['workers']} workers, groups embedded "
+                     f"together, {name}; load {_f(row.get('load_average_at_start'), 1)})", _f(row["build_s"], 1),
+                     _f(row.get("cpu_s"), 0), _f(row["chars_per_s"], 0), f"{row['chars_per_s'] / before['chars_per_s']:.1f}×",
+                     _f(row.get("peak_rss_mb"), 0), _f(row.get("worker_peak_rss_mb"), 0)])
     return ["", "## Index speed", "",
             f"`build_index` from scratch of {speed['corpus_documents']} real multi-paragraph documents "
             f"({speed['corpus_chars']:,} characters, {speed['chunks']:,} chunks): every DRCD dev and test article of "
             "more than one paragraph and the Taipei FAQ grouped by department (bench/index_speed.py), in a process of "
-            f"its own; peak RSS {_f(speed['peak_rss_mb'], 0)} MB for the indexing process and "
-            f"{_f(speed.get('worker_peak_rss_mb'), 0)} MB for its largest worker. "
+            "its own, as shipped and with each other engine this CPU runs natively (`POLICYBOT_EMBED_RUNTIME`, "
+            "`POLICYBOT_EMBED_PRECISION`: a CPU without native bfloat16 ships ONNX Runtime's float32). "
             "The earlier build's figure was measured with the same probe on this machine, before the change; CPU "
             "seconds (the workers' included) depend less on what else the machine runs than wall time does.", ""] + _table(
-        ["build", "build s", "CPU s", "characters/s", "speed"], rows)
+        ["build", "build s", "CPU s", "characters/s", "speed", "peak RSS MB", "worker peak RSS MB"], rows)
 
 
 def _at_scale_section(r: dict) -> list[str]:

@@ -23,17 +23,18 @@ from .timing import timing
 from .replicate import replicate_bundles
 
 
-def build_probe(corpus: Path) -> dict:
+def build_probe(corpus: Path, env: dict[str, str] | None = None) -> dict:
     """The product's full index build (chunk and sentence embeddings) of `corpus`, from scratch, in its own
-    process so that its peak memory is its own."""
+    process so that its peak memory is its own; `env` sets POLICYBOT_* settings for that process."""
     with tempfile.TemporaryDirectory(prefix="bench-index-") as index_dir:
-        return build_probe_into(corpus, Path(index_dir))
+        return build_probe_into(corpus, Path(index_dir), env)
 
 
-def build_probe_into(corpus: Path, index_dir: Path) -> dict:
+def build_probe_into(corpus: Path, index_dir: Path, env: dict[str, str] | None = None) -> dict:
     """build_probe, leaving the index in `index_dir`."""
     out = subprocess.run([sys.executable, "-m", "bench.build_probe", "--corpus", str(corpus), "--index-dir", str(index_dir)],
-                         cwd=PROJECT_ROOT, capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+                         cwd=PROJECT_ROOT, capture_output=True, text=True,
+                         env={**os.environ, "TOKENIZERS_PARALLELISM": "false", **(env or {})})
     if out.returncode != 0:
         raise RuntimeError(f"bench.build_probe failed on {corpus}: {out.stderr[-2000:]}")
     row = json.loads(out.stdout.strip().splitlines()[-1])
@@ -92,16 +93,18 @@ def answer_latency_cached_question(kb: KnowledgeBase, questions: list[str], repe
 
 def question_embedding(model: str, questions: list[str]) -> dict:
     """Embedding one question, with torch's default intra-op threads and with one thread: on a busy machine
-    the threads of one call wait for each other."""
+    the threads of one call wait for each other. The model is loaded again for each, as ONNX Runtime takes its
+    threads when it loads."""
     import torch
 
-    from knowledge.index.embedding import embed
+    from knowledge.index.embedding import embed, load_model
 
     default = torch.get_num_threads()
     out = {}
     try:
         for threads in (default, 1):
             torch.set_num_threads(threads)
+            load_model.cache_clear()
             embed(model, [questions[0]])
             seconds = []
             for q in questions:
@@ -111,6 +114,7 @@ def question_embedding(model: str, questions: list[str]) -> dict:
             out[f"threads_{threads}"] = timing(seconds)
     finally:
         torch.set_num_threads(default)
+        load_model.cache_clear()
     return out
 
 

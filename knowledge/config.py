@@ -28,6 +28,8 @@ class Settings:
     embed_batch_size: int = 16
     # "auto": bfloat16 where the CPU computes it natively (twice as fast, the same vectors to 1e-5), else float32.
     embed_precision: str = "auto"
+    # "auto": the transformer on ONNX Runtime (the same vectors, faster) unless it runs in bfloat16; "torch", "onnx".
+    embed_runtime: str = "auto"
     # Processes that embed a large build side by side (0: one per core, 1: none); a build of new files smaller
     # than index_parallel_min_bytes in all embeds in the indexing process, where starting workers (about 10 s)
     # would cost more than they save.
@@ -129,6 +131,7 @@ ENVIRONMENT = {
     "widget_origins": "POLICYBOT_WIDGET_ORIGINS",
     "dense_index": "POLICYBOT_DENSE_INDEX",
     "embed_precision": "POLICYBOT_EMBED_PRECISION",
+    "embed_runtime": "POLICYBOT_EMBED_RUNTIME",
     "index_workers": "POLICYBOT_INDEX_WORKERS",
     "index_parallel_min_bytes": "POLICYBOT_INDEX_PARALLEL_MIN_BYTES",
     "reload_poll_s": "POLICYBOT_RELOAD_POLL_S",

@@ -1,10 +1,14 @@
-"""The embedding model as the index and the questions use it: precision and padding change no vector."""
+"""The embedding model as the index and the questions use it: precision, padding and runtime change no vector."""
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import pytest
 
-from knowledge.index.embedding import BFLOAT16_MIN_TEXTS, PAD_TO_MULTIPLE_OF, embed, load_model, uses_bfloat16
+from knowledge.index import embedding
+from knowledge.index.embedding import (BFLOAT16_MIN_TEXTS, PAD_TO_MULTIPLE_OF, embed, engine, load_model, runtime_for,
+                                       uses_bfloat16)
 
 TEXTS = ["临川区不动产登记要多长时间能办完？", "一般登记5个工作日即可办结。",
          "我们主要采取了以下三项措施：一是压缩办理时限，二是精简申请材料，三是推行“一窗受理”。" * 3] * BFLOAT16_MIN_TEXTS
@@ -34,3 +38,33 @@ def test_padding_to_few_lengths_leaves_vectors_as_they_are():
 def test_an_unknown_precision_names_the_setting():
     with pytest.raises(ValueError, match="POLICYBOT_EMBED_PRECISION"):
         uses_bfloat16("float16")
+
+
+def test_onnx_runtime_gives_the_pytorch_vectors():
+    on_torch = embed("m3e-small", TEXTS, precision="float32", runtime="torch")
+    on_onnx = embed("m3e-small", TEXTS, precision="float32", runtime="onnx")
+    assert type(load_model("m3e-small", "onnx")[0].model).__name__ == "OnnxEncoder"  # not fallen back to PyTorch
+    assert on_onnx.dtype == np.float32 and on_onnx.shape == on_torch.shape
+    assert (on_torch * on_onnx).sum(axis=1).min() > 0.99999
+    one = embed("m3e-small", TEXTS[:1], runtime="onnx")  # a question alone, as the bot embeds it
+    assert float(one[0] @ on_torch[0]) > 0.99999
+
+
+def test_auto_runtime_is_onnx_unless_the_model_runs_in_bfloat16():
+    assert runtime_for("auto", "float32") == "onnx"
+    assert runtime_for("auto", "bfloat16") == "torch"
+    assert runtime_for("torch", "float32") == "torch"
+    assert engine("auto", "float32") == "onnx float32" and engine("auto", "bfloat16") == "torch bfloat16"
+    with pytest.raises(ValueError, match="POLICYBOT_EMBED_RUNTIME"):
+        runtime_for("tensorrt")
+
+
+def test_a_model_whose_onnx_vectors_differ_stays_on_pytorch(monkeypatch, caplog):
+    loaded = load_model.__wrapped__("m3e-small")  # a copy of its own: the cached one is shared by the other tests
+    network = loaded[0].model
+    monkeypatch.setattr(embedding, "SAME_VECTORS", 1.01)  # no vector can be this close: the check must refuse
+    with caplog.at_level(logging.WARNING, logger=embedding.__name__):
+        embedding._run_on_onnx(loaded, "m3e-small")
+    assert loaded[0].model is network
+    assert "runs on PyTorch" in caplog.text and "POLICYBOT_EMBED_RUNTIME" in caplog.text
+    assert loaded.encode(TEXTS[:2], normalize_embeddings=True).shape == (2, 512)

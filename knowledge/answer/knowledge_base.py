@@ -108,7 +108,8 @@ class KnowledgeBase:
         return self._embed_cached(to_simplified(question))
 
     def _embed(self, simplified: str) -> np.ndarray:
-        return embed(self.settings.model, [simplified], precision=self.settings.embed_precision)[0]
+        return embed(self.settings.model, [simplified], precision=self.settings.embed_precision,
+                     runtime=self.settings.embed_runtime)[0]
 
     def retrieve(self, query: Query) -> Retrieval:
         """The question's evidence over the whole index, to rank chunks from as often as an answer needs."""

@@ -169,7 +169,7 @@ def _rank_units(kb: KnowledgeBase, units: tuple[_Unit, ...], simple_topic: str, 
     on_topic = [bool(u.question) and kb.lexical.coverage(terms, u.question_words) >= MENTIONS for u in units]
     asked = [f"{simple_topic} {u.question}" for u, about in zip(units, on_topic) if about]
     # The questions about the topic are embedded in one batch: one model call, not one per question.
-    asked_vecs = iter(embed(kb.settings.model, asked)) if asked else iter(())
+    asked_vecs = iter(embed(kb.settings.model, asked, precision=kb.settings.embed_precision, runtime=kb.settings.embed_runtime)) if asked else iter(())
     scored = []
     for unit, about in zip(units, on_topic):
         q_vec = next(asked_vecs) if about else topic_vec

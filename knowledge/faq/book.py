@@ -32,7 +32,7 @@ class FaqBook:
     def embed_questions(self, questions: Sequence[str]) -> np.ndarray:
         # As KnowledgeBase.embed_query embeds a citizen's question: simplified, the same model and precision.
         return embed(self.settings.model, [to_simplified(q) for q in questions],
-                     precision=self.settings.embed_precision)
+                     precision=self.settings.embed_precision, runtime=self.settings.embed_runtime)
 
     def matcher(self) -> FaqMatcher:
         """The entries as the store holds them now (one SQLite read a question to see whether they changed)."""

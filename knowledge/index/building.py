@@ -149,7 +149,7 @@ class _Dimensions:
     @property
     def value(self) -> int:
         if self.known is None:  # nothing new was embedded, and the old build's width may not hold
-            self.known = dimension(self.settings.model)
+            self.known = dimension(self.settings.model, self.settings.embed_runtime)
         return self.known
 
 

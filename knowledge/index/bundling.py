@@ -32,7 +32,7 @@ def bundle_documents(docs: list[Document], settings: Settings, tokenizer: Tokeni
     distinct text once, so that batches of similar lengths fill up across documents (short notices alone make
     small, badly padded batches)."""
     embed_texts = embed_texts or (lambda texts: embed(settings.model, texts, settings.embed_batch_size,
-                                                      settings.embed_precision))
+                                                      settings.embed_precision, settings.embed_runtime))
     chunked = [chunk_document(doc, settings.chunk_size, settings.chunk_overlap) for doc in docs]
     spans = [answer_sentences(chunks) if sentences else [] for chunks in chunked]
     texts = [[c.search_text for c in chunks] + [to_simplified(without_speaker(doc.clean.text[s:e])) for s, e in doc_spans]
