@@ -102,11 +102,12 @@ def test_asking_for_more_gives_new_passages_then_says_there_are_none(kb):
     assert len(given) >= 3 and "没有更多" in ans.answer
 
 
-def test_follow_up_about_a_place_without_that_topic_is_declined(kb):
+def test_follow_up_about_a_place_without_that_topic_is_not_answered(kb):
     from knowledge.answer.dialogue import contextualize
 
     ans = answer_question(kb, contextualize(kb, "那新余呢？", "怎么办理不动产登记？"))
-    assert not ans.answered, ans.answer  # 新余's documents say nothing about property registration
+    assert not ans.answered and not ans.citations, ans.answer  # 新余's documents say nothing about property registration
+    assert ans.status == Status.NOT_STATED and "新余" in ans.answer  # and 临川's, which do, are shown as related
     ans = answer_question(kb, contextualize(kb, "那新余呢？", "有多少家企业建立了信用档案？"))
     assert ans.answered and all(c.doc_id.startswith("004") for c in ans.citations)
     ans = answer_question(kb, contextualize(kb, "那临川呢？", "新余为多少家企业建立了信用档案？"))
@@ -193,6 +194,17 @@ def test_a_quoted_subject_only_another_place_has_is_not_answered_from_the_asked_
     assert nanchang.related and "好差评" in to_simplified(nanchang.related[0].text), nanchang.related
     yichun = answer_question(kb, "宜春市“好差评”制度是怎么做的？")
     assert yichun.answered and "好差评" in to_simplified(yichun.citations[0].text), yichun.answer
+
+
+def test_a_topic_only_another_places_documents_cover_is_shown_from_there(kb):
+    """Only 临川's documents tell how property registration is done: asked about 新余 (which has documents of its
+    own, on other topics), the bot says it has nothing on 新余 about this and shows 临川's passages as related, not
+    as an answer."""
+    ans = answer_question(kb, "新余市不动产登记要多长时间？")
+    assert ans.status == Status.NOT_STATED and not ans.citations and "新余" in ans.answer, ans.answer
+    assert ans.related and all("不动产登记" in to_simplified(c.passage) for c in ans.related), ans.related
+    assert all("新余" not in kb.place_index.stems(c.doc_id) for c in ans.related)
+    _check_citations(kb, ans)
 
 
 @pytest.mark.parametrize("question, missing", [

@@ -17,7 +17,7 @@ from ..text.script import in_script_of, is_traditional
 from ..text.transcript import without_speaker
 from .candidates import Option, citation_key, gather, option, quotable, quote_span
 from .confidence import ConfidenceWeights, confidence_of
-from .focus import missing_sentence, not_mentioned
+from .focus import missing_sentence, not_covered_at, not_mentioned
 from .knowledge_base import KnowledgeBase
 from .query import Query, analyse
 from .search import Retrieval
@@ -77,8 +77,15 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
     retrieval = kb.retrieve(query)
     hits = retrieval.best(max(composition.chunks, weights.passages))
     own = _place_search(kb, retrieval, weights.passages)
-    confidence = confidence_of(kb, query, hits, own, weights)
+    assessed = confidence_of(kb, query, hits, own, weights)
+    confidence = assessed.score
     if not hits or confidence < kb.settings.decline_below:
+        if query.places and assessed.anywhere >= kb.settings.decline_below and not exclude:
+            # 湾里停车难, where only 红谷滩区's documents are about parking: say so, and show those.
+            elsewhere = gather(kb, hits[:composition.chunks])
+            if elsewhere:
+                return _not_stated(kb, query, confidence, _rank(kb, query, elsewhere, composition), limit,
+                                   not_covered_at(query.places))
         return _declined(query, confidence)
     options = gather(kb, hits[:composition.chunks] + _hits_per_place(kb, query, hits, own, composition), exclude)
     if not options:

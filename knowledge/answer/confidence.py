@@ -46,8 +46,17 @@ class ConfidenceWeights:
     passages: int = 3
 
 
+@dataclass(frozen=True)
+class Confidence:
+    """`score` decides; `anywhere` is what it would be were the question's place not asked (the same but for a
+    question about a place the best passages are not from): the topic covered, only elsewhere."""
+
+    score: float
+    anywhere: float
+
+
 def confidence_of(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]],
-               weights: ConfidenceWeights = ConfidenceWeights()) -> float:
+                  weights: ConfidenceWeights = ConfidenceWeights()) -> Confidence:
     """Term coverage (IDF-weighted, words the corpus never uses count fully against; the asking words such as
     多长时间 do not count), dense similarity, and the asking clause's own words (see _evidence). A place the
     question names but no document is about (广州, 深圳) lowers it. A question about a place the corpus does know
@@ -56,14 +65,14 @@ def confidence_of(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callabl
     cue = query.simplified[query.asked.cue_start:query.asked.cue_end] if query.asked.cue_start >= 0 else ""
     q_tokens = [t for t in query.tokens if not (cue and t in cue and _ASKING.search(t))] or list(query.tokens)
     if not hits or not q_tokens:
-        return 0.0
+        return Confidence(0.0, 0.0)
     focus = list(query.focus)
-    score = _evidence(kb, q_tokens, focus, hits[:weights.passages], weights)
+    score = anywhere = _evidence(kb, q_tokens, focus, hits[:weights.passages], weights)
     if query.places:
         stems = list(query.stems)
         places = kb.place_index
         if not any(places.docs_about(s) or kb.lexical.idf(s) < kb.lexical.unseen_idf for s in stems):
-            score *= weights.unknown_place
+            score = anywhere = score * weights.unknown_place
         # Places that documents are about decide; one mentioned in passing (a city every notice names once) does
         # not. And only against an answer from elsewhere: the best passage comes from a document about another
         # place (临川's office for "新余 不动产登记"), not from one about this place or about no place in particular
@@ -73,7 +82,7 @@ def confidence_of(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callabl
         content = [t for t in q_tokens if not any(s in t or t in s for s in stems)]
         if about and content and best and not best & set(stems):  # of several places, one that answers is enough
             score = min(score, max(_evidence(kb, content, focus, own(stem), weights) for stem in about))
-    return round(score, 4)
+    return Confidence(round(score, 4), round(anywhere, 4))
 
 
 def _evidence(kb: KnowledgeBase, q_tokens: list[str], focus: list[str], top: list[Hit],

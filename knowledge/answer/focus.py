@@ -93,3 +93,8 @@ def not_mentioned(quoted: tuple[str, ...], places: tuple[str, ...] = ()) -> str:
     with the place asked about when other places' documents mention it ("文件中没有提到南昌市的“好差评”。")."""
     terms = "、".join(f"“{t}”" for t in quoted)
     return f"文件中没有提到{places[0]}的{terms}。" if places else f"文件中没有提到{terms}。"
+
+
+def not_covered_at(places: tuple[str, ...]) -> str:
+    """The honest reply when the documents cover the topic, but only other places' documents do."""
+    return f"文件中没有{'、'.join(places)}这方面的内容，下面的相关内容来自其他地区的文件。"
