@@ -81,7 +81,7 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
     confidence = assessed.score
     if not hits or confidence < kb.settings.decline_below:
         if query.places and assessed.anywhere >= kb.settings.decline_below and not exclude:
-            # 湾里停车难, where only 红谷滩区's documents are about parking: say so, and show those.
+            # 新余市不动产登记, where only 临川's documents tell how registration goes: say so, and show those.
             elsewhere = gather(kb, hits[:composition.chunks])
             if elsewhere:
                 return _not_stated(kb, query, confidence, _rank(kb, query, elsewhere, composition), limit,
