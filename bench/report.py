@@ -379,7 +379,9 @@ def _misses(r: dict) -> list[str]:
         elif name.startswith("index speed"):
             lines.append(f"- *{name}*: {t['value']}, short by {abs(t['margin']):.2f}×. Both cores are busy for the "
                          "whole build (CPU seconds ≈ 2 × wall), almost all of it m3e-small over chunks and then over "
-                         "each answer sentence again: what is left is fewer tokens. Taking sentence vectors from the "
+                         "each answer sentence again, already on the fastest engine this CPU has (the Index speed "
+                         "table times the others: ONNX Runtime is what a CPU without native bfloat16 gains most from): "
+                         "what is left is fewer tokens. Taking sentence vectors from the "
                          "chunk pass (pooling token embeddings) would about halve them, but such vectors pick the "
                          "answer sentence worse (cosine-argmax on DRCD 0.63 against 0.75 standalone), so it waits for a "
                          "selector refitted on them; a smaller or distilled model is the other way.")
