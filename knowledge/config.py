@@ -28,7 +28,7 @@ class Settings:
     embed_batch_size: int = 16
     # "auto": bfloat16 where the CPU computes it natively (twice as fast, the same vectors to 1e-5), else float32.
     embed_precision: str = "auto"
-    # "auto": the transformer on ONNX Runtime (the same vectors, faster) unless it runs in bfloat16; "torch", "onnx".
+    # "auto": batches on ONNX Runtime (the same vectors, faster) unless in bfloat16, questions on PyTorch; "torch", "onnx".
     embed_runtime: str = "auto"
     # Processes that embed a large build side by side (0: one per core, 1: none); a build of new files smaller
     # than index_parallel_min_bytes in all embeds in the indexing process, where starting workers (about 10 s)

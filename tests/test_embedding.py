@@ -8,7 +8,7 @@ import pytest
 
 from knowledge.index import embedding
 from knowledge.index.embedding import (BFLOAT16_MIN_TEXTS, PAD_TO_MULTIPLE_OF, embed, engine, load_model, runtime_for,
-                                       uses_bfloat16)
+                                       serving_runtime, uses_bfloat16)
 
 TEXTS = ["临川区不动产登记要多长时间能办完？", "一般登记5个工作日即可办结。",
          "我们主要采取了以下三项措施：一是压缩办理时限，二是精简申请材料，三是推行“一窗受理”。" * 3] * BFLOAT16_MIN_TEXTS
@@ -52,6 +52,8 @@ def test_onnx_runtime_gives_the_pytorch_vectors():
 
 def test_auto_runtime_is_onnx_unless_the_model_runs_in_bfloat16():
     assert runtime_for("auto", "float32") == "onnx"
+    assert runtime_for("auto", "float32", texts=1) == "torch"  # a question: the action server loads no session
+    assert serving_runtime("auto") == "torch" and serving_runtime("onnx") == "onnx"  # and nor do its batches
     assert runtime_for("auto", "bfloat16") == "torch"
     assert runtime_for("torch", "float32") == "torch"
     assert engine("auto", "float32") == "onnx float32" and engine("auto", "bfloat16") == "torch bfloat16"

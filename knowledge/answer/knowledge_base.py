@@ -14,7 +14,7 @@ import numpy as np
 from ..config import Settings
 from ..index.dense import DenseIndex
 from ..index.document_index import DocumentIndex, document_terms
-from ..index.embedding import embed
+from ..index.embedding import embed, serving_runtime
 from ..index.lexical import LexicalIndex
 from ..index.staleness import stale_reason
 from ..index.store import Bundle, IndexUnavailable, load_bundles
@@ -109,7 +109,7 @@ class KnowledgeBase:
 
     def _embed(self, simplified: str) -> np.ndarray:
         return embed(self.settings.model, [simplified], precision=self.settings.embed_precision,
-                     runtime=self.settings.embed_runtime)[0]
+                     runtime=serving_runtime(self.settings.embed_runtime))[0]
 
     def retrieve(self, query: Query) -> Retrieval:
         """The question's evidence over the whole index, to rank chunks from as often as an answer needs."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from ..answer.answering import cite_sentence
 from ..answer.knowledge_base import KnowledgeBase
-from ..index.embedding import embed
+from ..index.embedding import embed, serving_runtime
 from ..models import Chunk, Citation, Document, Sentence
 from ..text.layout import is_heading, paragraphs
 from ..text.places import is_place, place_stem
@@ -169,7 +169,8 @@ def _rank_units(kb: KnowledgeBase, units: tuple[_Unit, ...], simple_topic: str, 
     on_topic = [bool(u.question) and kb.lexical.coverage(terms, u.question_words) >= MENTIONS for u in units]
     asked = [f"{simple_topic} {u.question}" for u, about in zip(units, on_topic) if about]
     # The questions about the topic are embedded in one batch: one model call, not one per question.
-    asked_vecs = iter(embed(kb.settings.model, asked, precision=kb.settings.embed_precision, runtime=kb.settings.embed_runtime)) if asked else iter(())
+    asked_vecs = iter(embed(kb.settings.model, asked, precision=kb.settings.embed_precision,
+                           runtime=serving_runtime(kb.settings.embed_runtime))) if asked else iter(())
     scored = []
     for unit, about in zip(units, on_topic):
         q_vec = next(asked_vecs) if about else topic_vec

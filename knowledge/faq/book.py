@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 
 from ..config import Settings
-from ..index.embedding import embed
+from ..index.embedding import embed, serving_runtime
 from ..text.script import to_simplified
 from .entry import Draft, Entry
 from .matcher import FaqMatcher, Match, Matching
@@ -32,7 +32,8 @@ class FaqBook:
     def embed_questions(self, questions: Sequence[str]) -> np.ndarray:
         # As KnowledgeBase.embed_query embeds a citizen's question: simplified, the same model and precision.
         return embed(self.settings.model, [to_simplified(q) for q in questions],
-                     precision=self.settings.embed_precision, runtime=self.settings.embed_runtime)
+                     precision=self.settings.embed_precision,
+                     runtime=serving_runtime(self.settings.embed_runtime))
 
     def matcher(self) -> FaqMatcher:
         """The entries as the store holds them now (one SQLite read a question to see whether they changed)."""

@@ -1,7 +1,7 @@
 """Sentence embeddings with sentence-transformers; the model is a setting, and nothing is downloaded.
 
-The transformer inside the model runs on ONNX Runtime where it is installed (the same vectors, about 1.8× faster on
-these CPUs than PyTorch's float32, docs/benchmarks.md), else on PyTorch; tokenising and pooling stay
+The transformer inside the model runs batches on ONNX Runtime where it is installed (the same vectors, about 1.6-1.9×
+faster on these CPUs than PyTorch's float32, docs/benchmarks.md), else on PyTorch; tokenising and pooling stay
 sentence-transformers' own either way."""
 from __future__ import annotations
 
@@ -74,8 +74,7 @@ def _pad_to_few_lengths(loaded) -> None:
 
 
 def dimension(model: str, runtime: str = "auto") -> int:
-    # The float32 runtime: the one a process that embeds only questions has loaded.
-    loaded = load_model(model, runtime_for(runtime, "float32"))
+    loaded = load_model(model, serving_runtime(runtime))  # the one a process answering questions has loaded
     # sentence-transformers 5 renamed the method and warns on the old name; older releases have only that one.
     measure = getattr(loaded, "get_embedding_dimension", None) or loaded.get_sentence_embedding_dimension
     return int(measure())
@@ -105,16 +104,24 @@ def uses_bfloat16(precision: str) -> bool:
 RUNTIMES = ("auto", "onnx", "torch")
 
 
-def runtime_for(runtime: str, precision: str = "auto") -> str:
-    """What runs the transformer: "auto" is ONNX Runtime where it is installed and the model is not to run in
-    bfloat16 (which only PyTorch does on a CPU, faster still than ONNX Runtime's float32), else PyTorch."""
+def runtime_for(runtime: str, precision: str = "auto", texts: int = BFLOAT16_MIN_TEXTS) -> str:
+    """What runs the transformer for a call of `texts` texts: "auto" is ONNX Runtime for a batch (an index build,
+    a briefing) where it is installed and the model is not to run in bfloat16 (which only PyTorch does on a CPU,
+    faster still than ONNX Runtime's float32), else PyTorch. A question or two stays on PyTorch: ONNX Runtime would
+    embed a question in 5 ms instead of 12 and cost the action server, which embeds only those, about 190 MB more."""
     if runtime not in RUNTIMES:
         raise ValueError(f"embedding runtime {runtime!r} is not one of {', '.join(RUNTIMES)}: check POLICYBOT_EMBED_RUNTIME")
     if runtime != "auto":
         return runtime
-    if uses_bfloat16(precision) or importlib.util.find_spec("onnxruntime") is None:
+    if texts < BFLOAT16_MIN_TEXTS or uses_bfloat16(precision) or importlib.util.find_spec("onnxruntime") is None:
         return "torch"
     return "onnx"
+
+
+def serving_runtime(runtime: str) -> str:
+    """The runtime of a process that answers questions, for its batches too (a briefing's questions, an FAQ import):
+    the one its questions run on, so that it holds one model."""
+    return runtime_for(runtime, "float32", texts=1)
 
 
 def engine(runtime: str = "auto", precision: str = "auto") -> str:
@@ -128,9 +135,8 @@ def embed(model: str, texts: list[str], batch_size: int = 16, precision: str = "
     """L2-normalised float32 embeddings, one row per text, so inner product is cosine similarity."""
     if not texts:
         return np.zeros((0, dimension(model, runtime)), dtype=np.float32)
-    # A question or two runs in float32 (see BFLOAT16_MIN_TEXTS), and so on ONNX Runtime where it is installed.
-    precision = precision if len(texts) >= BFLOAT16_MIN_TEXTS else "float32"
-    chosen = runtime_for(runtime, precision)
+    precision = precision if len(texts) >= BFLOAT16_MIN_TEXTS else "float32"  # see BFLOAT16_MIN_TEXTS
+    chosen = runtime_for(runtime, precision, len(texts))
     loaded = load_model(model, chosen)
     with _autocast(precision if chosen == "torch" else "float32"):
         vectors = loaded.encode(texts, batch_size=batch_size, normalize_embeddings=True,
@@ -180,6 +186,23 @@ def _run_on_onnx(loaded, model: str) -> None:
             first.model = network
         log.warning("embedding model %s runs on PyTorch, not ONNX Runtime: %s (set POLICYBOT_EMBED_RUNTIME=torch "
                     "to skip the attempt)", model, exc)
+        return
+    del network, graph
+    _give_back_memory()
+
+
+def _give_back_memory() -> None:
+    """Tracing and the PyTorch weights left the heap about 300 MB larger than the session needs; glibc keeps freed
+    memory for later unless asked to return it."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None  # glibc only
+    if trim is not None:
+        trim(0)
 
 
 def _export(network, names: list[str], sample: list) -> bytes:
