@@ -204,6 +204,7 @@ def test_a_topic_only_another_places_documents_cover_is_shown_from_there(kb):
     assert ans.status == Status.NOT_STATED and not ans.citations and "新余" in ans.answer, ans.answer
     assert ans.related and all("不动产登记" in to_simplified(c.passage) for c in ans.related), ans.related
     assert all("新余" not in kb.place_index.stems(c.doc_id) for c in ans.related)
+    assert not to_simplified(ans.related[0].text).startswith("之前"), ans.related[0].text  # the present first
     _check_citations(kb, ans)
 
 

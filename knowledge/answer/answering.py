@@ -230,8 +230,10 @@ def _on_specific_word(kb: KnowledgeBase, query: Query, best: tuple[Option, float
 
 def _not_stated(kb: KnowledgeBase, query: Query, confidence: float, ranked: list[tuple[Option, float]],
                 limit: int, missing: str | None = None) -> Answer:
-    """`missing`: what the documents do not say, when not the asked fact (missing_sentence)."""
-    related = [o for o, _ in ranked[:limit]]
+    """`missing`: what the documents do not say, when not the asked fact (missing_sentence). How things are now comes
+    before how they were (之前……三个部门 after 一般登记5个工作日), as in an answer."""
+    past = _superseded(query, [o for o, _ in ranked])
+    related = [o for (o, _), _ in sorted(zip(ranked, past), key=lambda r: r[1])][:limit]
     citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(related, start=1))
     missing = missing or missing_sentence(query.simplified, query.asked)
     return Answer(query.text, False, confidence, in_script_of(missing, query.text), (), related=citations,
