@@ -93,18 +93,16 @@ def answer_latency_cached_question(kb: KnowledgeBase, questions: list[str], repe
 
 def question_embedding(model: str, questions: list[str]) -> dict:
     """Embedding one question, with torch's default intra-op threads and with one thread: on a busy machine
-    the threads of one call wait for each other. The model is loaded again for each, as ONNX Runtime takes its
-    threads when it loads."""
+    the threads of one call wait for each other."""
     import torch
 
-    from knowledge.index.embedding import embed, load_model
+    from knowledge.index.embedding import embed
 
     default = torch.get_num_threads()
     out = {}
     try:
         for threads in (default, 1):
             torch.set_num_threads(threads)
-            load_model.cache_clear()
             embed(model, [questions[0]])
             seconds = []
             for q in questions:
@@ -114,7 +112,6 @@ def question_embedding(model: str, questions: list[str]) -> dict:
             out[f"threads_{threads}"] = timing(seconds)
     finally:
         torch.set_num_threads(default)
-        load_model.cache_clear()
     return out
 
 
