@@ -23,7 +23,7 @@ from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.answer.query import Query, analyse
 from knowledge.answer.selector import Candidate, Question
 from knowledge.config import Settings
-from knowledge.index.bundling import bundle_document
+from knowledge.index.bundling import bundle_documents
 from knowledge.text.answer_types import QUESTION_WORDS
 from knowledge.text.script import to_simplified
 from knowledge.text.tokenizer import Tokenizer
@@ -49,9 +49,9 @@ def passage_knowledge_base(passages: Sequence[Passage], settings: Settings, cach
     """The passages indexed as policybot indexes documents (chunks, words, chunk and sentence embeddings),
     embedded through the cache."""
     docs = [passage_document(p) for p in passages]
-    embed = lambda texts: cache.embed(texts, desc=f"embedding {desc}")  # noqa: E731
     tokenizer = Tokenizer(settings.user_dict)
-    bundles = [bundle_document(d, settings, tokenizer, embed) for d in tqdm(docs, desc=f"indexing {desc}", leave=False)]
+    # All at once, as `policybot index` embeds a group of documents: the model sees full batches.
+    bundles = bundle_documents(docs, settings, tokenizer, lambda texts: cache.embed(texts, desc=f"embedding {desc}"))
     return KnowledgeBase(settings, bundles, tokenizer=tokenizer)
 
 

@@ -233,3 +233,16 @@ def test_two_builds_within_one_second_do_not_collide(tmp_path, monkeypatch):
     (corpus / "a.txt").unlink()
     assert build_index(settings, progress=False).removed == ["a.txt"]
     assert list(KnowledgeBase.load(settings).docs) == ["b.txt"]
+
+
+@pytest.mark.parametrize("line, signs_off, dateline", [
+    ("北京市怀柔区城市管理委员会 2023年10月20日", True, False),
+    ("临川区人民政府办公室 二〇二二年五月二十三日", True, False),
+    ("怀柔区城管委 发布时间：2023-10-23 访问量：35", False, True),
+    ("本采暖季供暖时间为2023年11月15日至2024年3月15日。", False, False),
+    ("各单位发布供暖信息时，应注明信息来源和责任编辑，并按月统计栏目访问量。", False, False),
+])
+def test_sign_offs_and_datelines_are_told_from_sentences(line, signs_off, dateline):
+    from knowledge.text.layout import is_dateline, is_signature
+
+    assert is_signature(line) == signs_off and is_dateline(line) == dateline

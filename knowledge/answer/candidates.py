@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from ..models import Document, Hit, Sentence
-from ..text.layout import is_heading
+from ..text.layout import is_dateline, is_heading, is_signature
 from ..text.script import to_simplified
 from ..text.transcript import without_speaker
 from .knowledge_base import KnowledgeBase
@@ -30,8 +30,10 @@ class Option:
 
 
 def quotable(doc: Document, sentence: Sentence, text: str) -> bool:
-    """Captions, headings, titles, the host's questions and fragments are context, never answers."""
-    if sentence.caption or sentence.host or len(text) < MIN_CHARS or _ASKS.search(text) or is_heading(text):
+    """Captions, headings, titles, sign-offs, datelines, the host's questions and fragments are context, never
+    answers."""
+    if (sentence.caption or sentence.host or len(text) < MIN_CHARS or _ASKS.search(text) or is_heading(text)
+            or is_signature(text) or is_dateline(text)):
         return False
     return to_simplified(text) != to_simplified(doc.meta.title).strip()
 

@@ -28,3 +28,25 @@ def is_heading(line: str) -> bool:
     if _HEADING.match(line) and len(line) <= 40 and not re.search(r"[。！？!?]", line[:-1]):
         return True
     return 0 < len(line) <= 24 and not re.search(r"[。！？!?；;，,:：]$", line) and not re.match(r"\S{1,6}[:：]", line)
+
+
+# An official document's sign-off (落款): the issuing body and the date it was written, nothing else.
+_SIGNATURE = re.compile(r"[\u4e00-\u9fff（）()·]{2,40}\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月"
+                        r"\s*[\d一二三四五六七八九十]{1,3}\s*日")
+
+
+def is_signature(line: str) -> bool:
+    """A line that only signs a document off (北京市怀柔区城市管理委员会 2023年10月20日): what it tells (who issued
+    it, when) is the document's metadata, and it answers no question as a sentence."""
+    return bool(_SIGNATURE.fullmatch(line.strip()))
+
+
+# A page's dateline fields (发布时间：2023-10-23 访问量：35): a label with a colon, as prose never writes them.
+_DATELINE_FIELD = re.compile(r"(?:(?:发布|发文|更新|印发)(?:时间|日期)|访问量|浏览量|浏览次数|阅读量|阅读次数|点击量|点击数)\s*[:：]")
+
+
+def is_dateline(line: str) -> bool:
+    """A short line holding a page's dateline fields: what was left of a page that cleaning kept whole because
+    nothing else was on it. It is about the page, not the policy."""
+    line = line.strip()
+    return len(line) <= 80 and bool(_DATELINE_FIELD.search(line))

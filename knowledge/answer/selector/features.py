@@ -58,6 +58,7 @@ FEATURES = (
     "has_definition", "has_reason", "past", "present", "past_asked", "announces", "item", "is_question",
     "leans_back", "points_back", "previous_states_kind", "following_states_kind", "following_points_back",
     "following_leans_back", "states_form",
+    "trigram_local", "trigram_local_rel", "longest_match", "longest_match_rel", "coverage_runs",
 )
 KIND_FEATURE = FEATURES.index("kind")  # categorical
 
@@ -67,6 +68,12 @@ KIND_FEATURE = FEATURES.index("kind")  # categorical
 def _bigrams(text: str) -> frozenset[str]:
     t = _PUNCT.sub("", text)
     return frozenset(t[i:i + 2] for i in range(len(t) - 1))
+
+
+@lru_cache(maxsize=65536)
+def _trigrams(text: str) -> frozenset[str]:
+    t = _PUNCT.sub("", text)
+    return frozenset(t[i:i + 3] for i in range(len(t) - 2))
 
 
 @lru_cache(maxsize=65536)
@@ -124,6 +131,25 @@ def _strip_function(text: str) -> str:
     return _FUNCTION.sub("", text)
 
 
+def _longest_common(content: str, text: str) -> int:
+    """Length of the longest run of the question's content that the sentence holds as is (a common substring grows
+    one character at a time, so the first length with none ends the search)."""
+    k = 0
+    while k < len(content) and any(content[i:i + k + 1] in text for i in range(len(content) - k)):
+        k += 1
+    return k
+
+
+def _covered_by_runs(content: str, text: str) -> float:
+    """The share of the question's content characters inside a bigram the sentence holds: words matched in runs,
+    not characters scattered."""
+    covered = [False] * len(content)
+    for i in range(len(content) - 1):
+        if content[i:i + 2] in text:
+            covered[i] = covered[i + 1] = True
+    return sum(covered) / max(len(content), 1)
+
+
 def _rel(values: np.ndarray) -> np.ndarray:
     return values - values.max() if len(values) else values
 
@@ -160,6 +186,17 @@ def features(q: Question, candidates: Sequence[Candidate], idf: Callable[[str], 
     for i, b in positioned:
         prox[b] = max(prox.get(b, 0.0), local[b] / (1 + abs(i - cue) / 4))
     prox_total = sum(prox.values()) or 1.0
+
+    # Trigrams weighted as bigrams are: longer runs of the question's wording.
+    q_trigrams = {p[i:i + 3] for p in re.split(r"\s+", _PUNCT.sub(" ", QUESTION_WORDS.sub(" ", q.text))) for i in range(len(p) - 2)}
+    s_trigrams = [_trigrams(c.text) & q_trigrams for c in candidates]
+    tri_df = Counter(g for st in s_trigrams for g in st)
+    tri_w = {g: math.log((n + 1) / (tri_df.get(g, 0) + 0.5)) for g in q_trigrams}
+    tri_total = sum(tri_w.values()) or 1.0
+    tl = np.array([sum(tri_w[g] for g in st) / tri_total for st in s_trigrams], np.float32)
+    content = _PUNCT.sub("", QUESTION_WORDS.sub("", q.text))
+    plain = [_PUNCT.sub("", c.text) for c in candidates]
+    lm = np.array([_longest_common(content, t) / max(len(content), 1) for t in plain], np.float32)
 
     def bigram_local(text: str) -> float:
         return sum(local[b] for b in q_bigrams & _bigrams(text)) / local_total if text else 0.0
@@ -201,5 +238,6 @@ def features(q: Question, candidates: Sequence[Candidate], idf: Callable[[str], 
             float(bool(c.following) and states(q.asked.kind, c.following, q.text)),
             float(points_back(c.following)), float(leans_back(c.following)),
             float(states_form(q.text, t)),
+            tl[i], tl[i] - tl.max(), lm[i], lm[i] - lm.max(), _covered_by_runs(content, plain[i]),
         ))
     return np.asarray(rows, dtype=np.float32)
