@@ -138,6 +138,7 @@ def test_an_items_title_alone(sentence, title):
     ("吉阳区设置了几个综合受理窗口？", "文件中没有给出吉阳区设置的综合受理窗口的具体数量。"),
     ("临川不动产登记需要什么材料？", "文件中没有列出临川不动产登记需要的材料。"),
     ("需要什么材料？", "文件中没有列出需要的材料。"),
+    ("临川区办理不动产登记要准备什么材料？", "文件中没有列出临川区办理不动产登记需要的材料。"),
 ])
 def test_the_missing_fact_is_named(question, expected):
     assert missing_sentence(question, asked(question)) == expected
