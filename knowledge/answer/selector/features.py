@@ -64,16 +64,15 @@ KIND_FEATURE = FEATURES.index("kind")  # categorical
 
 
 # Candidates recur from question to question. Module-level: a text's bigrams and characters depend on no index.
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=131072)
+def _grams(text: str, n: int) -> frozenset[str]:
+    """The text's character n-grams, punctuation removed."""
+    t = _PUNCT.sub("", text)
+    return frozenset(t[i:i + n] for i in range(len(t) - n + 1))
+
+
 def _bigrams(text: str) -> frozenset[str]:
-    t = _PUNCT.sub("", text)
-    return frozenset(t[i:i + 2] for i in range(len(t) - 1))
-
-
-@lru_cache(maxsize=65536)
-def _trigrams(text: str) -> frozenset[str]:
-    t = _PUNCT.sub("", text)
-    return frozenset(t[i:i + 3] for i in range(len(t) - 2))
+    return _grams(text, 2)
 
 
 @lru_cache(maxsize=65536)
@@ -105,7 +104,7 @@ def _question_parts(q: Question) -> tuple[set[str], set[str], str, str, list[tup
     """The question's content bigrams and characters (question words removed), the two characters on either
     side of the asking words, and each content bigram with its position."""
     content = QUESTION_WORDS.sub(" ", q.text)
-    bigrams = {b for b in _bigrams_spaced(content)}
+    bigrams = _spaced_grams(content, 2)
     chars = set(_PUNCT.sub("", content.replace(" ", "")))
     if q.asked.cue_start >= 0:
         left = _strip_function(_PUNCT.sub("", QUESTION_WORDS.sub("", q.text[:q.asked.cue_start])))[-2:]
@@ -116,12 +115,15 @@ def _question_parts(q: Question) -> tuple[set[str], set[str], str, str, list[tup
     return bigrams, chars, left if len(left) == 2 else "", right if len(right) == 2 else "", positioned
 
 
-def _bigrams_spaced(text: str) -> list[str]:
-    """Bigrams that do not cross a removed question word (marked by a space) or punctuation."""
-    out = []
-    for part in re.split(r"\s+", _PUNCT.sub(" ", text)):
-        out.extend(part[i:i + 2] for i in range(len(part) - 1))
-    return out
+def _spaced_grams(text: str, n: int) -> set[str]:
+    """Character n-grams that do not cross a removed question word (marked by a space) or punctuation."""
+    return {part[i:i + n] for part in re.split(r"\s+", _PUNCT.sub(" ", text)) for i in range(len(part) - n + 1)}
+
+
+def _local_weights(keys, df: Counter, n: int) -> dict[str, float]:
+    """Candidate-local rarity of each key among n candidates: a bigram most candidates share names the topic,
+    one few share tells them apart."""
+    return {k: math.log((n + 1) / (df.get(k, 0) + 0.5)) for k in keys}
 
 
 _FUNCTION = re.compile(r"^[是的了在有为被把给对和与及要能会将]+|[是的了在有为被把给对和与及要能会将]+$")
@@ -166,19 +168,16 @@ def features(q: Question, candidates: Sequence[Candidate], idf: Callable[[str], 
     q_bigrams, q_chars, left, right, positioned = _question_parts(q)
     s_bigrams = [_bigrams(c.text) for c in candidates]
     s_chars = [_chars(c.text) for c in candidates]
-    # Candidate-local weights: a bigram most candidates share names the topic, one few share tells them apart.
-    local_df = Counter(b for sb in s_bigrams for b in sb & q_bigrams)
-    local = {b: math.log((n + 1) / (local_df.get(b, 0) + 0.5)) for b in q_bigrams}
+    local = _local_weights(q_bigrams, Counter(b for sb in s_bigrams for b in sb & q_bigrams), n)
     local_total = sum(local.values()) or 1.0
-    char_df = Counter(ch for sc in s_chars for ch in sc & q_chars)
-    char_w = {ch: max(0.0, math.log((n + 1) / (char_df.get(ch, 0) + 0.5))) for ch in q_chars}
+    char_w = _local_weights(q_chars, Counter(ch for sc in s_chars for ch in sc & q_chars), n)
     char_total = sum(char_w.values()) or 1.0
     words = [t for t in dict.fromkeys(q.tokens) if not QUESTION_WORDS.fullmatch(t)]
     word_idf = {t: idf(t) for t in words}
     idf_total = sum(word_idf.values()) or 1.0
     s_tokens = [set(c.tokens) for c in candidates]
     word_df = Counter(t for st in s_tokens for t in st if t in word_idf)
-    word_local = {t: word_idf[t] * max(0.0, math.log((n + 1) / (word_df.get(t, 0) + 0.5))) for t in words}
+    word_local = {t: word_idf[t] * w for t, w in _local_weights(words, word_df, n).items()}
     word_local_total = sum(word_local.values()) or 1.0
     # Words next to the asking words say what is asked (集双高速的"起点"是哪里): they weigh more.
     cue = q.asked.cue_start if q.asked.cue_start >= 0 else len(q.text)
@@ -188,10 +187,9 @@ def features(q: Question, candidates: Sequence[Candidate], idf: Callable[[str], 
     prox_total = sum(prox.values()) or 1.0
 
     # Trigrams weighted as bigrams are: longer runs of the question's wording.
-    q_trigrams = {p[i:i + 3] for p in re.split(r"\s+", _PUNCT.sub(" ", QUESTION_WORDS.sub(" ", q.text))) for i in range(len(p) - 2)}
-    s_trigrams = [_trigrams(c.text) & q_trigrams for c in candidates]
-    tri_df = Counter(g for st in s_trigrams for g in st)
-    tri_w = {g: math.log((n + 1) / (tri_df.get(g, 0) + 0.5)) for g in q_trigrams}
+    q_trigrams = _spaced_grams(QUESTION_WORDS.sub(" ", q.text), 3)
+    s_trigrams = [_grams(c.text, 3) & q_trigrams for c in candidates]
+    tri_w = _local_weights(q_trigrams, Counter(g for st in s_trigrams for g in st), n)
     tri_total = sum(tri_w.values()) or 1.0
     tl = np.array([sum(tri_w[g] for g in st) / tri_total for st in s_trigrams], np.float32)
     content = _PUNCT.sub("", QUESTION_WORDS.sub("", q.text))
