@@ -50,8 +50,9 @@ def passage_knowledge_base(passages: Sequence[Passage], settings: Settings, cach
     embedded through the cache."""
     docs = [passage_document(p) for p in passages]
     tokenizer = Tokenizer(settings.user_dict)
-    # All at once, as `policybot index` embeds a group of documents: the model sees full batches.
-    bundles = bundle_documents(docs, settings, tokenizer, lambda texts: cache.embed(texts, desc=f"embedding {desc}"))
+    # All at once, as `policybot index` batches a group of documents: the model sees full batches.
+    bundles = bundle_documents(docs, settings, tokenizer, lambda texts: cache.embed(texts, desc=f"embedding {desc}"),
+                               embed_spans=lambda texts, spans: cache.embed_with_spans(texts, spans, desc=f"embedding {desc}"))
     return KnowledgeBase(settings, bundles, tokenizer=tokenizer)
 
 
