@@ -172,7 +172,7 @@ def first_sentence_accuracy(kb: KnowledgeBase, groups_: list[Group], selector, m
         if answers is not None:
             gold_doc = g.options[pick].hit.chunk.doc_id == g.passage_id
             opened += bool(g.labels[pick]) or gold_doc and any(
-                answers[g.question_id] in o.candidate.text for o in opening(kb, g.options[pick]))
+                answers[g.question_id] in o.candidate.text for o in opening(kb, g.options[pick], focus=g.query.focus))
     n = max(len(rows), 1)
     out = {"accuracy": round(hits / n, 4), "questions": len(rows), "reachable": round(reachable / n, 4)}
     if answers is not None:
