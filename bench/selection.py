@@ -50,8 +50,9 @@ def passage_knowledge_base(passages: Sequence[Passage], settings: Settings, cach
     embedded through the cache."""
     docs = [passage_document(p) for p in passages]
     tokenizer = Tokenizer(settings.user_dict)
-    # All at once, as `policybot index` embeds a group of documents: the model sees full batches.
-    bundles = bundle_documents(docs, settings, tokenizer, lambda texts: cache.embed(texts, desc=f"embedding {desc}"))
+    # All at once, as `policybot index` batches a group of documents: the model sees full batches.
+    bundles = bundle_documents(docs, settings, tokenizer, lambda texts: cache.embed(texts, desc=f"embedding {desc}"),
+                               embed_spans=lambda texts, spans: cache.embed_with_spans(texts, spans, desc=f"embedding {desc}"))
     return KnowledgeBase(settings, bundles, tokenizer=tokenizer)
 
 
@@ -171,7 +172,7 @@ def first_sentence_accuracy(kb: KnowledgeBase, groups_: list[Group], selector, m
         if answers is not None:
             gold_doc = g.options[pick].hit.chunk.doc_id == g.passage_id
             opened += bool(g.labels[pick]) or gold_doc and any(
-                answers[g.question_id] in o.candidate.text for o in opening(kb, g.options[pick]))
+                answers[g.question_id] in o.candidate.text for o in opening(kb, g.options[pick], focus=g.query.focus))
     n = max(len(rows), 1)
     out = {"accuracy": round(hits / n, 4), "questions": len(rows), "reachable": round(reachable / n, 4)}
     if answers is not None:

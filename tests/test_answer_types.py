@@ -50,6 +50,10 @@ from knowledge.text.script import to_simplified
     ("其中漢人約佔多少比例?", Kind.RATIO),
     ("中國歷朝中以秦、漢還有哪一時期有大規模修築?", Kind.WHICH),  # 大规模 is no size asked
     ("有多少年輕人對東德的敵對行為在1968年11月發生？", Kind.COUNT),  # 多少年轻人: people, not years
+    ("宜春市延时错时服务是怎么回事？", Kind.DEFINITION),  # was MEASURES, with 回事 as a word to cover
+    ("吉阳政务服务中心几点上班", Kind.DATE),  # a time of day
+    ("湾里区政务服务中心的办公时间是什么？", Kind.DATE),
+    ("南昌市有哪几点要求？", Kind.LIST),  # 几点 of 哪几点 counts points, it asks no time
 ])
 def test_asked_kind(question, kind):
     assert asked(to_simplified(question)).kind == kind
@@ -86,6 +90,10 @@ def test_past_is_asked_only_when_the_question_says_so():
     (Kind.MATERIALS, "办事群众只需要跑一个部门、提交一套资料", "", False),
     # a figure the question itself quotes does not answer it
     (Kind.DATE, "2019年开始,登记数据已经共享", "2019年开始共享了什么数据？", False),
+    # office hours are a clock time or a schedule, not a year
+    (Kind.DATE, "2019年9月之后,我区已经实现一般登记5个工作日", "不动产登记中心几点下班？", False),
+    (Kind.DATE, "工作日9:00至17:00受理", "不动产登记中心几点下班？", True),
+    (Kind.DATE, "实行错时延时、节假日“不打烊”等服务", "政务服务中心的办公时间是什么？", True),
 ])
 def test_states(kind, sentence, question, expected):
     assert states(kind, sentence, question) is expected
@@ -139,6 +147,8 @@ def test_an_items_title_alone(sentence, title):
     ("临川不动产登记需要什么材料？", "文件中没有列出临川不动产登记需要的材料。"),
     ("需要什么材料？", "文件中没有列出需要的材料。"),
     ("临川区办理不动产登记要准备什么材料？", "文件中没有列出临川区办理不动产登记需要的材料。"),
+    ("吉阳政务服务中心几点上班", "文件中没有写明吉阳政务服务中心的办公时间。"),
+    ("临川区不动产登记中心几点下班？", "文件中没有写明临川区不动产登记中心的办公时间。"),
 ])
 def test_the_missing_fact_is_named(question, expected):
     assert missing_sentence(question, asked(question)) == expected

@@ -173,6 +173,19 @@ def test_a_year_is_not_how_long_something_takes(kb):
     assert ans.status == Status.NOT_STATED and "多长时间" in ans.answer and ans.related, ans.answer
 
 
+def test_office_hours_the_documents_never_give_are_said_to_be_missing(kb):
+    """No document gives an office's hours: a year (2019年9月之后) or an app (微信公众号) does not answer 几点下班."""
+    for q in ("临川区不动产登记中心几点下班？", "吉阳政务服务中心几点上班"):
+        ans = answer_question(kb, q)
+        assert ans.status == Status.NOT_STATED and "办公时间" in ans.answer and ans.related, (q, ans.answer)
+
+
+def test_what_a_service_is_asked_with_zenme_huishi_is_answered(kb):
+    """怎么回事 asks what something is: 回事 is no word the documents must hold (it was declined at 0.24)."""
+    ans = answer_question(kb, "宜春市延时错时服务是怎么回事？")
+    assert ans.answered and "延时错时" in ans.answer, ans.answer
+
+
 def test_a_look_alike_question_the_documents_do_not_cover_is_declined(kb):
     for q in ("社保卡丢了怎么补办？", "护照怎么办理？", "营业执照怎么办理？"):
         ans = answer_question(kb, q)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from knowledge.index import embedding
-from knowledge.index.embedding import (BFLOAT16_MIN_TEXTS, PAD_TO_MULTIPLE_OF, embed, engine, load_model, runtime_for,
-                                       serving_runtime, uses_bfloat16)
+from knowledge.index.embedding import (BFLOAT16_MIN_TEXTS, PAD_TO_MULTIPLE_OF, embed, embed_with_spans, engine,
+                                       load_model, runtime_for, serving_runtime, uses_bfloat16)
 
 TEXTS = ["临川区不动产登记要多长时间能办完？", "一般登记5个工作日即可办结。",
          "我们主要采取了以下三项措施：一是压缩办理时限，二是精简申请材料，三是推行“一窗受理”。" * 3] * BFLOAT16_MIN_TEXTS
@@ -70,3 +70,27 @@ def test_a_model_whose_onnx_vectors_differ_stays_on_pytorch(monkeypatch, caplog)
     assert loaded[0].model is network
     assert "runs on PyTorch" in caplog.text and "POLICYBOT_EMBED_RUNTIME" in caplog.text
     assert loaded.encode(TEXTS[:2], normalize_embeddings=True).shape == (2, 512)
+
+
+SENTENCES = ["临川区不动产登记一般5个工作日即可办结。", "停车场收费标准由物价部门核定。", "社区卫生服务中心周末照常接诊。"]
+
+
+def test_span_vectors_come_from_the_texts_own_pass():
+    chunk = "临川区便民服务\n" + "".join(SENTENCES)
+    spans = [(chunk.index(s), chunk.index(s) + len(s)) for s in SENTENCES]
+    texts = [chunk, "无关的短句。"]
+    vectors, pooled = embed_with_spans("m3e-small", texts, [spans, []], precision="float32")
+    assert (vectors * embed("m3e-small", texts, precision="float32")).sum(axis=1).min() > 0.9999  # the texts' own
+    assert pooled[0].shape == (3, vectors.shape[1]) and pooled[1].shape == (0, vectors.shape[1])
+    assert np.allclose(np.linalg.norm(pooled[0], axis=1), 1.0, atol=1e-4)
+    alone = embed("m3e-small", SENTENCES, precision="float32")
+    # Each sentence read alone (as a question close to it would be) is nearest its own span among the chunk's:
+    # the span's vector pools that span's tokens, not the whole chunk's (all three share the chunk's context).
+    assert ((pooled[0] @ alone.T).argmax(axis=0) == np.arange(3)).all()
+
+
+def test_a_span_past_the_length_limit_is_embedded_alone():
+    tail = SENTENCES[1]
+    text = "一" * 600 + tail  # beyond 512 tokens: the model never reads the tail in this text
+    _, pooled = embed_with_spans("m3e-small", [text], [[(600, 600 + len(tail))]], precision="float32")
+    assert float(pooled[0][0] @ embed("m3e-small", [tail], precision="float32")[0]) > 0.9999

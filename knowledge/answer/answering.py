@@ -249,7 +249,7 @@ def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked
         items = _items_after(kb, first, composition)
         if items:
             return [first] + items
-    chosen = opening(kb, first, exclude) if limit > 1 else [first]
+    chosen = opening(kb, first, exclude, query.focus) if limit > 1 else [first]
     seen = {o.key for o in chosen}
     if also is not None and also.key not in seen and len(chosen) < limit:
         chosen.append(also)
@@ -279,11 +279,14 @@ def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked
     return chosen[:max(limit, len(query.places), 1)]
 
 
-def opening(kb: KnowledgeBase, first: Option, exclude: Collection[tuple[str, int]] = ()) -> list[Option]:
+def opening(kb: KnowledgeBase, first: Option, exclude: Collection[tuple[str, int]] = (),
+            focus: frozenset[str] = frozenset()) -> list[Option]:
     """The answer's opening: its first sentence, after the sentence it leans on for its subject ("尼日共和国……。"
     before "面积……，是世界上最低度开发国家。") and before the one that names what it described ("这种书体，被称为……"),
     each only from the same paragraph and not already cited (`exclude`, as in answer_question). Read alone, such
-    a sentence does not say what the citizen asked."""
+    a sentence does not say what the citizen asked. Likewise the next sentence when it leans on the first and holds
+    words of the asking clause (`focus`) that the first lacks: 尼日共和国…… answers 哪个国家, and the sentence after
+    it says that it is the least developed."""
     doc = kb.docs[first.hit.chunk.doc_id]
     index, spans = kb.sentence_order(doc.doc_id, first.sentence)
     out = [first]
@@ -296,7 +299,9 @@ def opening(kb: KnowledgeBase, first: Option, exclude: Collection[tuple[str, int
         after = _neighbour(kb, doc, first, spans, index + 1, exclude)
         # An item's title alone ("10.完善延时错时预约服务。") says what is done, not how: its body follows it.
         if after is not None and (points_back(after.candidate.text)
-                                  or is_title(first.candidate.text) and not is_item(after.candidate.text)):
+                                  or is_title(first.candidate.text) and not is_item(after.candidate.text)
+                                  or leans_back(after.candidate.text) and any(
+                                      w in after.candidate.text and w not in first.candidate.text for w in focus)):
             out.append(after)
     return out
 

@@ -11,7 +11,7 @@ from .knowledge_base import KnowledgeBase
 from .query import Query
 
 # Words of the asking expression that only ask (多长时间 of 要多长时间, 多少钱): not content to be covered.
-_ASKING = re.compile(r"多少|多长|多久|多大|几|什么|甚么|哪|怎|如何|为何|为什么|时候|时间|钱|是否|能否")
+_ASKING = re.compile(r"多少|多长|多久|多大|几|什么|甚么|哪|怎|如何|为何|为什么|时候|时间|钱|是否|能否|回事|上班|下班|开门|关门|营业")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..text.answer_types import OFFICES, QUESTION_WORDS, Asked, Kind
+from ..text.answer_types import HOURS_ASKED, OFFICES, QUESTION_WORDS, Asked, Kind
 from ..text.places import place_stem
 from ..text.tokenizer import Tokenizer
 
@@ -84,6 +84,8 @@ def focus_tokens(simplified: str, asked: Asked, places: tuple[str, ...], tokeniz
 def missing_sentence(simplified: str, asked: Asked) -> str:
     """The honest reply when the topic is covered but the fact is not: what the documents do not say."""
     name = subject(simplified, asked)
+    if asked.kind is Kind.DATE and HOURS_ASKED.search(simplified[asked.cue_start:asked.cue_end] if asked.cue_start >= 0 else ""):
+        return f"文件中没有写明{name}的办公时间。" if len(name) >= 2 else "文件中没有写明办公时间。"
     if asked.kind not in _MISSING:
         raise ValueError(f"no 'not stated' wording for the asked kind {asked.kind.value!r}")
     return _MISSING[asked.kind].format(name) if len(name) >= 2 else _MISSING_NO_SUBJECT[asked.kind]

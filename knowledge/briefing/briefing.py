@@ -9,6 +9,8 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from ..answer.answering import cite_sentence
 from ..answer.knowledge_base import KnowledgeBase
 from ..index.embedding import embed, serving_runtime
@@ -163,9 +165,9 @@ def _material(kb: KnowledgeBase) -> Material:
 def _rank_units(kb: KnowledgeBase, units: tuple[_Unit, ...], simple_topic: str, terms: list[str]):
     """(relevance, unit, its candidate points best first) for every unit with something on the topic."""
     topic_vec = kb.embed_query(simple_topic)
-    naming = [float(kb.sentence_vector(s.chunk.doc_id, s.sentence) @ topic_vec) for u in units for s in u.sentences
-              if kb.lexical.coverage(terms, s.words) >= MENTIONS]
-    floor = max(naming, default=1.0) - PASSING_MARGIN
+    naming = [s for u in units for s in u.sentences if kb.lexical.coverage(terms, s.words) >= MENTIONS]
+    alone = _read_alone(kb, naming, topic_vec)
+    floor = max((float(v @ topic_vec) for v in alone.values()), default=1.0) - PASSING_MARGIN
     on_topic = [bool(u.question) and kb.lexical.coverage(terms, u.question_words) >= MENTIONS for u in units]
     asked = [f"{simple_topic} {u.question}" for u, about in zip(units, on_topic) if about]
     # The questions about the topic are embedded in one batch: one model call, not one per question.
@@ -177,9 +179,13 @@ def _rank_units(kb: KnowledgeBase, units: tuple[_Unit, ...], simple_topic: str, 
         ranked, best_cos = [], 0.0
         for said in unit.sentences:
             cov = kb.lexical.coverage(terms, said.words)
-            cos = float(kb.sentence_vector(said.chunk.doc_id, said.sentence) @ q_vec)
-            if not about and (cov < MENTIONS or cos < floor):
-                continue  # outside a question about the topic, only sentences about it bear on it
+            if not about:
+                vec = alone.get(_key(said))
+                if cov < MENTIONS or vec is None or float(vec @ q_vec) < floor:
+                    continue  # outside a question about the topic, only sentences about it bear on it
+                cos = float(vec @ q_vec)
+            else:
+                cos = float(kb.sentence_vector(said.chunk.doc_id, said.sentence) @ q_vec)
             best_cos = max(best_cos, cos)
             # Hosts quote figures: a sentence with one outranks a general statement of the same relevance.
             ranked.append((cos + 0.2 * cov + (0.35 if said.figures else 0.0), said))
@@ -190,6 +196,36 @@ def _rank_units(kb: KnowledgeBase, units: tuple[_Unit, ...], simple_topic: str, 
             scored.append((relevance, unit, ranked))
     scored.sort(key=lambda s: -s[0])
     return scored
+
+
+# How many of the sentences naming a topic are read alone, the closest first by their indexed vectors: a briefing
+# on a word a large corpus uses everywhere stays within a few seconds.
+READ_ALONE = 400
+
+
+def _read_alone(kb: KnowledgeBase, naming: list[_Said], topic_vec: np.ndarray) -> dict[tuple, np.ndarray]:
+    """The sentences that name the topic, embedded on their own (by `_key`), kept with the knowledge
+    base. The index's sentence vectors are read in their chunk's context (embedding.embed_with_spans): good to
+    rank a chunk's sentences for a question, but a sentence naming the topic in passing (警示教育制度 for 教育, a
+    list of ten policy areas) is then nearly as close to the topic as the sentences about it; read alone it is
+    not (PASSING_MARGIN)."""
+    if len(naming) > READ_ALONE:
+        naming = sorted(naming, key=lambda s: -float(kb.sentence_vector(s.chunk.doc_id, s.sentence) @ topic_vec))[:READ_ALONE]
+    known = kb.derived(_alone_vectors)
+    todo = list({_key(s): s for s in naming if _key(s) not in known}.values())
+    if todo:
+        vectors = embed(kb.settings.model, [s.simple for s in todo], precision=kb.settings.embed_precision,
+                        runtime=serving_runtime(kb.settings.embed_runtime))
+        known.update((_key(s), v) for s, v in zip(todo, vectors))
+    return {_key(s): known[_key(s)] for s in naming}
+
+
+def _key(said: _Said) -> tuple[str, int, int]:
+    return said.chunk.doc_id, said.sentence.start, said.sentence.end
+
+
+def _alone_vectors(kb: KnowledgeBase) -> dict[tuple[str, int, int], np.ndarray]:
+    return {}
 
 
 def _group(kb: KnowledgeBase, topic: str, chosen: list[tuple[float, _Unit, list[Point]]]) -> Briefing:

@@ -24,7 +24,8 @@ FORMAT_VERSION = 2
 # Bump when cleaning, chunking or tokenising changes what a build would contain: old indexes then rebuild.
 # 7: a chunk's search text starts with its document's issuer and date too (a lone heading's with no header);
 # a one-line notice's title is a paragraph of its own; furniture removed piece by piece.
-PIPELINE_VERSION = 7
+# 8: a sentence's vector is pooled from its chunk's pass (the selector is fitted on such vectors).
+PIPELINE_VERSION = 8
 
 
 class IndexUnavailable(RuntimeError):

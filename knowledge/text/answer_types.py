@@ -58,7 +58,9 @@ _ASKED: tuple[tuple[Kind, str], ...] = (
     (Kind.DURATION, r"多久|多长时间|多少时间|几天|多少天|几个(?:工作)?日|多少个?工作日|几个月|多少个月|"
                     r"(?<![近这前后元国])几年(?![轻级纪龄])|多少年(?![轻级纪龄])|几个小时|多少小时|时限是|期限是|办结时限|什么时候能办(?:完|好|结)|"
                     r"多快|办完要|要花多少时间"),
-    (Kind.DATE, r"什么时候|何时|何年|哪一?年|(?:西元|公元|民国)几年|哪一?天|几月|几号|什么时间|哪个朝代|什么朝代|日期是|截止到?什么"),
+    # 几点 of a time of day (几点上班, 几点开门), not of 有哪几点要求; the hours of an office are a time too.
+    (Kind.DATE, r"几点(?:钟|上班|下班|开门|关门|开始|结束|营业|办公|开放|截止|以?[前后])|(?:上班|下班|办公|营业|开放|工作)时间|"
+                r"什么时候|何时|何年|哪一?年|(?:西元|公元|民国)几年|哪一?天|几月|几号|什么时间|哪个朝代|什么朝代|日期是|截止到?什么"),
     # The noun alone is a subject (港汇指数的加权比重如何制定): a share is asked with 多少/几/多大.
     (Kind.RATIO, r"百分之几|百分之多少|多少%|(?:比例|占比|比率|比重)[^，,。？?]{0,4}(?:多少|几|多大)|(?:多少|多大|什么)的?(?:比例|比重|占比)|"
                  r"(?:率|比)[是为达到有]*多少|多少倍|几成|增长了?多少|下降了?多少"),
@@ -74,7 +76,7 @@ _ASKED: tuple[tuple[Kind, str], ...] = (
     (Kind.COUNT, rf"多少|几[{_MEASURE}]|多大|多长|多高|多宽|多深|多远|多重"),
     (Kind.REASON, r"为什么|为何|什么原因|原因|怎么会|为啥|目的是什么|有什么意义|意义何在"),
     (Kind.PROCEDURE, r"(?:怎么|怎样|如何|怎么样)(?:办理|申请|办|预约|补办|缴纳|交|登记|报名|认定|领取|注销|变更)|流程|步骤|手续|程序|怎么弄|去哪办"),
-    (Kind.DEFINITION, r"什么是|是什么|指什么|指的是什么|是指什么|什么意思|含义|意思是|叫什么|名称是|别名|又称|简称是"),
+    (Kind.DEFINITION, r"怎么一?回事|什么是|是什么|指什么|指的是什么|是指什么|什么意思|含义|意思是|叫什么|名称是|别名|又称|简称是"),
     (Kind.LIST, rf"哪些|哪几|哪[二三四五六七八九十两\d]+[{_MEASURE}型类]?|包括什么|包含什么|有什么(?!用|区别|不同|影响|作用)"),
     (Kind.MEASURES, r"措施|举措|做法|办法|对策|怎么做|怎样做|如何做|怎么|怎样|如何|采取了?什么|有何"),
     (Kind.YESNO, r"吗[？?]?$|是否|能否|可否|能不能|可不可以|会不会|有没有|是不是|要不要|需不需要"),
@@ -83,7 +85,7 @@ _ASKED: tuple[tuple[Kind, str], ...] = (
 _ASKED_RE = tuple((kind, re.compile(p)) for kind, p in _ASKED)
 
 # The words of a question that only ask: they are not content to be matched in a passage.
-QUESTION_WORDS = re.compile(r"请问|什么|甚么|多少|哪些|哪个|哪一|哪里|哪儿|哪|怎么样|怎么|怎样|如何|为什么|为何|"
+QUESTION_WORDS = re.compile(r"怎么一?回事|一?回事|请问|什么|甚么|多少|哪些|哪个|哪一|哪里|哪儿|哪|怎么样|怎么|怎样|如何|为什么|为何|"
                             r"是否|能否|可否|能不能|谁|几|吗|呢|啊|何")
 _PAST_ASKED = re.compile(r"以前|之前|过去|原来|原先|当初|曾经|改革前|那时")
 # A sentence that opens on the past describes what was, not what is: "之前办理不动产登记,要在……三个部门"
@@ -161,10 +163,16 @@ def asked(simplified_question: str) -> Asked:
     return Asked(Kind.OTHER, past=past)
 
 
+# A time of day asked (几点上班, 办公时间): the hours of an office, answered by a clock time or a schedule, not a year.
+HOURS_ASKED = re.compile(r"几点|上班|下班|开门|关门|营业|办公时间|开放时间|工作时间")
+_HOURS_STATED = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|(?<![\d.])\d{1,2}\s*[时点](?![间期段])|[上下]午|早上|晚上|中午|全天|"
+                           r"24小时|不打烊|(?<![\d个])工作日|节假日|双休日|周末|周[一二三四五六日]|星期[一二三四五六日天]|每天|每日")
+
+
 def states(kind: Kind, sentence: str, question: str = "") -> bool:
     """Whether a simplified sentence contains a fact of this kind that the question does not already hold
     (a figure the question quotes does not answer it)."""
-    pattern = _STATES.get(kind)
+    pattern = _HOURS_STATED if kind is Kind.DATE and HOURS_ASKED.search(question) else _STATES.get(kind)
     if pattern is None:
         return False
     return any(m.group(0) not in question for m in pattern.finditer(sentence))
