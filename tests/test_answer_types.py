@@ -94,6 +94,7 @@ def test_past_is_asked_only_when_the_question_says_so():
     (Kind.DATE, "2019年9月之后,我区已经实现一般登记5个工作日", "不动产登记中心几点下班？", False),
     (Kind.DATE, "工作日9:00至17:00受理", "不动产登记中心几点下班？", True),
     (Kind.DATE, "实行错时延时、节假日“不打烊”等服务", "政务服务中心的办公时间是什么？", True),
+    (Kind.DATE, "营业执照于2023年3月起当场发放", "营业执照什么时候能拿到？", True),  # a licence, not opening hours
 ])
 def test_states(kind, sentence, question, expected):
     assert states(kind, sentence, question) is expected

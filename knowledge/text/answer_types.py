@@ -164,7 +164,8 @@ def asked(simplified_question: str) -> Asked:
 
 
 # A time of day asked (几点上班, 办公时间): the hours of an office, answered by a clock time or a schedule, not a year.
-HOURS_ASKED = re.compile(r"几点|上班|下班|开门|关门|营业|办公时间|开放时间|工作时间")
+# 营业 alone is no time (营业执照什么时候能拿到).
+HOURS_ASKED = re.compile(r"几点|(?:上班|下班|办公|营业|开放|工作)时间|上班|下班|开门|关门")
 _HOURS_STATED = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|(?<![\d.])\d{1,2}\s*[时点](?![间期段])|[上下]午|早上|晚上|中午|全天|"
                            r"24小时|不打烊|(?<![\d个])工作日|节假日|双休日|周末|周[一二三四五六日]|星期[一二三四五六日天]|每天|每日")
 
