@@ -54,6 +54,7 @@ from knowledge.text.script import to_simplified
     ("吉阳政务服务中心几点上班", Kind.DATE),  # a time of day
     ("湾里区政务服务中心的办公时间是什么？", Kind.DATE),
     ("南昌市有哪几点要求？", Kind.LIST),  # 几点 of 哪几点 counts points, it asks no time
+    ("宜春市的政务服务中心周末能办事吗？", Kind.DATE),  # when it is open, not yes or no to anything
 ])
 def test_asked_kind(question, kind):
     assert asked(to_simplified(question)).kind == kind
@@ -150,6 +151,7 @@ def test_an_items_title_alone(sentence, title):
     ("临川区办理不动产登记要准备什么材料？", "文件中没有列出临川区办理不动产登记需要的材料。"),
     ("吉阳政务服务中心几点上班", "文件中没有写明吉阳政务服务中心的办公时间。"),
     ("临川区不动产登记中心几点下班？", "文件中没有写明临川区不动产登记中心的办公时间。"),
+    ("宜春市的政务服务中心周末能办事吗？", "文件中没有写明宜春市的政务服务中心的办公时间。"),
 ])
 def test_the_missing_fact_is_named(question, expected):
     assert missing_sentence(question, asked(question)) == expected

@@ -60,6 +60,7 @@ _ASKED: tuple[tuple[Kind, str], ...] = (
                     r"多快|办完要|要花多少时间"),
     # 几点 of a time of day (几点上班, 几点开门), not of 有哪几点要求; the hours of an office are a time too.
     (Kind.DATE, r"几点(?:钟|上班|下班|开门|关门|开始|结束|营业|办公|开放|截止|以?[前后])|(?:上班|下班|办公|营业|开放|工作)时间|"
+                r"(?:周末|节假日|双休日|晚上|中午)(?:也)?(?:能|可以|可)?(?:办事|办理|办业务|上班|开门|营业|开放)|"
                 r"什么时候|何时|何年|哪一?年|(?:西元|公元|民国)几年|哪一?天|几月|几号|什么时间|哪个朝代|什么朝代|日期是|截止到?什么"),
     # The noun alone is a subject (港汇指数的加权比重如何制定): a share is asked with 多少/几/多大.
     (Kind.RATIO, r"百分之几|百分之多少|多少%|(?:比例|占比|比率|比重)[^，,。？?]{0,4}(?:多少|几|多大)|(?:多少|多大|什么)的?(?:比例|比重|占比)|"
@@ -165,7 +166,8 @@ def asked(simplified_question: str) -> Asked:
 
 # A time of day asked (几点上班, 办公时间): the hours of an office, answered by a clock time or a schedule, not a year.
 # 营业 alone is no time (营业执照什么时候能拿到).
-HOURS_ASKED = re.compile(r"几点|(?:上班|下班|办公|营业|开放|工作)时间|上班|下班|开门|关门")
+HOURS_ASKED = re.compile(r"几点|(?:上班|下班|办公|营业|开放|工作)时间|上班|下班|开门|关门|"
+                         r"(?:周末|节假日|双休日|晚上|中午)(?:也)?(?:能|可以|可)?(?:办事|办理|办业务|开放)")
 _HOURS_STATED = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|(?<![\d.])\d{1,2}\s*[时点](?![间期段])|[上下]午|早上|晚上|中午|全天|"
                            r"24小时|不打烊|(?<![\d个])工作日|节假日|双休日|周末|周[一二三四五六日]|星期[一二三四五六日天]|每天|每日")
 
