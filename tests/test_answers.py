@@ -173,6 +173,15 @@ def test_a_year_is_not_how_long_something_takes(kb):
     assert ans.status == Status.NOT_STATED and "多长时间" in ans.answer and ans.related, ans.answer
 
 
+@pytest.mark.parametrize("question, topic", [("新余市怎么规范停车管理？", "停车"), ("吉阳区怎么推行物管城市？", "物管城市")])
+def test_a_topic_only_other_places_documents_cover_is_not_answered_from_the_asked_places(kb, question, topic):
+    """新余's documents never say 停车 (its best passage, 在规范“用人”方面……, shares 规范): the reply says so and shows
+    the other places' passages on it, instead of a confident unrelated answer."""
+    ans = answer_question(kb, question)
+    assert ans.status == Status.NOT_STATED and not ans.citations and "这方面的内容" in ans.answer, ans.answer
+    assert ans.related and topic in to_simplified(ans.related[0].text)
+
+
 def test_office_hours_the_documents_never_give_are_said_to_be_missing(kb):
     """No document gives an office's hours: a year (2019年9月之后) or an app (微信公众号) does not answer 几点下班."""
     for q in ("临川区不动产登记中心几点下班？", "吉阳政务服务中心几点上班"):

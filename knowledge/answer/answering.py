@@ -87,6 +87,11 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
                 return _not_stated(kb, query, confidence, _rank(kb, query, elsewhere, composition), limit,
                                    not_covered_at(query.places))
         return _declined(query, confidence)
+    if query.places and not query.quoted and not exclude:
+        elsewhere = _covered_only_elsewhere(kb, query, retrieval.best(4 * composition.chunks), own)
+        if elsewhere:  # 新余市怎么规范停车管理？: 南昌's documents have the parking rules, 新余's never say 停车
+            return _not_stated(kb, query, confidence, _rank(kb, query, gather(kb, elsewhere), composition), limit,
+                               not_covered_at(query.places))
     options = gather(kb, hits[:composition.chunks] + _hits_per_place(kb, query, hits, own, composition), exclude)
     if not options:
         return (Answer(query.text, False, confidence, in_script_of(NOTHING_MORE, query.text), (), status=Status.NO_MORE)
@@ -149,17 +154,20 @@ def _superseded(query: Query, options: list[Option]) -> list[bool]:
     return [about_past(o.candidate.text) and o.hit.chunk.doc_id in present for o in options]
 
 
+def _asks(query: Query, w: str) -> bool:
+    """Whether a focus word is part of the asking words: 时间段 of 什么时间段 overlaps 什么时间, so it asks, too."""
+    cue = query.simplified[query.asked.cue_start:query.asked.cue_end] if query.asked.cue_start >= 0 else ""
+    return bool(cue) and (cue in w or any(m.start() < query.asked.cue_end and m.end() > query.asked.cue_start
+                                          for m in re.finditer(re.escape(w), query.simplified)))
+
+
 def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]], options: list[Option],
              composition: Composition) -> list[tuple[Option, float]]:
     """The ranked sentences that state the asked fact about the asked subject: a figure of 部门 for 几个部门, a
     sum of money for 登记费要交多少钱, and not about something else (a loan of 3.3亿元). `options`: every candidate
     sentence, of any place."""
-    cue = query.simplified[query.asked.cue_start:query.asked.cue_end] if query.asked.cue_start >= 0 else ""
-
-    def asking(w: str) -> bool:  # 时间段 of 什么时间段 overlaps the asking words 什么时间: it asks, too
-        return bool(cue) and (cue in w or any(
-            m.start() < query.asked.cue_end and m.end() > query.asked.cue_start
-            for m in re.finditer(re.escape(w), query.simplified)))
+    def asking(w: str) -> bool:
+        return _asks(query, w)
 
     # The asking words (时间 of 多长时间) say what is asked, not about what; an everyday word no candidate holds
     # (开始 of 什么时候开始供暖, where the notice says 供暖时间为) is how the question is put, not its subject. A term
@@ -368,6 +376,41 @@ def _place_search(kb: KnowledgeBase, retrieval: Retrieval, k: int) -> Callable[[
         return ranked[stem]
 
     return own
+
+
+def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]]
+                            ) -> list[Hit]:
+    """The best passages of other places' documents when they hold the subject's rarest word, which no document
+    about the asked places ever uses, and cover the question better than those documents' own best passages do:
+    the topic is covered, but not for this place (新余市怎么规范停车管理？: only 南昌's documents say 停车; 新余's best
+    passage, 在规范“用人”方面……, shares only 规范). Else none. A word that is not the subject (办完 of
+    临川区不动产登记要多长时间能办完, 中心 of 吉阳区政务服务中心进驻了多少个事项) does not count."""
+    stems = [s for s in query.stems if kb.place_index.docs_about(s)]
+    focus = [w for w in query.focus if len(w) >= 2]
+    # The subject's rarest word, a whole word (中心, not 政务服务中心 whose parts may be named otherwise) that does not
+    # ask (几点 and 上班 of 几点上班 say what is asked): 停车 of 怎么规范停车管理, not 规范.
+    words = [w for w in focus if not _asks(query, w) and not any(v != w and v in w for v in focus)]
+    if not stems or not words:
+        return []
+    top = max(kb.lexical.idf(w) for w in words)
+    rarest = [w for w in words if kb.lexical.idf(w) >= top - 1e-6]
+    place_docs = set().union(*(kb.place_index.docs_about(s) for s in stems))
+    others = [h for h in hits if h.chunk.doc_id not in place_docs]
+    own_hits = [h for s in stems for h in own(s)]
+    if not others or not own_hits:
+        return []
+
+    def covered(h: Hit) -> float:
+        return kb.lexical.coverage(focus, kb.chunk_tokens[kb.chunk_row[h.chunk.chunk_id]])
+
+    best_other = max(others, key=covered)
+    if covered(best_other) <= max(covered(h) for h in own_hits):
+        return []
+    held = kb.chunk_tokens[kb.chunk_row[best_other.chunk.chunk_id]]
+    at_place = [kb.chunk_tokens[kb.chunk_row[c.chunk_id]] for d in place_docs for c in kb.doc_chunks.get(d, ())]
+    if not any(w in held and not any(w in tokens for tokens in at_place) for w in rarest):
+        return []
+    return sorted(others, key=lambda h: -covered(h))
 
 
 def _hits_per_place(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]],
