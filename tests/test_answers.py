@@ -182,6 +182,20 @@ def test_a_topic_only_other_places_documents_cover_is_not_answered_from_the_aske
     assert ans.related and topic in to_simplified(ans.related[0].text)
 
 
+@pytest.mark.parametrize("question", ["宜春市今年有哪些重点工作？", "宜春市2020年要抓好哪些重点工作？"])
+def test_a_place_whose_own_documents_are_closest_is_answered_from_them(kb, question):
+    """Only 新余's 抓好四项改革 says 今年 and 抓好, but 宜春's 2020 work plan is closer in meaning: it answers."""
+    ans = answer_question(kb, question)
+    assert ans.status == Status.ANSWERED, ans.answer
+    assert all(c.doc_id in kb.place_index.docs_about("宜春") for c in ans.citations), ans.citations
+
+
+def test_an_office_the_documents_name_otherwise_still_has_its_hours_answered(kb):
+    """The citizen's 政务服务中心 is the document's 湾里政务服务大厅, whose passage says 节假日“不打烊”."""
+    ans = answer_question(kb, "湾里区政务服务中心节假日可以办理业务吗？")
+    assert ans.answered and "不打烊" in ans.answer, ans.answer
+
+
 def test_office_hours_the_documents_never_give_are_said_to_be_missing(kb):
     """No document gives an office's hours: a year (2019年9月之后) or an app (微信公众号) does not answer 几点下班."""
     for q in ("临川区不动产登记中心几点下班？", "吉阳政务服务中心几点上班"):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
-from ..text.answer_types import (Kind, about_past, about_present, announces_list, enumerates, is_item, is_title,
+from ..text.answer_types import (OFFICES, Kind, about_past, about_present, announces_list, enumerates, is_item, is_title,
                                  leans_back, points_back, states, states_unit)
 from ..text.layout import is_heading
 from ..text.script import in_script_of, is_traditional
@@ -27,6 +27,9 @@ NOTHING_MORE = "关于这个问题，知识库中没有更多内容了。您可�
 EMPTY = "请输入您想咨询的问题，例如“怎么办理不动产登记？”"
 
 # Kinds whose answer may be a list the documents announce ("主要采取了以下三项措施。" and then 一是……二是……).
+# An office's name ends in what kind of office it is (政务服务中心, 政务服务大厅): a citizen's name for it and the
+# document's may differ in that ending alone.
+_OFFICE_ENDING = re.compile(rf"(?:{OFFICES})$")
 _LIST_KINDS = frozenset({Kind.MEASURES, Kind.LIST, Kind.PROCEDURE, Kind.MATERIALS, Kind.OTHER, Kind.WHICH})
 
 
@@ -55,6 +58,11 @@ class Composition:
     # A word of the subject that no candidate sentence holds counts only when it is not everyday Chinese (jieba's
     # dictionary counts 开始 38139 times, 时候 31521, 达到 15471; 供暖 35; 一次不跑 not at all).
     everyday_count: int = 5000
+    # A topic is taken as covered only at other places when, besides their holding the subject's rarest word, the
+    # asked place's best passage is not this much closer to the question in meaning: 宜春's 2020 work plan is 0.09-0.11
+    # closer to 宜春市今年有哪些重点工作 than 新余's 抓好四项改革 (which alone says 今年, 抓好), while 南昌's parking
+    # passage and 新余's best are within 0.01 of each other for 新余市怎么规范停车管理.
+    elsewhere_dense_margin: float = 0.04
     list_items: int = 8  # at most this many items of an announced list
     item_window: int = 40  # items are looked for this many sentences after their announcement
 
@@ -88,7 +96,7 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
                                    not_covered_at(query.places))
         return _declined(query, confidence)
     if query.places and not query.quoted and not exclude:
-        elsewhere = _covered_only_elsewhere(kb, query, retrieval.best(4 * composition.chunks), own)
+        elsewhere = _covered_only_elsewhere(kb, query, retrieval.best(4 * composition.chunks), own, composition)
         if elsewhere:  # 新余市怎么规范停车管理？: 南昌's documents have the parking rules, 新余's never say 停车
             return _not_stated(kb, query, confidence, _rank(kb, query, gather(kb, elsewhere), composition), limit,
                                not_covered_at(query.places))
@@ -187,12 +195,22 @@ def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]
         context = o.hit.chunk.search_text
         if not weight:
             return True
-        held = {w for w in weight if w in o.candidate.text or w in context}  # its tokens are parts of its text
+        held = {w for w in weight if _names(o.candidate.text, w) or _names(context, w)}
         return bool(rarest & held) or sum(weight[w] for w in held) >= composition.focus_share * total
 
     stating = [r for r in ranked if states(query.asked.kind, r[0].candidate.text, query.simplified) and about_focus(r[0])]
     with_unit = [r for r in stating if states_unit(query.asked, r[0].candidate.text, query.simplified)]
     return with_unit or stating
+
+
+def _names(text: str, word: str) -> bool:
+    """Whether a text holds a word of the question, an office by any of its kinds' names: 政务服务中心 is named by
+    湾里政务服务大厅 (the document's name for the office the citizen asks about)."""
+    if word in text:
+        return True
+    ending = _OFFICE_ENDING.search(word)
+    return bool(ending) and ending.start() >= 2 and re.search(re.escape(word[:ending.start()]) + f"(?:{OFFICES})",
+                                                             text) is not None
 
 
 def _holds_quoted(o: Option, quoted: tuple[str, ...]) -> bool:
@@ -378,13 +396,14 @@ def _place_search(kb: KnowledgeBase, retrieval: Retrieval, k: int) -> Callable[[
     return own
 
 
-def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]]
-                            ) -> list[Hit]:
+def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]],
+                            composition: Composition) -> list[Hit]:
     """The best passages of other places' documents when they hold the subject's rarest word, which no document
     about the asked places ever uses, and cover the question better than those documents' own best passages do:
     the topic is covered, but not for this place (新余市怎么规范停车管理？: only 南昌's documents say 停车; 新余's best
     passage, 在规范“用人”方面……, shares only 规范). Else none. A word that is not the subject (办完 of
-    临川区不动产登记要多长时间能办完, 中心 of 吉阳区政务服务中心进驻了多少个事项) does not count."""
+    临川区不动产登记要多长时间能办完, 中心 of 吉阳区政务服务中心进驻了多少个事项) does not count, nor one when the
+    place's own passages are clearly closer in meaning (今年 of 宜春市今年有哪些重点工作: 宜春's plan never says it)."""
     stems = [s for s in query.stems if kb.place_index.docs_about(s)]
     focus = [w for w in query.focus if len(w) >= 2]
     # The subject's rarest word, a whole word (中心, not 政务服务中心 whose parts may be named otherwise) that does not
@@ -397,7 +416,8 @@ def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], ow
     place_docs = set().union(*(kb.place_index.docs_about(s) for s in stems))
     others = [h for h in hits if h.chunk.doc_id not in place_docs]
     own_hits = [h for s in stems for h in own(s)]
-    if not others or not own_hits:
+    if not others or not own_hits or (max(h.dense for h in own_hits)
+                                      >= max(h.dense for h in others) + composition.elsewhere_dense_margin):
         return []
 
     def covered(h: Hit) -> float:
