@@ -196,6 +196,14 @@ def test_an_office_the_documents_name_otherwise_still_has_its_hours_answered(kb)
     assert ans.answered and "不打烊" in ans.answer, ans.answer
 
 
+def test_who_holds_an_office_is_answered_from_the_title_that_alone_names_him(kb):
+    """新余市委书记刘捷:争创…… is a document's title and the only text naming the 市委书记: a person asked may be
+    answered by a title, other questions never are."""
+    ans = answer_question(kb, "新余市委书记是谁？")
+    assert ans.answered and "刘捷" in ans.answer, ans.answer
+    assert all("刘捷" not in c.quote for c in answer_question(kb, "新余市为什么要争创示范区？").citations[:1])
+
+
 def test_office_hours_the_documents_never_give_are_said_to_be_missing(kb):
     """No document gives an office's hours: a year (2019年9月之后) or an app (微信公众号) does not answer 几点下班."""
     for q in ("临川区不动产登记中心几点下班？", "吉阳政务服务中心几点上班"):

@@ -100,7 +100,8 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
         if elsewhere:  # 新余市怎么规范停车管理？: 南昌's documents have the parking rules, 新余's never say 停车
             return _not_stated(kb, query, confidence, _rank(kb, query, gather(kb, elsewhere), composition), limit,
                                not_covered_at(query.places))
-    options = gather(kb, hits[:composition.chunks] + _hits_per_place(kb, query, hits, own, composition), exclude)
+    options = gather(kb, hits[:composition.chunks] + _hits_per_place(kb, query, hits, own, composition), exclude,
+                     titles=query.asked.kind is Kind.PERSON)
     if not options:
         return (Answer(query.text, False, confidence, in_script_of(NOTHING_MORE, query.text), (), status=Status.NO_MORE)
                 if exclude else _declined(query, confidence))

@@ -29,18 +29,22 @@ class Option:
         return self.hit.chunk.doc_id, self.sentence.start
 
 
-def quotable(doc: Document, sentence: Sentence, text: str) -> bool:
+def quotable(doc: Document, sentence: Sentence, text: str, titles: bool = False) -> bool:
     """Captions, headings, titles, sign-offs, datelines, the host's questions and fragments are context, never
-    answers."""
+    answers; a title is one when `titles` (who is asked, and only the title names him: 新余市委书记刘捷:争创……)."""
+    if titles and to_simplified(text) == to_simplified(doc.meta.title).strip():
+        return not (sentence.caption or sentence.host or _ASKS.search(text))
     if (sentence.caption or sentence.host or len(text) < MIN_CHARS or _ASKS.search(text) or is_heading(text)
             or is_signature(text) or is_dateline(text)):
         return False
     return to_simplified(text) != to_simplified(doc.meta.title).strip()
 
 
-def gather(kb: KnowledgeBase, hits: Iterable[Hit], exclude: Collection[tuple[str, int]] = ()) -> list[Option]:
+def gather(kb: KnowledgeBase, hits: Iterable[Hit], exclude: Collection[tuple[str, int]] = (),
+           titles: bool = False) -> list[Option]:
     """The quotable sentences of the hits, in hit order, each once. `exclude` holds (doc_id, start) of
-    citations already given in the conversation (start in the original text, as citations give it)."""
+    citations already given in the conversation (start in the original text, as citations give it); `titles`
+    lets documents' titles answer (see quotable)."""
     out: list[Option] = []
     seen: set[tuple[str, int]] = set()
     for rank, hit in enumerate(hits):
@@ -50,7 +54,7 @@ def gather(kb: KnowledgeBase, hits: Iterable[Hit], exclude: Collection[tuple[str
             if key in seen or (exclude and citation_key(doc, sentence) in exclude):
                 continue
             text = without_speaker(doc.clean.text[sentence.start:sentence.end]).strip()
-            if not quotable(doc, sentence, text):
+            if not quotable(doc, sentence, text, titles):
                 continue
             seen.add(key)
             out.append(option(kb, doc, hit, rank, sentence, text))
