@@ -11,6 +11,7 @@ from knowledge.evaluation.expectations import load_expectations
 from knowledge.evaluation.report import evaluate
 from knowledge.models import Answer, Status
 from knowledge.text.script import in_script_of, is_traditional, to_simplified
+from knowledge.text.transcript import is_sign_off
 
 _QUESTIONS = [
     "怎么办理不动产登记？",
@@ -202,6 +203,28 @@ def test_who_holds_an_office_is_answered_from_the_title_that_alone_names_him(kb)
     ans = answer_question(kb, "新余市委书记是谁？")
     assert ans.answered and "刘捷" in ans.answer, ans.answer
     assert all("刘捷" not in c.quote for c in answer_question(kb, "新余市为什么要争创示范区？").citations[:1])
+
+
+def test_measures_asked_of_one_topic_of_an_interview_come_from_the_answer_on_that_topic(kb):
+    """临川区教育工作有哪些举措: the interview's 六项工作举措 answers the host's 五型 question and shares 工作 and
+    举措; the answer to the 大班额 question, which is about 教育, answers. Nor do the host's closing words, which
+    name the 教育体育局 guest."""
+    for q in ("临川区教育工作有哪些举措？", "臨川區教育工作有哪些舉措？"):
+        ans = answer_question(kb, q)
+        text = to_simplified(ans.answer)
+        assert ans.answered and "六项工作举措" not in text and "由于时间关系" not in text, ans.answer
+        assert "教育" in to_simplified(ans.citations[0].quote), ans.answer
+
+
+@pytest.mark.parametrize("sentence, closing", [
+    ("由于時間關系,今天就跟大家交流到這里,再次感謝臨川區委常委李建泉做客我們的《在線訪談》欄目。", True),
+    ("主持人:最后,谢谢各位网友对临川区工作的关心和支持。", True),
+    ("今天的访谈到此结束。", True),
+    ("感谢这位网友提出的问题,“上学难”“大班额”等教育方面的问题,一直都是群众关心的民生问题。", False),
+    ("今天,我们很荣幸邀请到临川区教育体育局局长张斌做客《在线访谈》节目。", False),
+])
+def test_a_hosts_closing_words_are_told_from_the_guests_answers(sentence, closing):
+    assert is_sign_off(sentence) is closing
 
 
 def test_office_hours_the_documents_never_give_are_said_to_be_missing(kb):

@@ -13,7 +13,7 @@ from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
 from ..text.answer_types import (OFFICES, Kind, about_past, about_present, announces_list, enumerates, is_item, is_title,
                                  leans_back, points_back, states, states_unit)
 from ..text.layout import is_heading
-from ..text.script import in_script_of, is_traditional
+from ..text.script import in_script_of, is_traditional, to_simplified
 from ..text.transcript import without_speaker
 from .candidates import Option, citation_key, gather, option, quotable, quote_span
 from .confidence import ConfidenceWeights, confidence_of
@@ -30,6 +30,8 @@ EMPTY = "请输入您想咨询的问题，例如“怎么办理不动产登记�
 # An office's name ends in what kind of office it is (政务服务中心, 政务服务大厅): a citizen's name for it and the
 # document's may differ in that ending alone.
 _OFFICE_ENDING = re.compile(rf"(?:{OFFICES})$")
+# Kinds whose best sentence tends to share the question's kind words (举措, 措施, 工作) rather than its subject.
+_SUBJECT_KINDS = frozenset({Kind.MEASURES, Kind.LIST})
 _LIST_KINDS = frozenset({Kind.MEASURES, Kind.LIST, Kind.PROCEDURE, Kind.MATERIALS, Kind.OTHER, Kind.WHICH})
 
 
@@ -125,6 +127,10 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
         also = _on_specific_word(kb, query, best, stating)
     else:
         also = None
+        if query.asked.kind in _SUBJECT_KINDS and not exclude:
+            pool = _on_subject(kb, query, pool, options, composition)
+            if len(query.stems) <= 1:  # and the sentences beside it; with several places, each place's best
+                ranked = _on_subject(kb, query, ranked, options, composition)
         # "哪五型" is answered by the sentence that lists them, when one does.
         listing = [r for r in pool if enumerates(query.asked, r[0].candidate.text)] if query.asked.kind == Kind.LIST else []
         # Named items (哪五型: every item ends in 型) are that list's own; any list of three (哪些) is only a hint.
@@ -175,20 +181,9 @@ def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]
     """The ranked sentences that state the asked fact about the asked subject: a figure of 部门 for 几个部门, a
     sum of money for 登记费要交多少钱, and not about something else (a loan of 3.3亿元). `options`: every candidate
     sentence, of any place."""
-    def asking(w: str) -> bool:
-        return _asks(query, w)
-
-    # The asking words (时间 of 多长时间) say what is asked, not about what; an everyday word no candidate holds
-    # (开始 of 什么时候开始供暖, where the notice says 供暖时间为) is how the question is put, not its subject. A term
-    # none holds (一次不跑 of 宜春的一次不跑事项占比) is a subject the passages do not cover, and stays.
-    held_somewhere = {w for w in query.focus if any(w in o.candidate.text for o in options)}
-    words = {w for w in query.focus if not asking(w)
-             and (w in held_somewhere or kb.tokenizer.frequency(w) < composition.everyday_count)}
-    # A word inside another (一次 of 一次不跑: jieba's search mode gives both) is counted with it, not again.
-    weight = {w: kb.lexical.idf(w) for w in words if not any(w != v and w in v for v in words)}
+    weight = _subject_weights(kb, query, options, composition)
     total = sum(weight.values())
-    top = max(weight.values(), default=0.0)
-    rarest = {w for w, v in weight.items() if v >= top - 1e-6}  # all of them on a tie: the set has no order
+    rarest = _rarest(weight)
 
     def about_focus(o: Option) -> bool:
         # In the sentence or its passage (title and heading included): 一般登记5个工作日 is about 不动产登记 because
@@ -202,6 +197,62 @@ def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]
     stating = [r for r in ranked if states(query.asked.kind, r[0].candidate.text, query.simplified) and about_focus(r[0])]
     with_unit = [r for r in stating if states_unit(query.asked, r[0].candidate.text, query.simplified)]
     return with_unit or stating
+
+
+def _subject_weights(kb: KnowledgeBase, query: Query, options: list[Option], composition: Composition,
+                     asked_category: bool = True) -> dict[str, float]:
+    """The words of the question that name its subject, with their IDF. The asking words (时间 of 多长时间) say
+    what is asked, not about what, and so does the category of a list (举措 of 教育工作有哪些举措) when
+    `asked_category` is False; an everyday word no candidate holds (开始 of 什么时候开始供暖, where the notice says
+    供暖时间为) is how the question is put, not its subject. A term none holds (一次不跑 of 宜春的一次不跑事项占比)
+    is a subject the passages do not cover, and stays."""
+    held_somewhere = {w for w in query.focus if any(w in o.candidate.text for o in options)}
+    kind_words = () if asked_category else (query.asked.category, query.asked.unit)
+    words = {w for w in query.focus if not _asks(query, w) and w not in kind_words
+             and (w in held_somewhere or kb.tokenizer.frequency(w) < composition.everyday_count)}
+    # A word inside another (一次 of 一次不跑: jieba's search mode gives both) is counted with it, not again.
+    return {w: kb.lexical.idf(w) for w in words if not any(w != v and w in v for v in words)}
+
+
+def _rarest(weight: dict[str, float]) -> set[str]:
+    top = max(weight.values(), default=0.0)
+    return {w for w, v in weight.items() if v >= top - 1e-6}  # all of them on a tie: the set has no order
+
+
+def _on_subject(kb: KnowledgeBase, query: Query, pool: list[tuple[Option, float]], options: list[Option],
+                composition: Composition) -> list[tuple[Option, float]]:
+    """For measures and lists, when some sentence names the subject's rarest word (in itself, in the sentence that
+    introduces it, _introduced_by, or in the host's question it answers), the answers to an interview's other
+    questions are dropped: for 临川区教育工作有哪些举措 the answer to the host's 五型 question (六项工作举措)
+    shares 工作 and 举措, and its passage holds 教育 once, in 警示教育制度, while the 大班额 answer says 教育.
+    Only answers to a host's question: elsewhere a sentence is about what its article is about without naming
+    it (本鱼分布于西北太平洋 of 膨趾膜鳕的分布区域是哪些, in CMRC dev)."""
+    rarest = _rarest(_subject_weights(kb, query, options, composition, asked_category=False))
+    if not rarest:
+        return pool
+
+    def names(o: Option) -> bool:
+        about = [o.candidate.text, to_simplified(o.hit.chunk.question), *_introduced_by(kb, o)]
+        return any(_names(text, w) for text in about for w in rarest)
+
+    named = [names(o) for o, _ in pool]
+    if not any(named):
+        return pool
+    return [r for r, n in zip(pool, named) if n or not r[0].hit.chunk.question]
+
+
+def _introduced_by(kb: KnowledgeBase, o: Option) -> list[str]:
+    """The sentence before, simplified, when it introduces this one: the host's question it answers, the list it
+    is announced by, or the subject it leans on."""
+    doc = kb.docs[o.hit.chunk.doc_id]
+    index, spans = kb.sentence_order(doc.doc_id, o.sentence)
+    if index == 0:
+        return []
+    s, e = int(spans[index - 1][0]), int(spans[index - 1][1])
+    sentence = _sentence_at(kb, doc.doc_id, s, e)
+    text = to_simplified(without_speaker(doc.clean.text[s:e]))
+    introduces = (sentence is not None and sentence.host) or announces_list(text) or leans_back(o.candidate.text)
+    return [text] if introduces else []
 
 
 def _names(text: str, word: str) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..models import Document, Hit, Sentence
 from ..text.layout import is_dateline, is_heading, is_signature
 from ..text.script import to_simplified
-from ..text.transcript import without_speaker
+from ..text.transcript import is_sign_off, without_speaker
 from .knowledge_base import KnowledgeBase
 from .selector import Candidate
 
@@ -30,12 +30,13 @@ class Option:
 
 
 def quotable(doc: Document, sentence: Sentence, text: str, titles: bool = False) -> bool:
-    """Captions, headings, titles, sign-offs, datelines, the host's questions and fragments are context, never
+    """Captions, headings, titles, sign-offs, datelines, the host's questions and closing words and fragments are
+    context, never
     answers; a title is one when `titles` (who is asked, and only the title names him: 新余市委书记刘捷:争创……)."""
     if titles and to_simplified(text) == to_simplified(doc.meta.title).strip():
         return not (sentence.caption or sentence.host or _ASKS.search(text))
     if (sentence.caption or sentence.host or len(text) < MIN_CHARS or _ASKS.search(text) or is_heading(text)
-            or is_signature(text) or is_dateline(text)):
+            or is_signature(text) or is_dateline(text) or is_sign_off(text)):
         return False
     return to_simplified(text) != to_simplified(doc.meta.title).strip()
 
