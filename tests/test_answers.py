@@ -216,6 +216,13 @@ def test_measures_asked_of_one_topic_of_an_interview_come_from_the_answer_on_tha
         assert "教育" in to_simplified(ans.citations[0].quote), ans.answer
 
 
+def test_how_to_do_something_is_answered_by_a_sentence_on_doing_it(kb):
+    """怎么投诉政府工作人员: 安排专门工作人员……上门服务 shares the rarest word 工作人员 but says nothing of 投诉;
+    the interview's 政民互动咨询投诉栏目 does."""
+    ans = answer_question(kb, "怎么投诉政府工作人员？")
+    assert ans.answered and "投诉" in to_simplified(ans.citations[0].quote), ans.answer
+
+
 @pytest.mark.parametrize("sentence, closing", [
     ("由于時間關系,今天就跟大家交流到這里,再次感謝臨川區委常委李建泉做客我們的《在線訪談》欄目。", True),
     ("主持人:最后,谢谢各位网友对临川区工作的关心和支持。", True),

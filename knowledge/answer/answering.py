@@ -221,8 +221,9 @@ def _rarest(weight: dict[str, float]) -> set[str]:
 
 def _on_subject(kb: KnowledgeBase, query: Query, pool: list[tuple[Option, float]], options: list[Option],
                 composition: Composition) -> list[tuple[Option, float]]:
-    """For measures and lists, when some sentence names the subject's rarest word (in itself, in the sentence that
-    introduces it, _introduced_by, or in the host's question it answers), the answers to an interview's other
+    """For measures and lists, when some sentence names the subject's rarest word and the asked action, if any
+    (_asked_action; in itself, in the sentence that introduces it, _introduced_by, or in the host's question it
+    answers), the answers to an interview's other
     questions are dropped: for 临川区教育工作有哪些举措 the answer to the host's 五型 question (六项工作举措)
     shares 工作 and 举措, and its passage holds 教育 once, in 警示教育制度, while the 大班额 answer says 教育.
     Only answers to a host's question: elsewhere a sentence is about what its article is about without naming
@@ -230,15 +231,26 @@ def _on_subject(kb: KnowledgeBase, query: Query, pool: list[tuple[Option, float]
     rarest = _rarest(_subject_weights(kb, query, options, composition, asked_category=False))
     if not rarest:
         return pool
+    action = _asked_action(query)
 
     def names(o: Option) -> bool:
         about = [o.candidate.text, to_simplified(o.hit.chunk.question), *_introduced_by(kb, o)]
-        return any(_names(text, w) for text in about for w in rarest)
+        return (any(_names(text, w) for text in about for w in rarest)
+                and (not action or any(action in text for text in about)))
 
     named = [names(o) for o, _ in pool]
     if not any(named):
         return pool
     return [r for r, n in zip(pool, named) if n or not r[0].hit.chunk.question]
+
+
+def _asked_action(query: Query) -> str:
+    """The verb that 怎么/如何 asks about (投诉 of 怎么投诉政府工作人员): what must be done is the subject as much
+    as what it is done to (工作人员 of 安排专门工作人员……上门服务 answers no 怎么投诉)."""
+    if query.asked.kind is not Kind.MEASURES or query.asked.cue_start < 0:
+        return ""
+    after = query.simplified[query.asked.cue_end:]
+    return max((w for w in query.focus if after.startswith(w) and len(w) > 1), key=len, default="")
 
 
 def _introduced_by(kb: KnowledgeBase, o: Option) -> list[str]:
