@@ -16,7 +16,7 @@ from ..text.layout import is_heading
 from ..text.script import in_script_of, is_traditional, to_simplified
 from ..text.transcript import without_speaker
 from .candidates import Option, citation_key, gather, option, quotable, quote_span
-from .confidence import ConfidenceWeights, confidence_of
+from .confidence import ConfidenceWeights, confidence_of, evidence_elsewhere
 from .focus import missing_sentence, not_covered_at, not_mentioned
 from .knowledge_base import KnowledgeBase
 from .query import Query, analyse
@@ -96,7 +96,18 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
             if elsewhere:
                 return _not_stated(kb, query, confidence, _rank(kb, query, elsewhere, composition), limit,
                                    not_covered_at(query.places))
+        if query.places and not query.quoted and not exclude and hits:
+            # 宜春市怎么推进一次不跑？: 宜春's passages come first and never say 一次不跑; 湾里's, further down, do.
+            wider = _covered_only_elsewhere(kb, query, _elsewhere(kb, query, retrieval, composition), own,
+                                            composition, dense_margin=None)
+            if wider and evidence_elsewhere(kb, query, wider, weights) >= kb.settings.decline_below:
+                return _not_stated(kb, query, confidence, _rank(kb, query, gather(kb, wider), composition), limit,
+                                   not_covered_at(query.places))
         return _declined(query, confidence)
+    if assessed.unknown_place and not exclude:
+        # 广州市怎么办理不动产登记？ of Jiangxi's documents: 临川's registration is not 广州's.
+        return _not_stated(kb, query, confidence, _rank(kb, query, gather(kb, hits[:composition.chunks]), composition),
+                           limit, not_covered_at(query.places))
     if query.places and not query.quoted and not exclude:
         elsewhere = _covered_only_elsewhere(kb, query, retrieval.best(4 * composition.chunks), own, composition)
         if elsewhere:  # 新余市怎么规范停车管理？: 南昌's documents have the parking rules, 新余's never say 停车
@@ -460,14 +471,24 @@ def _place_search(kb: KnowledgeBase, retrieval: Retrieval, k: int) -> Callable[[
     return own
 
 
+def _elsewhere(kb: KnowledgeBase, query: Query, retrieval: Retrieval, composition: Composition) -> list[Hit]:
+    """The best passages of the documents about none of the asked places: a place's own rank first among them
+    all (宜春's every passage before 湾里's one on 一次不跑)."""
+    place_docs = set().union(*(kb.place_index.docs_about(s) for s in query.stems))
+    return retrieval.best(composition.chunks, only_docs={d for d in kb.docs if d not in place_docs})
+
+
 def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]],
-                            composition: Composition) -> list[Hit]:
+                            composition: Composition, dense_margin: float | None = -1.0) -> list[Hit]:
     """The best passages of other places' documents when they hold the subject's rarest word, which no document
     about the asked places ever uses, and cover the question better than those documents' own best passages do:
     the topic is covered, but not for this place (新余市怎么规范停车管理？: only 南昌's documents say 停车; 新余's best
     passage, 在规范“用人”方面……, shares only 规范). Else none. A word that is not the subject (办完 of
     临川区不动产登记要多长时间能办完, 中心 of 吉阳区政务服务中心进驻了多少个事项) does not count, nor one when the
-    place's own passages are clearly closer in meaning (今年 of 宜春市今年有哪些重点工作: 宜春's plan never says it)."""
+    place's own passages are clearly closer in meaning (今年 of 宜春市今年有哪些重点工作: 宜春's plan never says it):
+    by `dense_margin`, Composition.elsewhere_dense_margin unless given; None where the question would be declined
+    otherwise."""
+    dense_margin = composition.elsewhere_dense_margin if dense_margin == -1.0 else dense_margin
     stems = [s for s in query.stems if kb.place_index.docs_about(s)]
     focus = [w for w in query.focus if len(w) >= 2]
     # The subject's rarest word, a whole word (中心, not 政务服务中心 whose parts may be named otherwise) that does not
@@ -480,8 +501,8 @@ def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], ow
     place_docs = set().union(*(kb.place_index.docs_about(s) for s in stems))
     others = [h for h in hits if h.chunk.doc_id not in place_docs]
     own_hits = [h for s in stems for h in own(s)]
-    if not others or not own_hits or (max(h.dense for h in own_hits)
-                                      >= max(h.dense for h in others) + composition.elsewhere_dense_margin):
+    if not others or not own_hits or (dense_margin is not None and max(h.dense for h in own_hits)
+                                      >= max(h.dense for h in others) + dense_margin):
         return []
 
     def covered(h: Hit) -> float:
@@ -492,9 +513,12 @@ def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], ow
         return []
     held = kb.chunk_tokens[kb.chunk_row[best_other.chunk.chunk_id]]
     at_place = [kb.chunk_tokens[kb.chunk_row[c.chunk_id]] for d in place_docs for c in kb.doc_chunks.get(d, ())]
-    if not any(w in held and not any(w in tokens for tokens in at_place) for w in rarest):
+    unused = [w for w in rarest if w in held and not any(w in tokens for tokens in at_place)]
+    if not unused:
         return []
-    return sorted(others, key=lambda h: -covered(h))
+    # What the documents say on it: the passages that use the word (吉阳's 零跑动 is not 湾里's 一次不跑).
+    return sorted((h for h in others if any(w in h.chunk.search_text for w in unused)),
+                  key=lambda h: -covered(h))
 
 
 def _hits_per_place(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]],

@@ -53,6 +53,26 @@ class Confidence:
 
     score: float
     anywhere: float
+    unknown_place: bool = False  # the question names places, none of which any document is about or mentions
+
+
+def _asked_tokens(query: Query) -> list[str]:
+    """The question's words but the asking ones (多长时间 of 要多长时间)."""
+    cue = query.simplified[query.asked.cue_start:query.asked.cue_end] if query.asked.cue_start >= 0 else ""
+    return [t for t in query.tokens if not (cue and t in cue and _ASKING.search(t))] or list(query.tokens)
+
+
+def _content(query: Query, tokens: list[str]) -> list[str]:
+    """The words that are not the places asked."""
+    return [t for t in tokens if not any(s in t or t in s for s in query.stems)]
+
+
+def evidence_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit],
+                       weights: ConfidenceWeights = ConfidenceWeights()) -> float:
+    """How well other places' passages `hits` cover the question but its places: the topic covered, elsewhere
+    (宜春市怎么推进一次不跑？, whose documents never say 一次不跑, where 湾里's do)."""
+    content = _content(query, _asked_tokens(query))
+    return _evidence(kb, content, list(query.focus), hits[:weights.passages], weights) if content else 0.0
 
 
 def confidence_of(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]],
@@ -62,16 +82,17 @@ def confidence_of(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callabl
     question names but no document is about (广州, 深圳) lowers it. A question about a place the corpus does know
     is only as sure as that place's own passages (`own(stem)`) make it: "新余 不动产登记" is not answered by 临川's
     registration office (with several places, the best-covered one counts)."""
-    cue = query.simplified[query.asked.cue_start:query.asked.cue_end] if query.asked.cue_start >= 0 else ""
-    q_tokens = [t for t in query.tokens if not (cue and t in cue and _ASKING.search(t))] or list(query.tokens)
+    q_tokens = _asked_tokens(query)
     if not hits or not q_tokens:
         return Confidence(0.0, 0.0)
     focus = list(query.focus)
+    unknown = False
     score = anywhere = _evidence(kb, q_tokens, focus, hits[:weights.passages], weights)
     if query.places:
         stems = list(query.stems)
         places = kb.place_index
-        if not any(places.docs_about(s) or kb.lexical.idf(s) < kb.lexical.unseen_idf for s in stems):
+        unknown = not any(places.docs_about(s) or kb.lexical.idf(s) < kb.lexical.unseen_idf for s in stems)
+        if unknown:
             score = anywhere = score * weights.unknown_place
         # Places that documents are about decide; one mentioned in passing (a city every notice names once) does
         # not. And only against an answer from elsewhere: the best passage comes from a document about another
@@ -79,10 +100,13 @@ def confidence_of(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callabl
         # (a city's FAQ, where every answer is the city's without naming it).
         about = [s for s in stems if places.docs_about(s)]
         best = places.stems(hits[0].chunk.doc_id)
-        content = [t for t in q_tokens if not any(s in t or t in s for s in stems)]
+        content = _content(query, q_tokens)
         if about and content and best and not best & set(stems):  # of several places, one that answers is enough
             score = min(score, max(_evidence(kb, content, focus, own(stem), weights) for stem in about))
-    return Confidence(round(score, 4), round(anywhere, 4))
+    # Told so only when no passage holds the name at all: a word taken for a place (楢崎 of 楢崎龙是谁的妻子,
+    # 香港地 of 香港地区) may be split otherwise in the passages that do name it.
+    unknown = unknown and not any(p in c.search_text for c in kb.chunks for p in (*query.places, *query.stems))
+    return Confidence(round(score, 4), round(anywhere, 4), unknown)
 
 
 def _evidence(kb: KnowledgeBase, q_tokens: list[str], focus: list[str], top: list[Hit],
