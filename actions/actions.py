@@ -13,11 +13,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import feedback, question_log
-from knowledge.answer.answering import answer_question, answer_query
+from knowledge.answer.answering import answer_follow_up, answer_question, answer_query
 from knowledge.answer.dialogue import asks_for_more, contextualize, topic_of
 from knowledge.answer.knowledge_base import KnowledgeBase
 from knowledge.answer.live import LiveKnowledgeBase
-from knowledge.answer.query import Query, analyse, read
+from knowledge.answer.query import Query, Reading, analyse, read
 from knowledge.answer.suggestions import welcome_suggestions
 from knowledge.briefing.briefing import prepare_briefing, topic_of_request
 from knowledge.briefing.render import to_chat, to_payload
@@ -65,15 +65,22 @@ def _cited(ans: Answer) -> list[str]:
     return [f"{c.doc_id}|{c.start}" for c in _from_documents(ans)]
 
 
-def _answer(kb: KnowledgeBase, question: str, exclude: set[tuple[str, int]] | None = None) -> tuple[Answer, Query | None]:
+def _keys(cited: list[str] | None) -> set[tuple[str, int]]:
+    """The (doc_id, start) of citations as the last_citations slot keeps them ("doc_id|start")."""
+    return {(doc_id, int(start)) for doc_id, start in (key.rsplit("|", 1) for key in cited or [])}
+
+
+def _answer(kb: KnowledgeBase, question: str, exclude: set[tuple[str, int]] | None = None,
+            given: set[tuple[str, int]] | None = None, before: Reading | None = None) -> tuple[Answer, Query | None]:
     """The answer, and the question as it was analysed for it (None for an empty one), which its topic is
-    taken from."""
+    taken from. `given`, `before`: the citations of the answer just given and its question, which a follow-up
+    asking something else does not repeat (answer_follow_up)."""
     if not question.strip():
         return answer_question(kb, question), None
     query = analyse(kb, question)
     if exclude:  # "还有呢？": more passages on the question, the curated answer was already given
         return answer_query(kb, query, exclude=exclude), query
-    return _curated(kb, query) or answer_query(kb, query), query
+    return _curated(kb, query) or answer_follow_up(kb, query, given or set(), before), query
 
 
 def _curated(kb: KnowledgeBase, query: Query) -> Answer | None:
@@ -144,9 +151,10 @@ class ActionFollowUp(_SafeAction):
         previous = tracker.get_slot("last_question")
         if previous and asks_for_more(text):
             cited = tracker.get_slot("last_citations") or []
-            exclude = {(doc_id, int(start)) for doc_id, start in (key.rsplit("|", 1) for key in cited)}
-            return _send_answer(kb, dispatcher, tracker, *_answer(kb, previous, exclude), cited)
-        return _send_answer(kb, dispatcher, tracker, *_answer(kb, contextualize(kb, text, previous)))
+            return _send_answer(kb, dispatcher, tracker, *_answer(kb, previous, _keys(cited)), cited)
+        given = _keys(tracker.get_slot("last_citations")) if previous else set()
+        return _send_answer(kb, dispatcher, tracker, *_answer(kb, contextualize(kb, text, previous), given=given,
+                                                              before=read(kb, previous) if previous else None))
 
 
 class ActionInterviewPrep(_SafeAction):

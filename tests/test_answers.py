@@ -324,6 +324,29 @@ def test_follow_ups_ask_the_new_question(kb):
     assert materials.status == Status.NOT_STATED and "材料" in materials.answer and materials.related
 
 
+def test_a_follow_up_asking_something_else_does_not_get_the_answer_just_given(kb):
+    """效果怎么样？ after 红谷滩区物管城市是怎么做的？ found the same 率先运行“物管城市”新模式 first; the same question
+    asked again keeps its answer (the present 一个部门, not the next best, the past 三个部门)."""
+    from knowledge.answer.answering import answer_follow_up
+    from knowledge.answer.dialogue import contextualize
+    from knowledge.answer.query import analyse, read
+
+    def keys(ans):
+        return {(c.doc_id, c.start) for c in ans.citations}
+
+    first_q = "红谷滩区物管城市是怎么做的？"
+    first = answer_question(kb, first_q)
+    follow = answer_follow_up(kb, analyse(kb, contextualize(kb, "效果怎么样？", first_q)), keys(first), read(kb, first_q))
+    assert follow.answered and follow.citations[0].start != first.citations[0].start, follow.answer
+    assert "物管城市" in to_simplified(follow.citations[0].text)
+    runs_q = "在临川办理不动产登记要跑几个部门？"
+    runs = answer_question(kb, runs_q)
+    again_q = contextualize(kb, "那临川办理不动产登记要跑几个部门呢？", runs_q)
+    assert again_q == "那临川办理不动产登记要跑几个部门呢？"  # it says its topic itself: nothing is prefixed
+    again = answer_follow_up(kb, analyse(kb, again_q), keys(runs), read(kb, runs_q))
+    assert again.answer == runs.answer and "一个部门" in to_simplified(again.answer)
+
+
 def test_answer_json_round_trip(kb):
     for q in ("吉阳区设置了几个综合受理窗口？", "临川办不动产登记，登记费要交多少钱？", "明天广州会下雨吗？"):
         ans = answer_question(kb, q)

@@ -19,7 +19,7 @@ from .candidates import Option, citation_key, gather, option, quotable, quote_sp
 from .confidence import ConfidenceWeights, confidence_of, evidence_elsewhere
 from .focus import missing_sentence, not_covered_at, not_mentioned
 from .knowledge_base import KnowledgeBase
-from .query import Query, analyse
+from .query import Query, Reading, analyse
 from .search import Retrieval
 
 DECLINE = "知识库中没有找到相关内容，暂时无法回答这个问题。您可以换个说法，或写明地区和事项（例如“临川区不动产登记怎么办理”）再问。"
@@ -78,11 +78,28 @@ def answer_question(kb: KnowledgeBase, question: str, max_citations: int | None 
     return answer_query(kb, analyse(kb, question), max_citations, exclude, composition)
 
 
+def answer_follow_up(kb: KnowledgeBase, query: Query, given: Collection[tuple[str, int]],
+                     before: Reading | None = None) -> Answer:
+    """A follow-up's answer, which is not the answer just given again (`given`: its citations' (doc_id, start);
+    `before`: the question it answered): 红谷滩区物管城市是怎么做的？ then 效果怎么样？ found the same
+    率先运行“物管城市”新模式 first. When the new question asks something else and has another answer, that one;
+    the same question asked again (跑几个部门 twice) gets the same answer, not the next best (之前……三个部门)."""
+    first = answer_query(kb, query)
+    same = before is not None and (before.asked.kind, before.asked.unit) == (query.asked.kind, query.asked.unit) \
+        and all(w in before.simplified for w in query.focus)
+    if same or not (given and first.answered and first.citations
+            and (first.citations[0].doc_id, first.citations[0].start) in given):
+        return first
+    other = answer_query(kb, query, avoid=given)
+    return other if other.answered else first
+
+
 def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = None,
                  exclude: Collection[tuple[str, int]] = (), composition: Composition = Composition(),
-                 weights: ConfidenceWeights = ConfidenceWeights()) -> Answer:
+                 weights: ConfidenceWeights = ConfidenceWeights(), avoid: Collection[tuple[str, int]] = ()) -> Answer:
     """answer_question for a question already analysed (a benchmark supplies cached embeddings this way). The
-    question is searched once: its place's own passages are ranked from the same retrieval."""
+    question is searched once: its place's own passages are ranked from the same retrieval. `avoid`: sentences,
+    as (doc_id, start) like `exclude`, that must not answer (answer_follow_up), the question being a new one."""
     limit = max(1, max_citations or kb.settings.max_citations)
     retrieval = kb.retrieve(query)
     hits = retrieval.best(max(composition.chunks, weights.passages))
@@ -113,8 +130,8 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
         if elsewhere:  # 新余市怎么规范停车管理？: 南昌's documents have the parking rules, 新余's never say 停车
             return _not_stated(kb, query, confidence, _rank(kb, query, gather(kb, elsewhere), composition), limit,
                                not_covered_at(query.places))
-    options = gather(kb, hits[:composition.chunks] + _hits_per_place(kb, query, hits, own, composition), exclude,
-                     titles=query.asked.kind is Kind.PERSON)
+    options = gather(kb, hits[:composition.chunks] + _hits_per_place(kb, query, hits, own, composition),
+                     {*exclude, *avoid}, titles=query.asked.kind is Kind.PERSON)
     if not options:
         return (Answer(query.text, False, confidence, in_script_of(NOTHING_MORE, query.text), (), status=Status.NO_MORE)
                 if exclude else _declined(query, confidence))

@@ -57,4 +57,9 @@ def contextualize(kb: KnowledgeBase, follow_up: str, previous: str | None) -> st
         for old in old_places:
             topic = topic.replace(old, "").replace(place_stem(old), "")
         topic = " ".join(new_places + topic.split())
+    # Words the follow-up says itself are not said twice: "那临川办理不动产登记要跑几个部门呢？" stands on its own.
+    said = follow.simplified
+    topic = " ".join(w for w in topic.split() if w not in said and place_stem(w) not in said)
+    if not topic:
+        return follow_up
     return in_script_of(f"{topic} {rest.strip()}？".strip(), follow_up)
