@@ -152,6 +152,8 @@ def test_an_items_title_alone(sentence, title):
     ("吉阳政务服务中心几点上班", "文件中没有写明吉阳政务服务中心的办公时间。"),
     ("临川区不动产登记中心几点下班？", "文件中没有写明临川区不动产登记中心的办公时间。"),
     ("宜春市的政务服务中心周末能办事吗？", "文件中没有写明宜春市的政务服务中心的办公时间。"),
+    ("我想问下临川办证要几天", "文件中没有说明临川办证需要多长时间。"),
+    ("咨询一下登记费要交多少钱？", "文件中没有说明登记费的具体金额。"),
 ])
 def test_the_missing_fact_is_named(question, expected):
     assert missing_sentence(question, asked(question)) == expected

@@ -10,7 +10,8 @@ from ..text.places import place_stem
 from ..text.tokenizer import Tokenizer
 
 _CLAUSE = re.compile(r"[，,；;。！!？?：:]")
-_LEAD = re.compile(r"^(?:请问|想问一下|想问|我想知道|我想了解|请告诉我|那么|那|还有|另外|如果|在)+")
+_LEAD = re.compile(r"^(?:请问|我?想(?:问|咨询|请教)(?:一?下)?|(?:问|咨询|请教)一?下|我想知道|我想了解|请告诉我|那么|那|还有|另外|"
+                   r"如果|在)+")
 # Verbs and particles between the subject and the asking words: "登记费要交多少钱" -> 登记费, "办理登记要准备什么材料"
 # -> 办理登记.
 _TRAIL = re.compile(r"(?:的|要|需要|需|得|应该|应当|能|可以|会|是|有|为|在|被|交|缴纳|缴|付|准备|提交|提供|携带|达到|达|一般|大概|大约|约|都|又|还|"
