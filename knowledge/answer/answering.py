@@ -251,8 +251,7 @@ def _on_subject(kb: KnowledgeBase, query: Query, pool: list[tuple[Option, float]
                 composition: Composition) -> list[tuple[Option, float]]:
     """For measures and lists, when some sentence names the subject's rarest word and the asked action, if any
     (_asked_action; in itself, in the sentence that introduces it, _introduced_by, or in the host's question it
-    answers), the answers to an interview's other
-    questions are dropped: for 临川区教育工作有哪些举措 the answer to the host's 五型 question (六项工作举措)
+    answers), the answers to an interview's other questions are dropped: for 临川区教育工作有哪些举措 the answer to the host's 五型 question (六项工作举措)
     shares 工作 and 举措, and its passage holds 教育 once, in 警示教育制度, while the 大班额 answer says 教育.
     Only answers to a host's question: elsewhere a sentence is about what its article is about without naming
     it (本鱼分布于西北太平洋 of 膨趾膜鳕的分布区域是哪些, in CMRC dev)."""
