@@ -121,12 +121,13 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
                 return _not_stated(kb, query, confidence, _rank(kb, query, gather(kb, wider), composition), limit,
                                    not_covered_at(query.places))
         return _declined(query, confidence)
-    if assessed.unknown_place and not exclude:
+    if assessed.unknown_place and not exclude and not _named_in_passages(kb, query.places + query.stems):
         # 广州市怎么办理不动产登记？ of Jiangxi's documents: 临川's registration is not 广州's.
         return _not_stated(kb, query, confidence, _rank(kb, query, gather(kb, hits[:composition.chunks]), composition),
                            limit, not_covered_at(query.places))
     if query.places and not query.quoted and not exclude:
-        elsewhere = _covered_only_elsewhere(kb, query, retrieval.best(4 * composition.chunks), own, composition)
+        elsewhere = _covered_only_elsewhere(kb, query, retrieval.best(4 * composition.chunks), own, composition,
+                                            dense_margin=composition.elsewhere_dense_margin)
         if elsewhere:  # 新余市怎么规范停车管理？: 南昌's documents have the parking rules, 新余's never say 停车
             return _not_stated(kb, query, confidence, _rank(kb, query, gather(kb, elsewhere), composition), limit,
                                not_covered_at(query.places))
@@ -156,9 +157,10 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
     else:
         also = None
         if query.asked.kind in _SUBJECT_KINDS and not exclude:
-            pool = _on_subject(kb, query, pool, options, composition)
+            on_subject = _subject_filter(kb, query, options, composition)
+            pool = on_subject(pool)
             if len(query.stems) <= 1:  # and the sentences beside it; with several places, each place's best
-                ranked = _on_subject(kb, query, ranked, options, composition)
+                ranked = on_subject(ranked)
         # "哪五型" is answered by the sentence that lists them, when one does.
         listing = [r for r in pool if enumerates(query.asked, r[0].candidate.text)] if query.asked.kind == Kind.LIST else []
         # Named items (哪五型: every item ends in 型) are that list's own; any list of three (哪些) is only a hint.
@@ -247,28 +249,31 @@ def _rarest(weight: dict[str, float]) -> set[str]:
     return {w for w, v in weight.items() if v >= top - 1e-6}  # all of them on a tie: the set has no order
 
 
-def _on_subject(kb: KnowledgeBase, query: Query, pool: list[tuple[Option, float]], options: list[Option],
-                composition: Composition) -> list[tuple[Option, float]]:
-    """For measures and lists, when some sentence names the subject's rarest word and the asked action, if any
-    (_asked_action; in itself, in the sentence that introduces it, _introduced_by, or in the host's question it
-    answers), the answers to an interview's other questions are dropped: for 临川区教育工作有哪些举措 the answer to the host's 五型 question (六项工作举措)
-    shares 工作 and 举措, and its passage holds 教育 once, in 警示教育制度, while the 大班额 answer says 教育.
-    Only answers to a host's question: elsewhere a sentence is about what its article is about without naming
-    it (本鱼分布于西北太平洋 of 膨趾膜鳕的分布区域是哪些, in CMRC dev)."""
+def _subject_filter(kb: KnowledgeBase, query: Query, options: list[Option],
+                    composition: Composition) -> Callable[[list[tuple[Option, float]]], list[tuple[Option, float]]]:
+    """For measures and lists: of ranked sentences, when some names the subject's rarest word and the asked
+    action, if any (_asked_action; in itself, in the sentence that introduces it, _introduced_by, or in the host's
+    question it answers), the answers to an interview's other questions are dropped. For 临川区教育工作有哪些举措
+    the answer to the host's 五型 question (六项工作举措) shares 工作 and 举措, and its passage holds 教育 once, in
+    警示教育制度, while the 大班额 answer says 教育. Only answers to a host's question: elsewhere a sentence is
+    about what its article is about without naming it (本鱼分布于西北太平洋 of 膨趾膜鳕的分布区域是哪些, CMRC dev)."""
     rarest = _rarest(_subject_weights(kb, query, options, composition, asked_category=False))
-    if not rarest:
-        return pool
     action = _asked_action(query)
+    named: dict[tuple[str, int], bool] = {}  # each sentence judged once, for the pool and for all ranked
 
     def names(o: Option) -> bool:
-        about = [o.candidate.text, to_simplified(o.hit.chunk.question), *_introduced_by(kb, o)]
-        return (any(_names(text, w) for text in about for w in rarest)
-                and (not action or any(action in text for text in about)))
+        if o.key not in named:
+            about = [o.candidate.text, to_simplified(o.hit.chunk.question), *_introduced_by(kb, o)]
+            named[o.key] = (any(_names(text, w) for text in about for w in rarest)
+                            and (not action or any(action in text for text in about)))
+        return named[o.key]
 
-    named = [names(o) for o, _ in pool]
-    if not any(named):
-        return pool
-    return [r for r, n in zip(pool, named) if n or not r[0].hit.chunk.question]
+    def keep(ranked: list[tuple[Option, float]]) -> list[tuple[Option, float]]:
+        if not rarest or not any(names(o) for o, _ in ranked):
+            return ranked
+        return [r for r in ranked if names(r[0]) or not r[0].hit.chunk.question]
+
+    return keep
 
 
 def _asked_action(query: Query) -> str:
@@ -487,6 +492,13 @@ def _place_search(kb: KnowledgeBase, retrieval: Retrieval, k: int) -> Callable[[
     return own
 
 
+def _named_in_passages(kb: KnowledgeBase, names: tuple[str, ...]) -> bool:
+    """Whether any passage holds one of the names as text: a word taken for a place (楢崎 of 楢崎龙是谁的妻子, 香港地
+    of 香港地区) may be split otherwise in the passages that do name it. Read only for a place no word of the
+    index is, once the question is not declined."""
+    return any(n in c.search_text for c in kb.chunks for n in names)
+
+
 def _elsewhere(kb: KnowledgeBase, query: Query, retrieval: Retrieval, composition: Composition) -> list[Hit]:
     """The best passages of the documents about none of the asked places: a place's own rank first among them
     all (宜春's every passage before 湾里's one on 一次不跑)."""
@@ -495,16 +507,14 @@ def _elsewhere(kb: KnowledgeBase, query: Query, retrieval: Retrieval, compositio
 
 
 def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]],
-                            composition: Composition, dense_margin: float | None = -1.0) -> list[Hit]:
+                            composition: Composition, *, dense_margin: float | None) -> list[Hit]:
     """The best passages of other places' documents when they hold the subject's rarest word, which no document
     about the asked places ever uses, and cover the question better than those documents' own best passages do:
     the topic is covered, but not for this place (新余市怎么规范停车管理？: only 南昌's documents say 停车; 新余's best
     passage, 在规范“用人”方面……, shares only 规范). Else none. A word that is not the subject (办完 of
     临川区不动产登记要多长时间能办完, 中心 of 吉阳区政务服务中心进驻了多少个事项) does not count, nor one when the
     place's own passages are clearly closer in meaning (今年 of 宜春市今年有哪些重点工作: 宜春's plan never says it):
-    by `dense_margin`, Composition.elsewhere_dense_margin unless given; None where the question would be declined
-    otherwise."""
-    dense_margin = composition.elsewhere_dense_margin if dense_margin == -1.0 else dense_margin
+    by `dense_margin` (Composition.elsewhere_dense_margin; None where the question would be declined otherwise)."""
     stems = [s for s in query.stems if kb.place_index.docs_about(s)]
     focus = [w for w in query.focus if len(w) >= 2]
     # The subject's rarest word, a whole word (中心, not 政务服务中心 whose parts may be named otherwise) that does not

@@ -32,12 +32,12 @@ class Option:
 def quotable(doc: Document, sentence: Sentence, text: str, titles: bool = False) -> bool:
     """Captions, headings, titles, sign-offs, datelines, the host's questions and closing words and fragments are
     context, never answers; a title is one when `titles` (who is asked, and only the title names him: 新余市委书记刘捷:争创……)."""
-    if titles and to_simplified(text) == to_simplified(doc.meta.title).strip():
-        return not (sentence.caption or sentence.host or _ASKS.search(text))
-    if (sentence.caption or sentence.host or len(text) < MIN_CHARS or _ASKS.search(text) or is_heading(text)
-            or is_signature(text) or is_dateline(text) or is_sign_off(text)):
+    if sentence.caption or sentence.host or _ASKS.search(text):
         return False
-    return to_simplified(text) != to_simplified(doc.meta.title).strip()
+    if to_simplified(text) == to_simplified(doc.meta.title).strip():
+        return titles
+    return not (len(text) < MIN_CHARS or is_heading(text) or is_signature(text) or is_dateline(text)
+                or is_sign_off(text))
 
 
 def gather(kb: KnowledgeBase, hits: Iterable[Hit], exclude: Collection[tuple[str, int]] = (),

@@ -53,7 +53,7 @@ class Confidence:
 
     score: float
     anywhere: float
-    unknown_place: bool = False  # the question names places, none of which any document is about or mentions
+    unknown_place: bool = False  # the question names places, none of which any document is about or indexes as a word
 
 
 def _asked_tokens(query: Query) -> list[str]:
@@ -103,9 +103,6 @@ def confidence_of(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callabl
         content = _content(query, q_tokens)
         if about and content and best and not best & set(stems):  # of several places, one that answers is enough
             score = min(score, max(_evidence(kb, content, focus, own(stem), weights) for stem in about))
-    # Told so only when no passage holds the name at all: a word taken for a place (楢崎 of 楢崎龙是谁的妻子,
-    # 香港地 of 香港地区) may be split otherwise in the passages that do name it.
-    unknown = unknown and not any(p in c.search_text for c in kb.chunks for p in (*query.places, *query.stems))
     return Confidence(round(score, 4), round(anywhere, 4), unknown)
 
 
