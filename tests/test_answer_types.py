@@ -110,6 +110,10 @@ def test_a_count_is_answered_by_a_figure_of_the_counted_thing():
     items = asked("吉阳区有多少事项可以零跑动？")
     assert states_unit(items, "截至目前,区政务服务“零跑动”事项245项,可办率55%;")
     assert not states_unit(items, "确保2022年吉阳区政务服务“零跑动”事项实现可办率达65%以上")  # a share, no count
+    # 个 is the everyday measure word: the document counts the same things in 项.
+    many = asked("吉阳区有多少个零跑动事项？")
+    assert states_unit(many, "截至目前,区政务服务“零跑动”事项245项,可办率55%;")
+    assert not states_unit(asked("要跑几个部门？"), "累计为36户企业兑现税收返还奖励")
 
 
 def test_which_five_is_answered_by_an_enumeration_of_them():

@@ -3,6 +3,7 @@ the topic is covered but the asked fact is not; or a decline. No text is generat
 answer is a sentence of a document, and every citation quotes the original exactly."""
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -150,6 +151,10 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
         pool = on_subject
     if query.asked.strict and not exclude:  # "还有呢？" wants more on the question, stated or not
         stating = _stating(kb, query, pool, options, composition)
+        if pool is not ranked and query.asked.unit and stating and not _with_unit(query, stating) and _with_unit(
+                query, _stating(kb, query, ranked, options, composition)):
+            # 湾里区政务服务中心进驻了多少事项？: 湾里's figures count 件 (受理9908件); only 吉阳's count 进驻事项.
+            stating = []
         if not stating:
             return _not_stated(kb, query, confidence, pool, limit)
         best = _preferred(stating, pool, composition)
@@ -229,6 +234,11 @@ def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]
     return with_unit or stating
 
 
+def _with_unit(query: Query, rows: list[tuple[Option, float]]) -> bool:
+    """Whether a sentence of `rows` states the asked figure in the asked unit (事项322项 for 多少事项)."""
+    return any(states_unit(query.asked, o.candidate.text, query.simplified) for o, _ in rows)
+
+
 def _subject_weights(kb: KnowledgeBase, query: Query, options: list[Option], composition: Composition,
                      asked_category: bool = True) -> dict[str, float]:
     """The words of the question that name its subject, with their IDF. The asking words (时间 of 多长时间) say
@@ -256,17 +266,28 @@ def _subject_filter(kb: KnowledgeBase, query: Query, options: list[Option],
     question it answers), the answers to an interview's other questions are dropped. For 临川区教育工作有哪些举措
     the answer to the host's 五型 question (六项工作举措) shares 工作 and 举措, and its passage holds 教育 once, in
     警示教育制度, while the 大班额 answer says 教育. Only answers to a host's question: elsewhere a sentence is
-    about what its article is about without naming it (本鱼分布于西北太平洋 of 膨趾膜鳕的分布区域是哪些, CMRC dev)."""
+    about what its article is about without naming it (本鱼分布于西北太平洋 of 膨趾膜鳕的分布区域是哪些, CMRC dev).
+    A word named only as one item of a list (招商引资 of 疫情防控、生态文明、招商引资、项目建设等中心工作) is not what
+    the sentence is about; when no sentence names the rarest word otherwise, its parts do (招商 of 精准招商)."""
     rarest = _rarest(_subject_weights(kb, query, options, composition, asked_category=False))
     action = _asked_action(query)
-    named: dict[tuple[str, int], bool] = {}  # each sentence judged once, for the pool and for all ranked
+    named: dict[tuple[tuple[str, int], frozenset[str]], bool] = {}  # each sentence judged once per set of words
+
+    def naming(o: Option, words: frozenset[str]) -> bool:
+        if (o.key, words) not in named:
+            about = [o.candidate.text, to_simplified(o.hit.chunk.question), *_introduced_by(kb, o)]
+            # 招商 of 招商引资 is listed where 招商引资 is: the whole words' list items go first.
+            unlisted = [functools.reduce(_unlisted, sorted(rarest), text) for text in about]
+            named[o.key, words] = (any(_names(_unlisted(text, w), w) for text in unlisted for w in words)
+                                   and (not action or any(action in text for text in about)))
+        return named[o.key, words]
+
+    whole = frozenset(rarest)
+    parts = frozenset(w for w in query.focus if len(w) > 1 and any(w != r and w in r for r in rarest))
+    words = whole if not parts or any(naming(o, whole) for o in options) else parts
 
     def names(o: Option) -> bool:
-        if o.key not in named:
-            about = [o.candidate.text, to_simplified(o.hit.chunk.question), *_introduced_by(kb, o)]
-            named[o.key] = (any(_names(text, w) for text in about for w in rarest)
-                            and (not action or any(action in text for text in about)))
-        return named[o.key]
+        return naming(o, words)
 
     def keep(ranked: list[tuple[Option, float]]) -> list[tuple[Option, float]]:
         if not rarest or not any(names(o) for o, _ in ranked):
@@ -297,6 +318,15 @@ def _introduced_by(kb: KnowledgeBase, o: Option) -> list[str]:
     text = to_simplified(without_speaker(doc.clean.text[s:e]))
     introduces = (sentence is not None and sentence.host) or announces_list(text) or leans_back(o.candidate.text)
     return [text] if introduces else []
+
+
+def _unlisted(text: str, word: str) -> str:
+    """The text without the places where the word is an item of a list (、招商引资、 or 、民生改善等): a list the
+    sentence runs through, not what it is about. The first item is kept (its left edge is the verb before it)."""
+    def listed(m: re.Match) -> bool:
+        return m.start() > 0 and text[m.start() - 1] == "、" and text[m.end():m.end() + 1] in ("、", "等")
+
+    return re.sub(re.escape(word), lambda m: "、" if listed(m) else m.group(0), text) if word in text else text
 
 
 def _names(text: str, word: str) -> bool:

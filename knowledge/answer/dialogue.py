@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..text.answer_types import Kind
 from ..text.places import place_stem
 from ..text.script import in_script_of, to_simplified
 from .knowledge_base import KnowledgeBase
@@ -19,17 +20,25 @@ def asks_for_more(follow_up: str) -> bool:
     return bool(_MORE.search(to_simplified(follow_up)))
 
 
+_MATERIAL_WORDS = ("材料", "资料", "证件")  # what 需要带什么材料 asks for
+
+
 def topic_of(kb: KnowledgeBase, question: Reading, keep: int = 3) -> str:
     """The question's most specific words that the corpus uses (highest IDF first), in question order,
     without what it asked for (部门 of 几个部门 is the asked fact, not the topic). A Query is a Reading: the
     question just answered is not read again."""
     a = question.asked
-    # Single characters (家 of 多少家企业, 个, 项) are measure words and particles, not topics.
+    cue = question.simplified[a.cue_start:a.cue_end] if a.cue_start >= 0 else ""
+    # Single characters (家 of 多少家企业, 个, 项) are measure words and particles, not topics; 材料 of 需要带什么材料
+    # was the asked thing, not what the next question is about.
     words = [w for w in dict.fromkeys(question.tokens)
-             if len(w) > 1 and kb.lexical.idf(w) < kb.lexical.unseen_idf and w not in (a.unit, a.category)]
+             if len(w) > 1 and kb.lexical.idf(w) < kb.lexical.unseen_idf and w not in (a.unit, a.category)
+             and not (cue and w in cue) and not (a.kind is Kind.MATERIALS and w in _MATERIAL_WORDS)]
     # Search-mode segmentation also yields the parts of compounds (不动, 不动产 of 不动产登记): keep the whole.
     whole = [w for w in words if not any(w != o and w in o for o in words)]
-    best = sorted(whole, key=lambda w: -kb.lexical.idf(w))[:keep]
+    # The place stays whatever else is rarer: 可以网上办吗？ after 临川区……需要带什么材料？ is still about 临川区.
+    places = {w for w in whole if w in question.places}
+    best = places | set(sorted((w for w in whole if w not in places), key=lambda w: -kb.lexical.idf(w))[:keep])
     return " ".join(w for w in whole if w in best)
 
 

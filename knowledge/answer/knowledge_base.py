@@ -20,6 +20,7 @@ from ..index.staleness import stale_reason
 from ..index.store import Bundle, IndexUnavailable, load_bundles
 from ..models import Chunk, Document, Hit, Sentence
 from ..text.script import to_simplified
+from ..text.synonyms import Synonyms, load_synonyms
 from ..text.tokenizer import Tokenizer
 from .place_index import PlaceIndex
 from .search import Fusion, Retrieval
@@ -95,6 +96,12 @@ class KnowledgeBase:
             self._derived.setdefault(build, build(self))
         return self._derived[build]  # type: ignore[return-value]
 
+    @property
+    def synonyms(self) -> Synonyms:
+        """The synonym table (Settings.synonyms) for the terms these documents use: rewriting 社保卡 as 社会保障卡
+        for documents that never say it would only match their 社会保障."""
+        return self.derived(_used_synonyms)
+
     def sentence_vector(self, doc_id: str, sentence: Sentence) -> np.ndarray:
         rows, vectors, _ = self._sentences[doc_id]
         return vectors[rows[(sentence.start, sentence.end)]]
@@ -125,3 +132,8 @@ class KnowledgeBase:
         """Fusion over words and an embedding the caller made: a benchmark's cached embeddings, or a question
         not normalised as answering normalises it (BM25 taking the question as written)."""
         return Retrieval(self, q_tokens, q_vec).best(k, only_docs)
+
+
+def _used_synonyms(kb: KnowledgeBase) -> Synonyms:
+    text = "\n".join(c.search_text for c in kb.chunks)
+    return load_synonyms(kb.settings.synonyms).only(lambda term: term in text)

@@ -25,7 +25,7 @@ class Reading:
     """What the words of a question say, without its embedding: enough to tell a follow-up's topic and places."""
 
     text: str  # as asked, trimmed
-    simplified: str
+    simplified: str  # in the documents' words (knowledge.text.synonyms)
     tokens: tuple[str, ...]
     places: tuple[str, ...]  # place names the question mentions (simplified)
     asked: Asked
@@ -55,7 +55,7 @@ class Query(Reading):
 
 def read(kb: KnowledgeBase, question: str) -> Reading:
     text = question.strip()
-    simplified = to_simplified(text)
+    simplified = kb.synonyms.rewrite(to_simplified(text))
     return Reading(text, simplified, tuple(kb.tokenizer.words(simplified)),
                    tuple(p for p in kb.tokenizer.places(simplified) if is_place(p)), asked(simplified),
                    is_traditional(text))
@@ -66,4 +66,4 @@ def analyse(kb: KnowledgeBase, question: str, vector: np.ndarray | None = None) 
     reading = read(kb, question)
     return Query(**{f.name: getattr(reading, f.name) for f in fields(Reading)},
                  focus=focus_tokens(reading.simplified, reading.asked, reading.places, kb.tokenizer),
-                 vector=kb.embed_query(reading.text) if vector is None else vector)
+                 vector=kb.embed_query(reading.simplified) if vector is None else vector)

@@ -191,7 +191,9 @@ def states_unit(asked: Asked, sentence: str, question: str = "") -> bool:
     """"几个部门" is answered by a figure of 部门 (一个部门, 部门3个); "多少户企业" by 36户."""
     if not (asked.unit or asked.measure):
         return False
-    figure = rf"{_NUMBER}\s*{re.escape(asked.measure)}" if asked.measure else _NUMBER
+    # 个 is the everyday measure word: 多少个事项 is answered by 事项245项, 多少个企业 by 574家.
+    measure = f"[{_MEASURE}]" if asked.measure == "个" else re.escape(asked.measure)
+    figure = rf"{_NUMBER}\s*{measure}" if asked.measure else _NUMBER
     # 多少事项 is not answered by 事项实现可办率达65%: a percentage counts no items.
     figure = rf"(?<![\d.]){figure}(?![\d.]*\s*[%％‰])" if asked.kind == Kind.COUNT else figure
     forms = [rf"{figure}\s*[{_MEASURE}]?\s*{re.escape(asked.unit)}", rf"{re.escape(asked.unit)}.{{0,6}}?{figure}"] if asked.unit else [figure]

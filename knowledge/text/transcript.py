@@ -10,7 +10,9 @@ _ASKS = re.compile(r"请问|问道|想问|请[^。，,]{0,8}(?:介绍|谈谈|讲
 # The host's closing words: "由于时间关系,今天就跟大家交流到这里,再次感谢……", "最后,谢谢各位网友对……的关心和支持。"
 # They name the guests and the topic, and so match many questions, but answer none.
 _SIGN_OFF = re.compile(r"^(?:由于时间(?:关系|原因)|(?:今天|本期|本次)的?(?:访谈|节目|直播)(?:就)?(?:到此|到这里))"
-                       r"|^(?:最后[,，]\s*)?(?:再次)?(?:谢谢|感谢)(?:各位|广大)网友")
+                       r"|^(?:最后[,，]\s*)?(?:再次)?(?:谢谢|感谢)(?:各位|广大)网友"
+                       # a turn that is only thanks or goodbye: "谢谢大家,再见!" "好的,谢谢主持人。"
+                       r"|^(?=\S)(?:好的?[,，]?\s*)?(?:(?:再次)?(?:谢谢|感谢)(?:大家|各位|主持人|您)?[,，!！。\s]*)?(?:再见|拜拜)?[!！。]*$")
 ASKING_SENTENCE = re.compile(r"[^。！!；;?？]*[?？]")  # a sentence ending in a question mark
 
 
