@@ -23,7 +23,8 @@ class Settings:
     # One domain dictionary for the index and for Rasa's JiebaTokenizer (which loads every file in its folder).
     user_dict: Path = PROJECT_ROOT / "knowledge" / "dictionary" / "domain_dict.txt"
     # What people say for what the documents call it (房产证 -> 不动产权证书): questions are rewritten with it.
-    synonyms: Path = PROJECT_ROOT / "knowledge" / "dictionary" / "synonyms.txt"
+    # Not in the dictionary folder: Rasa reads every file there as a jieba dictionary.
+    synonyms: Path = PROJECT_ROOT / "knowledge" / "text" / "synonyms.txt"
     # Chunk size and overlap in characters; chosen by measurement (see docs/benchmarks.md).
     chunk_size: int = 300
     chunk_overlap: int = 1  # in sentences: each chunk repeats the last sentence of the previous one

@@ -407,7 +407,7 @@ def test_the_sentence_naming_what_the_answer_described_follows_it(encyclopedic_k
 
 
 def test_what_people_say_is_asked_in_the_documents_words(kb):
-    """办房产证 is the documents' 办理不动产登记 (knowledge/dictionary/synonyms.txt); both were declined at 0.14."""
+    """办房产证 is the documents' 办理不动产登记 (knowledge/text/synonyms.txt); both were declined at 0.14."""
     ans = answer_question(kb, "办房产证要多久？")
     assert ans.answered and "5个工作日" in ans.answer, ans.answer
     materials = answer_question(kb, "在临川办房产证要带什么材料？")

@@ -52,3 +52,14 @@ def test_text_without_a_saying_is_unchanged_and_rewriting_twice_changes_nothing_
     assert table.rewrite(once) == once
     if not any(alias in text for alias in table.terms):
         assert once == text
+
+
+def test_every_file_in_rasas_dictionary_folder_is_a_jieba_dictionary():
+    """Rasa's JiebaTokenizer loads every file of knowledge/dictionary as `word [freq] [tag]` lines: the synonym
+    table there would add each of its lines, spaces and all, as one word."""
+    folder = Settings().user_dict.parent
+    for path in folder.iterdir():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            parts = line.split()
+            assert 1 <= len(parts) <= 3 and (len(parts) < 2 or parts[1].isdigit()), f"{path}:{number}: {line!r}"
+    assert Settings().synonyms.parent != folder
