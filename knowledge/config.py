@@ -112,6 +112,7 @@ ENVIRONMENT = {
     "index_dir": "POLICYBOT_INDEX_DIR",
     "model": "POLICYBOT_MODEL",
     "selector_model": "POLICYBOT_SELECTOR",
+    "synonyms": "POLICYBOT_SYNONYMS",
     "chunk_size": "POLICYBOT_CHUNK_SIZE",
     "chunk_overlap": "POLICYBOT_CHUNK_OVERLAP",
     "max_document_chars": "POLICYBOT_MAX_DOCUMENT_CHARS",

@@ -1,4 +1,5 @@
 """The synonym table: what people say, rewritten in the documents' words."""
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,11 @@ def test_every_file_in_rasas_dictionary_folder_is_a_jieba_dictionary():
             parts = line.split()
             assert 1 <= len(parts) <= 3 and (len(parts) < 2 or parts[1].isdigit()), f"{path}:{number}: {line!r}"
     assert Settings().synonyms.parent != folder
+
+
+def test_a_knowledge_base_with_a_malformed_table_says_which_line(tmp_path):
+    from knowledge.answer.knowledge_base import KnowledgeBase
+
+    settings = dataclasses.replace(Settings(), synonyms=_table(tmp_path, "办理不动产登记: 办房产证\n房产证\n"))
+    with pytest.raises(SynonymsFileError, match=r"synonyms.txt:2: expected"):
+        KnowledgeBase(settings, []).synonyms

@@ -86,7 +86,9 @@ class KnowledgeBase:
         if reason:
             raise IndexUnavailable(f"the index cannot be used ({reason}): run `policybot index` to rebuild it")
         loaded = load_bundles(settings.index_dir)
-        return cls(settings, loaded.bundles, build=loaded.name, manifest=loaded.manifest)
+        kb = cls(settings, loaded.bundles, build=loaded.name, manifest=loaded.manifest)
+        kb.synonyms  # a malformed synonym table stops the load, naming its line, not the first question
+        return kb
 
     def derived(self, build: Callable[["KnowledgeBase"], T]) -> T:
         """What `build` makes of this knowledge base (the briefing material, the welcome suggestions), made on
