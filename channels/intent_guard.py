@@ -4,7 +4,8 @@ DIET is sure of itself on text unlike anything it was trained on: "123" came out
 a goodbye example), "qwerty uiop" as greet, "／restart" as goodbye, so a citizen typing nonsense was told 再见.
 A message classified as one of the guarded intents (those answered by a fixed response, not by the knowledge
 base) keeps that intent only when it shares a word with that intent's training examples; otherwise it becomes
-nlu_fallback, which asks the knowledge base first and then asks to rephrase (action_default_fallback).
+nlu_fallback, which asks the knowledge base first and then asks to rephrase (action_default_fallback). A
+message without a single word (only punctuation) becomes nlu_fallback whatever it was classified as.
 """
 from __future__ import annotations
 
@@ -77,7 +78,11 @@ class IntentGuard(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if intent in self.config["intents"] and not words(message) & self.vocabulary.get(intent, set()):
+            said = words(message)
+            # No word at all (。。。, ？？): no intent was trained on such a message, whichever DIET picks (it
+            # picked follow_up for 。。。 in one training and not in another).
+            wordless = not said and intent not in (None, DEFAULT_NLU_FALLBACK_INTENT_NAME)
+            if wordless or intent in self.config["intents"] and not said & self.vocabulary.get(intent, set()):
                 fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
                             PREDICTED_CONFIDENCE_KEY: self.config["confidence"]}
                 message.set(INTENT, fallback, add_to_output=True)
