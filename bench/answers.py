@@ -6,6 +6,7 @@ The selector was fitted on CMRC trial and DRCD test (bench/fit_selector.py); not
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 from tqdm import tqdm
@@ -15,6 +16,7 @@ from knowledge.answer.query import analyse
 from knowledge.answer.selector import load_selector
 from knowledge.answer.selector.model import training_figures
 from knowledge.config import Settings
+from knowledge.models import Citation
 from knowledge.text.script import to_simplified
 
 from .cache import EmbeddingCache
@@ -53,12 +55,23 @@ def answer_quality(ds: Dataset, settings: Settings, cache: EmbeddingCache, end_t
             answered += ans.answered
             gold = to_simplified(q.answer)
             held += gold in to_simplified(ans.answer)
-            first += bool(ans.citations) and gold in to_simplified(ans.citations[0].text)
+            first += bool(ans.citations) and gold in to_simplified(first_sentence(ans.citations))
         n = max(len(sample), 1)
         out["end_to_end"][name] = {"answer_holds_gold": round(held / n, 4), "first_sentence_holds_gold": round(first / n, 4),
                                    "answered": round(answered / n, 4), "questions": len(sample)}
     kb.selector = load_selector(settings.selector_model)
     return out
+
+
+def first_sentence(citations: Sequence[Citation]) -> str:
+    """The text of the answer's first sentence: its first citation, with the pieces that complete it when it is a
+    run-on sentence indexed in pieces (cited one after the other, each ending where the next begins)."""
+    text = citations[0].text
+    for before, after in zip(citations, citations[1:]):
+        if after.doc_id != before.doc_id or after.start != before.end:
+            break
+        text += after.text
+    return text
 
 
 def fitting_figures(path: Path | None = None) -> dict:

@@ -342,10 +342,12 @@ def _answers_section(r: dict) -> list[str]:
     out += ["*Sentence*: the selected sentence alone (the issue's measure, judged by the targets). *Opening*: the "
             "answer's opening as the chat shows it, that sentence with the sentence before it when it opens on its "
             "predicate or a pronoun (是世界上最低度开发国家。 after 尼日共和国……。) and with the one after it when that one "
-            "names what it described (这种书体，被称为……), from the same paragraph (`knowledge.answer.answering.opening`).",
+            "names what it described (这种书体，被称为……), from the same paragraph; of a run-on sentence indexed in pieces "
+            "cut at a comma, the whole sentence (`knowledge.answer.answering.opening`).",
             "*End to end*: `answer_question` over the pooled passages with each selector in turn (confidence, "
             "answer types, lists and the rest of answering unchanged): does the first citation (the opening's first "
-            "sentence), and does the whole answer text, hold the gold answer.", ""]
+            "sentence, with the pieces that complete it when it is indexed in pieces), and does the whole answer text, "
+            "hold the gold answer.", ""]
     return out
 
 

@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 
 from knowledge.answer.focus import missing_sentence, subject
 from knowledge.text.answer_types import (Kind, about_past, announces_list, asked, enumerates, is_item, is_title,
-                                         leans_back, points_back, states, states_unit)
+                                         leans_back, points_back, states, states_unit, with_counted_thing)
 from knowledge.text.script import to_simplified
 
 
@@ -114,6 +114,20 @@ def test_a_count_is_answered_by_a_figure_of_the_counted_thing():
     many = asked("吉阳区有多少个零跑动事项？")
     assert states_unit(many, "截至目前,区政务服务“零跑动”事项245项,可办率55%;")
     assert not states_unit(asked("要跑几个部门？"), "累计为36户企业兑现税收返还奖励")
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("南昌市有几个区参加了五型政府建设？", "区"),  # not 区参
+    ("湾里区有多少个零跑动事项？", "事项"),  # not 零跑
+    ("新余市撤销了几个办事处？", "办事处"),
+    ("一般登记要几个工作日？", "工作日"),
+    ("多少人参加了培训？", "人"),
+    ("王欣逸多少岁时入围了金钟奖？", "岁"),
+    ("全长多少公里？", "公里"),
+    ("多少户企业获得了贷款？", "企业"),
+])
+def test_the_counted_thing_is_the_noun_after_the_figure(kb, question, unit):
+    assert with_counted_thing(question, asked(question), kb.tokenizer.tagged(question)).unit == unit
 
 
 def test_which_five_is_answered_by_an_enumeration_of_them():

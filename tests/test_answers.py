@@ -286,6 +286,10 @@ def test_a_quoted_subject_only_another_place_has_is_not_answered_from_the_asked_
     assert nanchang.related and "好差评" in to_simplified(nanchang.related[0].text), nanchang.related
     yichun = answer_question(kb, "宜春市“好差评”制度是怎么做的？")
     assert yichun.answered and "好差评" in to_simplified(yichun.citations[0].text), yichun.answer
+    # unquoted, the term is still the subject, though 南昌's briefing is closer in meaning than 宜春's plan
+    unquoted = answer_question(kb, "南昌市好差评制度是怎么回事？")
+    assert unquoted.status == Status.NOT_STATED and "南昌" in unquoted.answer, unquoted.answer
+    assert unquoted.related and "好差评" in to_simplified(unquoted.related[0].text), unquoted.related
 
 
 def test_a_topic_only_another_places_documents_cover_is_shown_from_there(kb):
@@ -297,6 +301,25 @@ def test_a_topic_only_another_places_documents_cover_is_shown_from_there(kb):
     assert ans.related and all("不动产登记" in to_simplified(c.passage) for c in ans.related), ans.related
     assert all("新余" not in kb.place_index.stems(c.doc_id) for c in ans.related)
     assert not to_simplified(ans.related[0].text).startswith("之前"), ans.related[0].text  # the present first
+    _check_citations(kb, ans)
+
+
+def test_a_count_no_sentence_gives_is_said_to_be_missing(kb):
+    # no document counts the districts taking part; the best sentence with any figure (前后三次征求意见) is about
+    # something else, and the best sentence of all has no figure
+    ans = answer_question(kb, "南昌市有几个区参加了五型政府建设？")
+    assert not ans.answered and ans.status == Status.NOT_STATED and "具体数量" in ans.answer
+    ans = answer_question(kb, "新余市撤销了几个办事处？")  # one that is counted, in 个 of 办事处
+    assert ans.answered and "4个办事处" in ans.answer
+
+
+def test_a_run_on_sentence_indexed_in_pieces_is_quoted_whole(kb):
+    ans = answer_question(kb, "临川区解放思想大讨论活动是怎么开展的？")
+    assert ans.answered
+    # one sentence of 300 characters, indexed as two pieces cut at a comma: the answer says where it began and
+    # what came of it, in order
+    assert "自今年4月份" in ans.answer and "取得了明显的活动成效" in ans.answer
+    assert ans.answer.index("自今年4月份") < ans.answer.index("取得了明显的活动成效")
     _check_citations(kb, ans)
 
 

@@ -160,6 +160,19 @@ def test_chunks_never_split_numbers_and_keep_host_questions(kb):
     assert any("3.305亿元" in c.search_text for c in kb.chunks)
 
 
+def test_a_run_on_sentence_is_cut_at_a_comma_not_inside_an_enumeration():
+    from knowledge.ingest.chunking import split_sentences
+    text = ("自今年4月份开展大讨论活动以来,临川区严格按照活动要求,以深化理论学习为基础,以深入调查研究为载体,以深刻检视问题为"
+            "契机,以狠抓整改落实为驱动,对标对表5个方面22种表现形式,切实采取有效措施,将组织领导、动员发动、学习教育、宣传引导、"
+            "专题调研、检视问题、专题党课、以案为鉴、整改落实等环节工作有机融合起来,统筹推进,取得了明显的活动成效。")
+    pieces = split_sentences(text, 0, len(text))
+    assert len(pieces) > 1 and "".join(text[p.start:p.end] for p in pieces) == text
+    assert all(text[p.end - 1] in ",。" for p in pieces)  # never after 、
+    # an enumeration with no comma at all is still cut, at its 、
+    listing = "、".join(["组织领导", "动员发动", "学习教育", "宣传引导", "专题调研"] * 10) + "。"
+    assert all(listing[p.end - 1] in "、。" for p in split_sentences(listing, 0, len(listing)))
+
+
 # A notice as one government site serves it: one line, furniture around it, and a body that itself speaks of
 # 来源, 责任编辑 and 访问量. Cleaning by whole lines used to drop all of it.
 _NOTICE_TITLE = "北京市怀柔区城市管理委员会关于做好2023—2024年采暖季供暖保障工作的通知"

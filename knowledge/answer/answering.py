@@ -13,7 +13,7 @@ import numpy as np
 from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
 from ..text.answer_types import (OFFICES, Kind, about_past, about_present, announces_list, enumerates, is_item, is_title,
                                  leans_back, points_back, states, states_unit)
-from ..text.layout import is_heading
+from ..text.layout import ends_sentence, is_heading
 from ..text.script import in_script_of, is_traditional, to_simplified
 from ..text.transcript import without_speaker
 from .candidates import Option, citation_key, gather, option, quotable, quote_span
@@ -154,6 +154,11 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
         if pool is not ranked and query.asked.unit and stating and not _with_unit(query, stating) and _with_unit(
                 query, _stating(kb, query, ranked, options, composition)):
             # 湾里区政务服务中心进驻了多少事项？: 湾里's figures count 件 (受理9908件); only 吉阳's count 进驻事项.
+            stating = []
+        if (query.asked.unit and stating and not _with_unit(query, stating)
+                and stating[0][1] < pool[0][1] - composition.rule_margin):
+            # 南昌市有几个区参加了？: no sentence counts 区, and the best one with a figure (三次征求意见) is about
+            # something else: not stated, rather than the best sentence, which has no figure at all.
             stating = []
         if not stating:
             return _not_stated(kb, query, confidence, pool, limit)
@@ -442,6 +447,11 @@ def opening(kb: KnowledgeBase, first: Option, exclude: Collection[tuple[str, int
     doc = kb.docs[first.hit.chunk.doc_id]
     index, spans = kb.sentence_order(doc.doc_id, first.sentence)
     out = [first]
+    # A run-on sentence is indexed in pieces cut at a comma: the answer quotes the whole sentence.
+    before = _piece_before(kb, doc, first, spans, index, exclude)
+    after = _piece_after(kb, doc, first, spans, index, exclude)
+    if before is not None or after is not None:
+        return [o for o in (before, first, after) if o is not None]
     if leans_back(first.candidate.text) and index > 0:
         before = _neighbour(kb, doc, first, spans, index - 1, exclude)
         # "之前……要跑三个部门" is not the context of "现在只需跑一个部门": the present answers alone.
@@ -456,6 +466,23 @@ def opening(kb: KnowledgeBase, first: Option, exclude: Collection[tuple[str, int
                                       w in after.candidate.text and w not in first.candidate.text for w in focus)):
             out.append(after)
     return out
+
+
+def _piece_before(kb: KnowledgeBase, doc: Document, first: Option, spans: np.ndarray, index: int,
+                  exclude: Collection[tuple[str, int]]) -> Option | None:
+    """The piece of the same run-on sentence that `first` continues, if it is one."""
+    if index == 0 or int(spans[index - 1][1]) != first.sentence.start:
+        return None
+    before = _neighbour(kb, doc, first, spans, index - 1, exclude)
+    return before if before is not None and not ends_sentence(before.text) else None
+
+
+def _piece_after(kb: KnowledgeBase, doc: Document, first: Option, spans: np.ndarray, index: int,
+                 exclude: Collection[tuple[str, int]]) -> Option | None:
+    """The piece that completes `first`, when `first` is a run-on sentence cut at a comma."""
+    if ends_sentence(first.text) or index + 1 >= len(spans) or int(spans[index + 1][0]) != first.sentence.end:
+        return None
+    return _neighbour(kb, doc, first, spans, index + 1, exclude)
 
 
 def _neighbour(kb: KnowledgeBase, doc: Document, first: Option, spans: np.ndarray, i: int,
@@ -542,9 +569,10 @@ def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], ow
     about the asked places ever uses, and cover the question better than those documents' own best passages do:
     the topic is covered, but not for this place (新余市怎么规范停车管理？: only 南昌's documents say 停车; 新余's best
     passage, 在规范“用人”方面……, shares only 规范). Else none. A word that is not the subject (办完 of
-    临川区不动产登记要多长时间能办完, 中心 of 吉阳区政务服务中心进驻了多少个事项) does not count, nor one when the
-    place's own passages are clearly closer in meaning (今年 of 宜春市今年有哪些重点工作: 宜春's plan never says it):
-    by `dense_margin` (Composition.elsewhere_dense_margin; None where the question would be declined otherwise)."""
+    临川区不动产登记要多长时间能办完, 中心 of 吉阳区政务服务中心进驻了多少个事项) does not count, nor an everyday
+    word when the place's own passages are clearly closer in meaning (今年 of 宜春市今年有哪些重点工作: 宜春's plan
+    never says it): by `dense_margin` (Composition.elsewhere_dense_margin; None where the question would be declined
+    otherwise)."""
     stems = [s for s in query.stems if kb.place_index.docs_about(s)]
     focus = [w for w in query.focus if len(w) >= 2]
     # The subject's rarest word, a whole word (中心, not 政务服务中心 whose parts may be named otherwise) that does not
@@ -557,8 +585,7 @@ def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], ow
     place_docs = set().union(*(kb.place_index.docs_about(s) for s in stems))
     others = [h for h in hits if h.chunk.doc_id not in place_docs]
     own_hits = [h for s in stems for h in own(s)]
-    if not others or not own_hits or (dense_margin is not None and max(h.dense for h in own_hits)
-                                      >= max(h.dense for h in others) + dense_margin):
+    if not others or not own_hits:
         return []
 
     def covered(h: Hit) -> float:
@@ -571,6 +598,11 @@ def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], ow
     at_place = [kb.chunk_tokens[kb.chunk_row[c.chunk_id]] for d in place_docs for c in kb.doc_chunks.get(d, ())]
     unused = [w for w in rarest if w in held and not any(w in tokens for tokens in at_place)]
     if not unused:
+        return []
+    # Everyday words (今年, 抓好) may be how the question is put; a term (好差评 of 南昌市好差评制度是怎么回事？) never is,
+    # however close the place's own passages are in meaning.
+    if (dense_margin is not None and not any(kb.tokenizer.is_term(w) for w in unused)
+            and max(h.dense for h in own_hits) >= max(h.dense for h in others) + dense_margin):
         return []
     # What the documents say on it: the passages that use the word (吉阳's 零跑动 is not 湾里's 一次不跑).
     return sorted((h for h in others if any(w in h.chunk.search_text for w in unused)),

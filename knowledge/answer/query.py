@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..text.answer_types import Asked, asked
+from ..text.answer_types import Asked, asked, with_counted_thing
 from ..text.places import is_place, place_stem
 from ..text.script import is_traditional, to_simplified
+from ..text.tokenizer import places_of
 from .focus import focus_tokens
 from .selector import Question
 
@@ -56,9 +57,10 @@ class Query(Reading):
 def read(kb: KnowledgeBase, question: str) -> Reading:
     text = question.strip()
     simplified = kb.synonyms.rewrite(to_simplified(text))
+    tagged = kb.tokenizer.tagged(simplified)
     return Reading(text, simplified, tuple(kb.tokenizer.words(simplified)),
-                   tuple(p for p in kb.tokenizer.places(simplified) if is_place(p)), asked(simplified),
-                   is_traditional(text))
+                   tuple(p for p in places_of(tagged) if is_place(p)),
+                   with_counted_thing(simplified, asked(simplified), tagged), is_traditional(text))
 
 
 def analyse(kb: KnowledgeBase, question: str, vector: np.ndarray | None = None) -> Query:

@@ -5,14 +5,15 @@ import re
 from dataclasses import replace
 
 from ..models import Chunk, Document, Metadata, Sentence, Span
-from ..text.layout import Paragraph, is_heading, paragraphs
+from ..text.layout import SENTENCE_END, Paragraph, is_heading, paragraphs
 from ..text.script import to_simplified
 from ..text.transcript import is_host_question
 
 # A sentence ends at Chinese or ASCII terminal punctuation (with any closing quotes after it) or at a line end.
 # "." is not a terminator, so 3.305亿元 and item markers such as "1." never split.
-_SENTENCE = re.compile(r"[^\n]*?(?:(?:[。！？!?；;]|……|…)[”’」』）)]*|(?=\n)|$)")
-_CLAUSE = re.compile(r"[，,、：:]")
+_SENTENCE = re.compile(rf"[^\n]*?(?:{SENTENCE_END}|(?=\n)|$)")
+_CLAUSE = re.compile(r"[，,：:]")
+_ITEM_MARK = re.compile(r"、")  # inside an enumeration: a cut there only when the clause has no other mark
 
 
 def answer_sentences(chunks: list[Chunk]) -> list[tuple[int, int]]:
@@ -36,10 +37,12 @@ def split_sentences(text: str, start: int, end: int, captions: tuple[Span, ...] 
 
 
 def _cut_long(text: str, sentence: Sentence, limit: int = 160) -> list[Sentence]:
-    """A run-on sentence longer than `limit` is cut after the clause mark nearest the limit."""
+    """A run-on sentence longer than `limit` is cut after the clause mark nearest the limit: a comma or colon, and
+    an enumeration's 、 only when there is none (组织领导、|动员发动 would cut a list in two)."""
     pieces, s = [], sentence.start
     while sentence.end - s > limit:
-        marks = [m.end() for m in _CLAUSE.finditer(text, s + limit // 3, s + limit)]
+        marks = ([m.end() for m in _CLAUSE.finditer(text, s + limit // 3, s + limit)]
+                 or [m.end() for m in _ITEM_MARK.finditer(text, s + limit // 3, s + limit)])
         cut = marks[-1] if marks else s + limit
         if _inside_number(text, cut):
             cut += 1

@@ -7,7 +7,8 @@ Patterns, not a model: the forms are closed classes of Chinese (多久/多长时
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 
 
@@ -162,6 +163,37 @@ def asked(simplified_question: str) -> Asked:
             return Asked(kind, m.start(), m.end(), unit.group(1) if unit else "", (unit.group(2) or "") if unit else "",
                          category.group(1) if category else "", past)
     return Asked(Kind.OTHER, past=past)
+
+
+# Tags (jieba's) of what a counted thing is made of, and of what ends it: 几个区参加了 counts 区, 多少个零跑动事项 事项.
+_NOUN_TAGS = ("n", "vn", "t", "j")
+_END_TAGS = ("u", "x", "y", "p", "c", "r", "d", "f", "e")
+
+
+def with_counted_thing(simplified_question: str, a: Asked, tagged: Sequence[tuple[str, str]]) -> Asked:
+    """`a` with the counted thing as the question's words say it: the last noun of the phrase after 几个/多少
+    (in `tagged`, the question's words with their jieba tags), which the two characters _UNIT takes can miss
+    (几个区参加 -> 区参, 多少个零跑动事项 -> 零跑). Unchanged when no noun follows."""
+    if a.kind not in (Kind.COUNT, Kind.DURATION):
+        return a
+    m = _UNIT.search(simplified_question, max(0, a.cue_start - 2))
+    if m is None:
+        return a
+    head, at, seen = "", 0, 0
+    for word, tag in tagged:
+        begin, at = at, at + len(word)
+        if begin < m.end(1) < at and not head:  # 几年 is one word: its 年 is what is counted
+            return replace(a, unit=word[m.end(1) - begin:])
+        if begin < m.end(1) or not word.strip():
+            continue
+        if tag.startswith(_END_TAGS) or tag.startswith(("v", "a")) and head or seen >= 4:
+            break
+        seen += 1
+        if tag.startswith("q"):  # a measure after the figure is what is counted: 公里 of 多少公里, 岁 of 多少岁时
+            return replace(a, unit=word)
+        if tag.startswith(_NOUN_TAGS):
+            head = word
+    return replace(a, unit=head) if head else a
 
 
 # A time of day asked (几点上班, 办公时间): the hours of an office, answered by a clock time or a schedule, not a year.

@@ -15,6 +15,16 @@ class Paragraph:
     text: str
 
 
+# What ends a sentence: Chinese or ASCII terminal punctuation, with any closing quotes after it.
+SENTENCE_END = r"(?:[。！？!?；;]|……|…)[”’」』）)]*"
+_ENDS = re.compile(SENTENCE_END + r"\s*$")
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether the text ends as a sentence does; a run-on sentence cut at a comma (see chunking) does not."""
+    return bool(_ENDS.search(text))
+
+
 def paragraphs(text: str) -> list[Paragraph]:
     out, pos = [], 0
     for n, line in enumerate(text.split("\n"), start=1):

@@ -29,6 +29,7 @@ class Tokenizer:
         # Sentences recur from question to question: their words are segmented once.
         self._words = lru_cache(maxsize=65536)(self._segment)
         self.gazetteer = _gazetteer(user_dict)
+        self._terms = frozenset(parts[0] for parts in _entries(user_dict) if parts)
 
     def words(self, text: str) -> list[str]:
         """Search-mode words of a simplified text, without punctuation or stop words.
@@ -40,11 +41,20 @@ class Tokenizer:
 
     def places(self, text: str) -> list[str]:
         """Place names (jieba's ns tag) in a simplified text, in order of appearance."""
-        return [p.word for p in self._tagger().cut(text) if p.flag == "ns" and len(p.word) >= 2]
+        return places_of(self.tagged(text))
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """Every word of a simplified text, punctuation included, in order, with its jieba part-of-speech tag."""
+        return [(p.word, p.flag) for p in self._tagger().cut(text)]
 
     def frequency(self, word: str) -> int:
         """The word's count in jieba's dictionary (everyday Chinese, with the domain words); 0 if it has none."""
         return self._segmenter().FREQ.get(word, 0)
+
+    def is_term(self, word: str) -> bool:
+        """A word of the domain dictionary (好差评), or one jieba's dictionary does not know (物管, found by its
+        model): a named thing, not everyday wording (今年, 抓好)."""
+        return word in self._terms or self.frequency(word) == 0
 
     def _segment(self, text: str) -> tuple[str, ...]:
         stop = stopwords()
@@ -71,6 +81,11 @@ class Tokenizer:
                         pos.word_tag_tab[parts[0]] = parts[2]
                 self._pos = pos
             return self._pos
+
+
+def places_of(tagged: list[tuple[str, str]]) -> list[str]:
+    """The place names among tagged words (see Tokenizer.tagged)."""
+    return [word for word, tag in tagged if tag == "ns" and len(word) >= 2]
 
 
 def _entries(user_dict: Path | None) -> list[list[str]]:
