@@ -55,6 +55,7 @@ from knowledge.text.script import to_simplified
     ("湾里区政务服务中心的办公时间是什么？", Kind.DATE),
     ("南昌市有哪几点要求？", Kind.LIST),  # 几点 of 哪几点 counts points, it asks no time
     ("宜春市的政务服务中心周末能办事吗？", Kind.DATE),  # when it is open, not yes or no to anything
+    ("湾里 政务服务 周末能办吗？", Kind.DATE),
 ])
 def test_asked_kind(question, kind):
     assert asked(to_simplified(question)).kind == kind

@@ -380,6 +380,12 @@ def test_a_follow_up_asking_something_else_does_not_get_the_answer_just_given(kb
     assert again_q == "那临川办理不动产登记要跑几个部门呢？"  # it says its topic itself: nothing is prefixed
     again = answer_follow_up(kb, analyse(kb, again_q), keys(runs), read(kb, runs_q))
     assert again.answer == runs.answer and "一个部门" in to_simplified(again.answer)
+    # a new fact stated by a sentence just cited: it is cited again, not passed over for another share (可使用率21%)
+    items_q = "吉阳区零跑动事项有多少项？"
+    items = answer_question(kb, items_q)
+    rate_q = contextualize(kb, "可办率是多少？", items_q)
+    rate = answer_follow_up(kb, analyse(kb, rate_q), keys(items), read(kb, items_q))
+    assert rate.answered and "可办率" in to_simplified(rate.citations[0].text), rate.answer
 
 
 def test_answer_json_round_trip(kb):
