@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 
 from knowledge.answer.focus import missing_sentence, subject
 from knowledge.text.answer_types import (Kind, about_past, announces_list, asked, enumerates, is_item, is_title,
-                                         leans_back, points_back, states, states_unit, with_counted_thing)
+                                         leans_back, points_back, states, states_unit)
 from knowledge.text.script import to_simplified
 
 
@@ -128,7 +128,7 @@ def test_a_count_is_answered_by_a_figure_of_the_counted_thing():
     ("多少户企业获得了贷款？", "企业"),
 ])
 def test_the_counted_thing_is_the_noun_after_the_figure(kb, question, unit):
-    assert with_counted_thing(question, asked(question), kb.tokenizer.tagged(question)).unit == unit
+    assert asked(question, kb.tokenizer.tagged(question)).unit == unit
 
 
 def test_which_five_is_answered_by_an_enumeration_of_them():

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..text.answer_types import Asked, asked, with_counted_thing
+from ..text.answer_types import Asked, asked
 from ..text.places import is_place, place_stem
 from ..text.script import is_traditional, to_simplified
 from ..text.tokenizer import places_of
@@ -60,7 +60,7 @@ def read(kb: KnowledgeBase, question: str) -> Reading:
     tagged = kb.tokenizer.tagged(simplified)
     return Reading(text, simplified, tuple(kb.tokenizer.words(simplified)),
                    tuple(p for p in places_of(tagged) if is_place(p)),
-                   with_counted_thing(simplified, asked(simplified), tagged), is_traditional(text))
+                   asked(simplified, tagged), is_traditional(text))
 
 
 def analyse(kb: KnowledgeBase, question: str, vector: np.ndarray | None = None) -> Query:

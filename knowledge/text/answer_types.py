@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -151,8 +151,9 @@ _UNIT = re.compile(rf"(?:多少|几)([{_MEASURE}]?)([^\s，。？?！!的了是�
 _CATEGORY = re.compile(rf"(?:哪些|哪一?|什么|甚么|何)[{_CN_DIGIT}\d]*[{_MEASURE}]?([\u4e00-\u9fff]{{1,2}})")
 
 
-def asked(simplified_question: str) -> Asked:
-    """The asked type of a simplified question."""
+def asked(simplified_question: str, tagged: Sequence[tuple[str, str]] = ()) -> Asked:
+    """The asked type of a simplified question. `tagged`: its words with their jieba tags
+    (knowledge.text.tokenizer.Tokenizer.tagged), which tell what a count counts (_counted_thing)."""
     q = simplified_question.strip()
     past = bool(_PAST_ASKED.search(q))
     for kind, pattern in _ASKED_RE:
@@ -160,7 +161,9 @@ def asked(simplified_question: str) -> Asked:
         if m:
             unit = _UNIT.search(q, max(0, m.start() - 2)) if kind in (Kind.COUNT, Kind.DURATION) else None
             category = _CATEGORY.search(q) if kind in (Kind.WHICH, Kind.LIST) else None
-            return Asked(kind, m.start(), m.end(), unit.group(1) if unit else "", (unit.group(2) or "") if unit else "",
+            counted = (_counted_thing(unit, tagged, len(simplified_question) - len(simplified_question.lstrip()))
+                       or unit.group(2) or "") if unit else ""
+            return Asked(kind, m.start(), m.end(), unit.group(1) if unit else "", counted,
                          category.group(1) if category else "", past)
     return Asked(Kind.OTHER, past=past)
 
@@ -170,30 +173,25 @@ _NOUN_TAGS = ("n", "vn", "t", "j")
 _END_TAGS = ("u", "x", "y", "p", "c", "r", "d", "f", "e")
 
 
-def with_counted_thing(simplified_question: str, a: Asked, tagged: Sequence[tuple[str, str]]) -> Asked:
-    """`a` with the counted thing as the question's words say it: the last noun of the phrase after 几个/多少
-    (in `tagged`, the question's words with their jieba tags), which the two characters _UNIT takes can miss
-    (几个区参加 -> 区参, 多少个零跑动事项 -> 零跑). Unchanged when no noun follows."""
-    if a.kind not in (Kind.COUNT, Kind.DURATION):
-        return a
-    m = _UNIT.search(simplified_question, max(0, a.cue_start - 2))
-    if m is None:
-        return a
-    head, at, seen = "", 0, 0
+def _counted_thing(unit: re.Match, tagged: Sequence[tuple[str, str]], lead: int) -> str:
+    """The counted thing as the question's words say it: the last noun of the phrase after 几个/多少 (`unit`, a
+    _UNIT match in the question stripped of its `lead` spaces), which the two characters _UNIT takes can miss
+    (几个区参加 -> 区参, 多少个零跑动事项 -> 零跑). "" when no noun follows, or no words are given."""
+    head, at, seen = "", -lead, 0
     for word, tag in tagged:
         begin, at = at, at + len(word)
-        if begin < m.end(1) < at and not head:  # 几年 is one word: its 年 is what is counted
-            return replace(a, unit=word[m.end(1) - begin:])
-        if begin < m.end(1) or not word.strip():
+        if begin < unit.end(1) < at and not head:  # 几年 is one word: its 年 is what is counted
+            return word[unit.end(1) - begin:]
+        if begin < unit.end(1) or not word.strip():
             continue
         if tag.startswith(_END_TAGS) or tag.startswith(("v", "a")) and head or seen >= 4:
             break
         seen += 1
         if tag.startswith("q"):  # a measure after the figure is what is counted: 公里 of 多少公里, 岁 of 多少岁时
-            return replace(a, unit=word)
+            return word
         if tag.startswith(_NOUN_TAGS):
             head = word
-    return replace(a, unit=head) if head else a
+    return head
 
 
 # A time of day asked (几点上班, 办公时间): the hours of an office, answered by a clock time or a schedule, not a year.

@@ -28,8 +28,10 @@ class Tokenizer:
         self._pos: jieba.posseg.POSTokenizer | None = None
         # Sentences recur from question to question: their words are segmented once.
         self._words = lru_cache(maxsize=65536)(self._segment)
-        self.gazetteer = _gazetteer(user_dict)
-        self._terms = frozenset(parts[0] for parts in _entries(user_dict) if parts)
+        self._entries = _entries(user_dict)  # read once: the gazetteer, the terms and the tagger's tags
+        # Place names of the domain dictionary: the places the product knows to be real.
+        self.gazetteer = frozenset(parts[0] for parts in self._entries if parts and parts[-1] == "ns")
+        self._terms = frozenset(parts[0] for parts in self._entries if parts)
 
     def words(self, text: str) -> list[str]:
         """Search-mode words of a simplified text, without punctuation or stop words.
@@ -76,7 +78,7 @@ class Tokenizer:
             if self._pos is None:
                 pos = jieba.posseg.POSTokenizer(segmenter)
                 # POSTokenizer reads tags from the main dictionary only: add the domain dictionary's (its places are ns).
-                for parts in _entries(self.user_dict):
+                for parts in self._entries:
                     if len(parts) == 3:
                         pos.word_tag_tab[parts[0]] = parts[2]
                 self._pos = pos
@@ -93,11 +95,6 @@ def _entries(user_dict: Path | None) -> list[list[str]]:
     if not user_dict or not user_dict.exists():
         return []
     return [line.split() for line in user_dict.read_text(encoding="utf-8").splitlines()]
-
-
-def _gazetteer(user_dict: Path | None) -> frozenset[str]:
-    """Place names of the domain dictionary: the places the product knows to be real."""
-    return frozenset(parts[0] for parts in _entries(user_dict) if parts and parts[-1] == "ns")
 
 
 # The stop-word list ships with the package and never changes while running: read once per process.
