@@ -12,7 +12,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from knowledge.answer.answering import answer_question
-from knowledge.answer.knowledge_base import KnowledgeBase
+from knowledge.answer.knowledge_base import KnowledgeBase, answering_threads
 from knowledge.config import PROJECT_ROOT, Settings
 from knowledge.index.lexical import LexicalIndex
 from knowledge.index.store import load_bundles
@@ -130,4 +130,5 @@ def replicated_kb(settings: Settings, chunks: int) -> KnowledgeBase:
     """The default corpus's own index copied (vectors perturbed) to about `chunks` chunks: the same answering
     work as in production, on a knowledge base of that size."""
     bundles = load_bundles(settings.index_dir).bundles
+    answering_threads()  # as KnowledgeBase.load does for the action server
     return KnowledgeBase(settings, replicate_bundles(bundles, chunks))

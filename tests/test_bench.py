@@ -59,6 +59,21 @@ def test_every_dense_index_kind_finds_a_stored_vector_first(kind):
     assert index.kind == kind and rows[0] == 123 and scores[0] == pytest.approx(1.0, abs=1e-4)
 
 
+def test_exact_search_is_every_cosine_sorted():
+    rng = np.random.default_rng(2)
+    vectors = rng.normal(size=(500, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors[7] = vectors[3]  # a tie: the lower row first
+    index, query = DenseIndex(vectors, "flat"), vectors[3]
+    cosines = vectors @ query
+    expected = np.lexsort((np.arange(500), -cosines))
+    for k in (1, 10, 500, 600):
+        scores, rows = index.search(query, k)
+        assert rows.tolist() == expected[:k].tolist() and np.allclose(scores, cosines[rows])
+    assert rows[:2].tolist() == [3, 7]
+    assert DenseIndex(vectors[:0], "flat").search(query, 5)[1].size == 0
+
+
 def test_quick_benchmark_writes_every_section_with_sane_values(tmp_path, dev_questions, corpus_settings):
     env = {**os.environ, **corpus_settings.to_env()}
     subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path),

@@ -34,3 +34,21 @@ def test_a_question_is_read_once_for_its_answer_and_its_topic(kb):
     assert query.text == "临川区不动产登记一般需要多长时间？" and query.stems == ("临川",)
     assert query.focus and query.vector.shape == kb.vectors[0].shape
     assert topic_of(kb, query) == topic_of(kb, read(kb, query.text)) != ""
+
+
+def test_a_process_that_loaded_a_knowledge_base_runs_blas_on_one_thread(kb):
+    from threadpoolctl import threadpool_info
+
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert blas and all(lib["num_threads"] == 1 for lib in blas)
+
+
+def test_ranking_within_some_documents_is_the_whole_ranking_kept_to_them(kb):
+    retrieval = kb.retrieve(analyse(kb, "临川区不动产登记一般需要多长时间？"))
+    docs = {LINCHUAN, next(d for d in kb.docs if d != LINCHUAN)}
+    within = retrieval.best(len(kb.chunks), only_docs=docs)
+    assert {h.chunk.doc_id for h in within} == docs
+    assert len(within) == sum(len(kb.doc_chunks[d]) for d in docs)
+    assert retrieval.best(5, only_docs={"no-such-document.txt"}) == []
+    # The candidates of the whole ranking are found once per question, and ranking again gives the same.
+    assert retrieval.best(10) == retrieval.best(10) and retrieval.candidates() is retrieval.candidates()

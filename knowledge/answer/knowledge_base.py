@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..config import Settings
 from ..index.dense import DenseIndex
@@ -55,10 +56,10 @@ class KnowledgeBase:
         dim = bundles[0].vectors.shape[1] if bundles else 1
         self.vectors = np.vstack([b.vectors for b in bundles]) if bundles else np.zeros((0, dim), np.float32)
         self.dense = DenseIndex(self.vectors, settings.dense_index)
-        doc_row = {doc_id: i for i, doc_id in enumerate(self.docs)}
-        self.chunk_doc = np.array([doc_row[c.doc_id] for c in self.chunks], dtype=np.int64)  # document row per chunk
+        self.doc_row = {doc_id: i for i, doc_id in enumerate(self.docs)}
+        self.chunk_doc = np.array([self.doc_row[c.doc_id] for c in self.chunks], dtype=np.int64)  # per chunk
         self.doc_rows = np.split(np.argsort(self.chunk_doc, kind="stable"),  # each document's chunk rows
-                                 np.cumsum(np.bincount(self.chunk_doc, minlength=len(doc_row)))[:-1])
+                                 np.cumsum(np.bincount(self.chunk_doc, minlength=len(self.doc_row)))[:-1])
         self.documents = DocumentIndex(document_terms(b.tokens) for b in bundles)
         self.place_index = PlaceIndex.of(self.docs.values())
         # An answer embeds its question for search and again for sentence choice: once is enough.
@@ -82,6 +83,8 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, settings: Settings) -> "KnowledgeBase":
+        """The index's knowledge base, for a process that answers questions (see `answering_threads`)."""
+        answering_threads()
         reason = stale_reason(settings)
         if reason:
             raise IndexUnavailable(f"the index cannot be used ({reason}): run `policybot index` to rebuild it")
@@ -134,6 +137,13 @@ class KnowledgeBase:
         """Fusion over words and an embedding the caller made: a benchmark's cached embeddings, or a question
         not normalised as answering normalises it (BM25 taking the question as written)."""
         return Retrieval(self, q_tokens, q_vec).best(k, only_docs)
+
+
+def answering_threads() -> None:
+    """BLAS (numpy's OpenBLAS) on one thread in this process: an answer's matrix products are small, and OpenBLAS's
+    threads, spinning after each one, held the cores the next question's embedding (torch's threads) needed: on
+    2 cores answer p95 at 10k chunks was 120 ms with them and 26 ms without (docs/benchmarks.md, answer latency)."""
+    threadpool_limits(1, user_api="blas")
 
 
 def _used_synonyms(kb: KnowledgeBase) -> Synonyms:

@@ -43,24 +43,32 @@ class Retrieval:
         self.doc_bm25 = kb.documents.scores(list(tokens))
         self.lexical = _by_best(self.bm25)
         self.document = _by_best(self.doc_bm25)
+        self._candidates: np.ndarray | None = None
+
+    def candidates(self) -> np.ndarray:
+        """The rows that compete when every document may answer: each retriever's best, and every chunk of the
+        best documents, even one neither retriever found on its own text. Found once per question."""
+        if self._candidates is None:
+            kb, n = self.kb, self.kb.settings.candidates
+            lexical_top = np.argsort(-self.bm25)[:n] if self.bm25.any() else np.zeros(0, dtype=np.int64)
+            _, dense_top = kb.dense.search(self.vector, n)
+            top_docs = np.argsort(-self.doc_bm25)[:kb.settings.candidate_documents] if self.doc_bm25.any() else []
+            self._candidates = np.unique(np.concatenate([lexical_top, dense_top, *(kb.doc_rows[d] for d in top_docs)])
+                                         .astype(np.int64))
+        return self._candidates
 
     def best(self, k: int = 10, only_docs: set[str] | frozenset[str] | None = None) -> list[Hit]:
         """The k best chunks by fused score, from every document or only from `only_docs`."""
         kb = self.kb
         if not kb.chunks:
             return []
-        n = kb.settings.candidates
         if only_docs is not None:
-            rows = np.array([i for i, c in enumerate(kb.chunks) if c.doc_id in only_docs], dtype=np.int64)
+            own = [kb.doc_rows[kb.doc_row[d]] for d in only_docs if d in kb.doc_row]
+            rows = np.sort(np.concatenate(own)) if own else np.zeros(0, dtype=np.int64)
             if not len(rows):
                 return []
         else:
-            lexical_top = np.argsort(-self.bm25)[:n] if self.bm25.any() else np.zeros(0, dtype=np.int64)
-            _, dense_top = kb.dense.search(self.vector, n)
-            # Every chunk of the best documents competes, even one neither retriever found on its own text.
-            top_docs = np.argsort(-self.doc_bm25)[:kb.settings.candidate_documents] if self.doc_bm25.any() else []
-            rows = np.unique(np.concatenate([lexical_top, dense_top, *(kb.doc_rows[d] for d in top_docs)])
-                             .astype(np.int64))
+            rows = self.candidates()
         cosine = kb.vectors[rows] @ self.vector
         lex = self.lexical[rows]
         document = self.document[kb.chunk_doc[rows]]
