@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from knowledge.answer.focus import missing_sentence, subject
-from knowledge.text.answer_types import (Kind, about_past, announces_list, asked, enumerates, is_item, is_title,
-                                         leans_back, points_back, states, states_unit)
+from knowledge.text.answer_types import (Kind, about_past, announces_list, asked, counts_other_things, enumerates, is_item,
+                                         is_title, leans_back, points_back, states, states_unit)
 from knowledge.text.script import to_simplified
 
 
@@ -117,6 +117,16 @@ def test_a_count_is_answered_by_a_figure_of_the_counted_thing():
     assert not states_unit(asked("要跑几个部门？"), "累计为36户企业兑现税收返还奖励")
 
 
+def test_a_count_of_other_named_things_is_not_the_asked_count(kb):
+    big_classes = asked("临川区有多少个大班额？", kb.tokenizer.tagged("临川区有多少个大班额？"))
+    schools = "这三所学校将整合为一所九年一贯制学校,建成后逐步化解临川四中、临川六中大班额现状;"
+    assert counts_other_things(big_classes, schools)
+    assert not counts_other_things(big_classes, "大班额减少了3个")  # the counted thing left unsaid may be the asked one
+    assert not counts_other_things(big_classes, "全区城区学校大班额问题将得到有效缓解")  # no count at all
+    chores = asked("宜春市要办好几件民生实事？", kb.tokenizer.tagged("宜春市要办好几件民生实事？"))
+    assert not counts_other_things(chores, "重点办好十件民生实事。")  # 实事, after the word describing it
+
+
 @pytest.mark.parametrize("question, unit", [
     ("南昌市有几个区参加了五型政府建设？", "区"),  # not 区参
     ("湾里区有多少个零跑动事项？", "事项"),  # not 零跑
@@ -173,6 +183,9 @@ def test_an_items_title_alone(sentence, title):
     ("宜春市的政务服务中心周末能办事吗？", "文件中没有写明宜春市的政务服务中心的办公时间。"),
     ("我想问下临川办证要几天", "文件中没有说明临川办证需要多长时间。"),
     ("咨询一下登记费要交多少钱？", "文件中没有说明登记费的具体金额。"),
+    ("宜春市企业一牌两卡是什么？", "文件中没有说明宜春市企业一牌两卡是什么。"),
+    ("什么是一次不跑？", "文件中没有说明一次不跑是什么。"),
+    ("临川区有多少个大班额？", "文件中没有给出临川区的大班额的具体数量。"),
 ])
 def test_the_missing_fact_is_named(question, expected):
     assert missing_sentence(question, asked(question)) == expected

@@ -238,6 +238,17 @@ def test_how_to_do_something_is_answered_by_a_sentence_on_doing_it(kb):
     assert ans.answered and "投诉" in to_simplified(ans.citations[0].quote), ans.answer
 
 
+def test_measures_on_one_topic_of_a_plan_come_from_its_item_on_that_topic(kb):
+    """宜春市怎么加强作风建设: the 五型 plan's title does not say 作风, so a sentence about another of its topics
+    (修订完善《宜春市企业“一牌两卡”实施管理办法》, the selector's first) does not answer; item 16 does, though it
+    says neither 加强 nor 建设."""
+    ans = answer_question(kb, "宜春市怎么加强作风建设？")
+    assert ans.answered and "一牌两卡" not in ans.answer, ans.answer
+    assert all("作风" in to_simplified(c.quote) for c in ans.citations), ans.answer
+    assert "作风顽疾" in ans.answer, ans.answer  # the item's body, not its title alone
+    _check_citations(kb, ans)
+
+
 @pytest.mark.parametrize("sentence, closing", [
     ("由于時間關系,今天就跟大家交流到這里,再次感謝臨川區委常委李建泉做客我們的《在線訪談》欄目。", True),
     ("主持人:最后,谢谢各位网友对临川区工作的关心和支持。", True),
@@ -311,6 +322,24 @@ def test_a_count_no_sentence_gives_is_said_to_be_missing(kb):
     assert not ans.answered and ans.status == Status.NOT_STATED and "具体数量" in ans.answer
     ans = answer_question(kb, "新余市撤销了几个办事处？")  # one that is counted, in 个 of 办事处
     assert ans.answered and "4个办事处" in ans.answer
+
+
+def test_a_count_of_other_things_in_a_sentence_on_the_subject_does_not_answer(kb):
+    # the sentence on 大班额 counts the schools merged (这三所学校将整合为一所……学校); none counts 大班额
+    ans = answer_question(kb, "临川区有多少个大班额？")
+    assert ans.status == Status.NOT_STATED and "大班额的具体数量" in ans.answer and ans.related, ans.answer
+    ans = answer_question(kb, "宜春市要办好几件民生实事？")  # 十件民生实事 counts 实事, after the words describing them
+    assert ans.answered and "十件民生实事" in ans.answer, ans.answer
+
+
+def test_a_term_named_only_inside_a_documents_title_is_not_defined_by_it(kb):
+    # the work plan only says that rules exist: 修订完善《宜春市企业“一牌两卡”实施管理办法》
+    ans = answer_question(kb, "宜春市企业一牌两卡是什么？")
+    assert ans.status == Status.NOT_STATED and ans.answer == "文件中没有说明宜春市企业一牌两卡是什么。", ans.answer
+    assert ans.related and "一牌两卡" in to_simplified(ans.related[0].text)
+    _check_citations(kb, ans)
+    ans = answer_question(kb, "什么是好差评？")  # named as itself: 加快政务服务“好差评”系统开发建设……直接评价
+    assert ans.answered and "好差评" in to_simplified(ans.answer), ans.answer
 
 
 def test_a_run_on_sentence_indexed_in_pieces_is_quoted_whole(kb):

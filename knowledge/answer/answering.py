@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
-from ..text.answer_types import (OFFICES, Kind, about_past, about_present, announces_list, enumerates, is_item, is_title,
-                                 leans_back, points_back, states, states_unit)
+from ..text.answer_types import (OFFICES, Kind, about_past, about_present, announces_list, counts_other_things, enumerates,
+                                 is_item, is_title, leans_back, points_back, states, states_unit)
 from ..text.layout import ends_sentence, is_heading
 from ..text.script import in_script_of, is_traditional, to_simplified
 from ..text.transcript import without_speaker
@@ -153,12 +153,20 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
             return _not_stated(kb, query, confidence, elsewhere or pool, limit,
                                not_mentioned(query.quoted, query.places if elsewhere else ()))
         pool = on_subject
+    if query.asked.kind is Kind.DEFINITION and not exclude:
+        on_term = _on_term(kb, query, pool, options, composition)
+        if not on_term:  # 宜春市企业一牌两卡是什么？: the plan only names the rules 《……“一牌两卡”实施管理办法》
+            return _not_stated(kb, query, confidence, pool, limit)
+        pool = on_term
     if query.asked.strict and not exclude:  # "还有呢？" wants more on the question, stated or not
         stating = _stating(kb, query, pool, options, composition)
         if pool is not ranked and query.asked.unit and stating and not _with_unit(query, stating) and _with_unit(
                 query, _stating(kb, query, ranked, options, composition)):
             # 湾里区政务服务中心进驻了多少事项？: 湾里's figures count 件 (受理9908件); only 吉阳's count 进驻事项.
             stating = []
+        if query.asked.unit and not _with_unit(query, stating):
+            # 临川区有多少个大班额？: 这三所学校将整合为一所……学校 counts schools.
+            stating = [r for r in stating if not counts_other_things(query.asked, r[0].candidate.text)]
         if (query.asked.unit and stating and not _with_unit(query, stating)
                 and stating[0][1] < pool[0][1] - composition.rule_margin):
             # 南昌市有几个区参加了？: no sentence counts 区, and the best one with a figure (三次征求意见) is about
@@ -268,6 +276,39 @@ def _rarest(weight: dict[str, float]) -> set[str]:
     return {w for w, v in weight.items() if v >= top - 1e-6}  # all of them on a tie: the set has no order
 
 
+# Asking what a thing is, not what it is called (叫什么, 别名): only these are answered "not stated" when the thing is
+# named only inside another document's title.
+_WHAT_IS = re.compile(r"什么是|是什么|指什么|指的是什么|是指什么|怎么一?回事|什么意思|含义")
+_DOCUMENT_TITLE = re.compile(r"《([^《》]*)》")
+_QUOTE_MARKS = re.compile(r"[“”\"「」『』‘’]")
+
+
+def _on_term(kb: KnowledgeBase, query: Query, pool: list[tuple[Option, float]], options: list[Option],
+             composition: Composition) -> list[tuple[Option, float]]:
+    """For 是什么: the ranked sentences without those that name the term asked about (its rarest word, “五型”政府
+    naming 五型政府) only inside a longer 《title》; empty when no passage names it otherwise: 修订完善《宜春市企业
+    “一牌两卡”实施管理办法》 says that rules exist, not what 一牌两卡 is. A sentence that does not name the term at all
+    stays: one about the subject of its article often does not (又名㭴鸟、橿鸟 of 松鸦又可以叫什么, CMRC dev)."""
+    rarest = _rarest(_subject_weights(kb, query, options, composition))
+    if not rarest:
+        return pool
+
+    def named(text: str, titles: bool) -> bool:
+        text = _QUOTE_MARKS.sub("", text)
+        if not titles:
+            # A title the question names (《大神一郎奋斗记》被认为是什么作品的外传游戏) is the term.
+            text = _DOCUMENT_TITLE.sub(lambda m: m.group(0) if m.group(1) in rarest or m.group(0) in query.simplified
+                                       else "《》", text)
+        return any(_names(text, w) for w in rarest)
+
+    untitled = [r for r in pool if named(r[0].candidate.text, titles=False) or not named(r[0].candidate.text, titles=True)]
+    titled = any(named(o.candidate.text, titles=True) or named(o.hit.chunk.search_text, titles=True) for o, _ in pool)
+    if (titled and _WHAT_IS.search(query.simplified)
+            and not any(named(o.candidate.text, False) or named(o.hit.chunk.search_text, False) for o, _ in pool)):
+        return []
+    return untitled or pool
+
+
 def _subject_filter(kb: KnowledgeBase, query: Query, options: list[Option],
                     composition: Composition) -> Callable[[list[tuple[Option, float]]], list[tuple[Option, float]]]:
     """For measures and lists: of ranked sentences, when some names the subject's rarest word and the asked
@@ -276,8 +317,9 @@ def _subject_filter(kb: KnowledgeBase, query: Query, options: list[Option],
     the answer to the host's 五型 question (六项工作举措) shares 工作 and 举措, and its passage holds 教育 once, in
     警示教育制度, while the 大班额 answer says 教育. Only answers to a host's question: elsewhere a sentence is
     about what its article is about without naming it (本鱼分布于西北太平洋 of 膨趾膜鳕的分布区域是哪些, CMRC dev).
-    A word named only as one item of a list (招商引资 of 疫情防控、生态文明、招商引资、项目建设等中心工作) is not what
-    the sentence is about; when no sentence names the rarest word otherwise, its parts do (招商 of 精准招商)."""
+    The same holds in a document whose title does not name the subject (subtopic). A word named only as one item
+    of a list (招商引资 of 疫情防控、生态文明、招商引资、项目建设等中心工作) is not what the sentence is about; when no
+    sentence names the rarest word otherwise, its parts do (招商 of 精准招商)."""
     rarest = _rarest(_subject_weights(kb, query, options, composition, asked_category=False))
     action = _asked_action(query)
     named: dict[tuple[tuple[str, int], frozenset[str]], bool] = {}  # each sentence judged once per set of words
@@ -301,7 +343,14 @@ def _subject_filter(kb: KnowledgeBase, query: Query, options: list[Option],
     def keep(ranked: list[tuple[Option, float]]) -> list[tuple[Option, float]]:
         if not rarest or not any(names(o) for o, _ in ranked):
             return ranked
-        return [r for r in ranked if names(r[0]) or not r[0].hit.chunk.question]
+        return [r for r in ranked if names(r[0]) or not r[0].hit.chunk.question and not subtopic(r[0])]
+
+    def subtopic(o: Option) -> bool:
+        # A titled document whose title does not name the subject has it as one of its topics: 宜春's 五型 plan on
+        # 作风, where 修订完善《……“一牌两卡”实施管理办法》 is about another. An untitled one (a CMRC article) may be
+        # about it throughout.
+        title = to_simplified(kb.docs[o.hit.chunk.doc_id].meta.title)
+        return bool(title) and not any(w in title for w in words)
 
     return keep
 
@@ -312,7 +361,13 @@ def _asked_action(query: Query) -> str:
     if query.asked.kind is not Kind.MEASURES or query.asked.cue_start < 0:
         return ""
     after = query.simplified[query.asked.cue_end:]
-    return max((w for w in query.focus if after.startswith(w) and len(w) > 1), key=len, default="")
+    action = max((w for w in query.focus if after.startswith(w) and len(w) > 1), key=len, default="")
+    return "" if _GENERIC_ACTION.fullmatch(action) else action
+
+
+# Verbs that any measure of a plan may do to its subject: 宜春市怎么加强作风建设？ is answered by 持续改进工作作风……
+# 大力纠治……作风顽疾, which says neither 加强 nor 建设.
+_GENERIC_ACTION = re.compile(r"加强|推进|推动|提升|提高|做好|抓好|开展|落实|完善|优化|深化|强化|促进|改进|改善|打造|建设|实现")
 
 
 def _introduced_by(kb: KnowledgeBase, o: Option) -> list[str]:

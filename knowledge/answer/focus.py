@@ -29,6 +29,7 @@ _MISSING = {
     Kind.ADDRESS: "文件中没有写明{}的地址。",
     Kind.CONTACT: "文件中没有写明{}的联系方式。",
     Kind.MATERIALS: "文件中没有列出{}需要的材料。",
+    Kind.DEFINITION: "文件中没有说明{}是什么。",
 }
 _MISSING_NO_SUBJECT = {
     Kind.MONEY: "文件中没有说明具体金额。",
@@ -39,6 +40,7 @@ _MISSING_NO_SUBJECT = {
     Kind.ADDRESS: "文件中没有写明地址。",
     Kind.CONTACT: "文件中没有写明联系方式。",
     Kind.MATERIALS: "文件中没有列出需要的材料。",
+    Kind.DEFINITION: "文件中没有说明它是什么。",
 }
 
 
@@ -56,6 +58,8 @@ def subject(simplified: str, asked: Asked) -> str:
     thing counted: "吉阳区设置了几个综合受理窗口" -> 吉阳区设置的综合受理窗口."""
     clause, cue = asking_clause(simplified, asked)
     head = _LEAD.sub("", clause[:cue].strip())
+    if asked.kind is Kind.DEFINITION and not head and clause.startswith("什么是", cue):  # the subject follows
+        return re.sub(r"\s+", "", _COUNTED_END.sub("", clause[cue + (asked.cue_end - asked.cue_start):]).strip())
     if asked.kind == Kind.ADDRESS:  # "政务服务中心在哪里": the asking words open on the office asked about
         office = _OFFICE.match(clause, cue)
         head += office.group(0) if office else ""
@@ -64,7 +68,7 @@ def subject(simplified: str, asked: Asked) -> str:
     if counted and (len(counted) > 8 or re.search(r"[了过着是为把被的]", counted) or QUESTION_WORDS.search(counted)):
         return "“" + _COUNTED_END.sub("", clause).strip() + "”"  # "为多少家企业建立了信用档案": quoted whole
     if counted:
-        return re.sub(r"\s+", "", f"{re.sub(r'[了过着]$', '', head)}的{counted}" if head else counted)
+        return re.sub(r"\s+", "", f"{re.sub(r'(?:[拥共还]有|一共有|总共有|有|[了过着])$', '', head)}的{counted}" if head else counted)
     while True:
         shorter = _TRAIL.sub("", head).strip()
         if shorter == head:

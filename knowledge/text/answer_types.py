@@ -230,6 +230,18 @@ def states_unit(asked: Asked, sentence: str, question: str = "") -> bool:
     return any(m.group(0) not in question for form in forms for m in re.finditer(form, sentence))
 
 
+def counts_other_things(asked: Asked, sentence: str) -> bool:
+    """Whether the sentence names the asked thing and every count of it counts a named thing other than that: "这三所
+    学校将整合为一所九年一贯制学校……化解大班额现状" names 大班额 and counts schools (临川区有多少个大班额？)."""
+    if asked.kind is not Kind.COUNT or not asked.unit:
+        return False
+    if asked.unit not in sentence:  # one that does not name the asked thing may leave it unsaid (共有17座)
+        return False
+    # What a count counts is in the words after its measure word: 十件民生实事 counts 实事, 16座旧型政府廉租屋大厦 屋.
+    counts = list(re.finditer(rf"(?<![\d.]){_NUMBER}\s*[{_MEASURE}]([\u4e00-\u9fff]{{0,10}})", sentence))
+    return bool(counts) and all(len(m.group(1)) >= 2 and asked.unit not in m.group(1) for m in counts)
+
+
 # A sentence that opens on its predicate or on a pronoun leans on the sentence before for its subject: "面积126.76万
 # 平方公里，是世界上最低度开发国家。" says which country only after "尼日共和国……。"; "并在全省率先……" who did it.
 _LEANS_BACK = re.compile(r"^(?:是|为(?![了何此])|系|并|又|也|亦|还|曾|即|且|均|都|位于|面积|人口|全长|总长|长约|共有|拥有|成为|属于|"
