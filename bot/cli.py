@@ -192,7 +192,8 @@ def _format_citation(label: str, c) -> str:
 
     if c.kind == FAQ_CITATION:  # a curated entry: the answer is the quote; say which entry and question
         return f"{label} {c.title}{'（' + c.date + '）' if c.date else ''} · FAQ 条目 {c.doc_id.partition(':')[2]}\n    问：{c.context}"
-    where = f"{c.doc_id} 第{c.paragraph}段，字符 {c.start}–{c.end}"
+    # Paragraph 0: a line of the page outside the text (a date line), which only the original has.
+    where = f"{c.doc_id}{f' 第{c.paragraph}段' if c.paragraph else ''}，字符 {c.start}–{c.end}"
     return f"{label} {c.title}{'（' + c.date + '）' if c.date else ''} · {where}\n    “{c.text}”"
 
 

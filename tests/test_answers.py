@@ -21,6 +21,7 @@ _QUESTIONS = [
     "宜春怎样完善延时错时预约服务？",
     "湾里政务服务一次不跑率达到多少？",
     "新建区和吉阳区分别怎样优化营商环境？",
+    "簡報第59期是哪天發布的？",  # cited from the page's date line, outside the cleaned text
 ]
 
 
@@ -340,6 +341,22 @@ def test_a_term_named_only_inside_a_documents_title_is_not_defined_by_it(kb):
     _check_citations(kb, ans)
     ans = answer_question(kb, "什么是好差评？")  # named as itself: 加快政务服务“好差评”系统开发建设……直接评价
     assert ans.answered and "好差评" in to_simplified(ans.answer), ans.answer
+
+
+def test_when_a_document_came_out_is_answered_from_its_pages_date_line(kb):
+    # the briefing's 来源: 南昌市人民政府  发布日期: 2023-01-11 is page furniture, in no sentence of its text
+    ans = answer_question(kb, "简报第59期是哪天发布的？")
+    assert ans.answered and ans.answer == "发布日期: 2023-01-11[1]", ans.answer
+    c = ans.citations[0]
+    assert c.doc_id.startswith("002") and c.quote == "发布日期: 2023-01-11" and c.date == "2023-01-11"
+    _check_citations(kb, ans)
+    traditional = answer_question(kb, "這篇從揭榜掛帥到賽馬爭先的報道是哪天發的？")
+    assert traditional.answered and "2022年5月23日" in traditional.answer, traditional.answer
+    assert traditional.citations[0].doc_id.startswith("003")
+    # an event the text tells is answered from the text; a document bearing no date, as before
+    assert "5月11日" in answer_question(kb, "三亚什么时候公布了揭榜挂帅榜单？").answer
+    plan = answer_question(kb, "宜春市2020年五型政府建设工作方案是什么时候印发的？")
+    assert plan.status == Status.NOT_STATED and "具体时间" in plan.answer, plan.answer
 
 
 def test_a_run_on_sentence_indexed_in_pieces_is_quoted_whole(kb):

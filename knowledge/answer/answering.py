@@ -20,6 +20,7 @@ from .candidates import Option, citation_key, gather, option, quotable, quote_sp
 from .confidence import ConfidenceWeights, confidence_of, evidence_elsewhere
 from .focus import missing_sentence, not_covered_at, not_mentioned
 from .knowledge_base import KnowledgeBase
+from .publication import publication_answer
 from .query import Query, Reading, analyse
 from .search import Retrieval
 
@@ -106,6 +107,9 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
     question is searched once: its place's own passages are ranked from the same retrieval. `avoid`: sentences,
     as (doc_id, start) like `exclude`, that must not answer (answer_follow_up), the question being a new one."""
     limit = max(1, max_citations or kb.settings.max_citations)
+    published = None if exclude or avoid else publication_answer(kb, query)
+    if published is not None:  # 简报第59期是哪天发布的？: the page's date line, which no sentence of the text is
+        return published
     retrieval = kb.retrieve(query)
     hits = retrieval.best(max(composition.chunks, weights.passages))
     own = _place_search(kb, retrieval, weights.passages)
