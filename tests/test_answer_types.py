@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 
 from knowledge.answer.focus import missing_sentence, subject
 from knowledge.text.answer_types import (Kind, about_past, announces_list, asked, counts_other_things, enumerates, is_item,
-                                         is_title, leans_back, points_back, states, states_unit)
+                                         is_title, leans_back, names_documents, points_back, states, states_unit)
 from knowledge.text.script import to_simplified
 
 
@@ -115,6 +115,14 @@ def test_a_count_is_answered_by_a_figure_of_the_counted_thing():
     many = asked("吉阳区有多少个零跑动事项？")
     assert states_unit(many, "截至目前,区政务服务“零跑动”事项245项,可办率55%;")
     assert not states_unit(asked("要跑几个部门？"), "累计为36户企业兑现税收返还奖励")
+
+
+def test_rules_asked_for_are_named_by_the_titles_issued():
+    rules = asked("吉阳区出台了哪些制度？")
+    assert names_documents(rules, "为理顺国有企业监督管理关系,规范企业运作,出台《区属国有企业管理暂行实施意见》;")
+    assert not names_documents(rules, "持续规范内部管理制度、健全对外行权制度、完善法治规划建设工作;")  # no title
+    assert not names_documents(rules, "5月11日,三亚公布了第一批《三亚市“制度执行年”行动攻坚清单》")  # 公布, a list
+    assert not names_documents(asked("吉阳区有哪些亮点？"), "出台《区属国有企业管理暂行实施意见》")  # not asked
 
 
 def test_a_count_of_other_named_things_is_not_the_asked_count(kb):

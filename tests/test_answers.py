@@ -343,6 +343,16 @@ def test_a_term_named_only_inside_a_documents_title_is_not_defined_by_it(kb):
     assert ans.answered and "好差评" in to_simplified(ans.answer), ans.answer
 
 
+def test_which_rules_were_issued_is_answered_with_the_titles_issued(kb):
+    # the selector's first is the summary 这些都是吉阳区以制度执行引领优化营商环境开出的良方; the rules follow
+    # 今年以来,吉阳区陆续出台多项制度。 one per clause, each 出台《……》
+    ans = answer_question(kb, "吉阳区优化营商环境出台了哪些制度？")
+    assert ans.answered and "良方" not in ans.answer, ans.answer
+    issued = [c for c in ans.citations if "出台《" in to_simplified(c.text)]
+    assert len(issued) >= 2, ans.answer
+    _check_citations(kb, ans)
+
+
 def test_when_a_document_came_out_is_answered_from_its_pages_date_line(kb):
     # the briefing's 来源: 南昌市人民政府  发布日期: 2023-01-11 is page furniture, in no sentence of its text
     ans = answer_question(kb, "简报第59期是哪天发布的？")

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
 from ..text.answer_types import (OFFICES, Kind, about_past, about_present, announces_list, counts_other_things, enumerates,
-                                 is_item, is_title, leans_back, points_back, states, states_unit)
+                                 is_item, is_title, leans_back, names_documents, points_back, states, states_unit)
 from ..text.layout import ends_sentence, is_heading
 from ..text.script import in_script_of, is_traditional, to_simplified
 from ..text.transcript import without_speaker
@@ -189,8 +189,16 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
                 ranked = on_subject(ranked)
         # "哪五型" is answered by the sentence that lists them, when one does.
         listing = [r for r in pool if enumerates(query.asked, r[0].candidate.text)] if query.asked.kind == Kind.LIST else []
+        # 出台了哪些制度: by the sentences issuing titled documents, which the selector, fitted on encyclopedic
+        # articles, ranks below the summary 这些都是……开出的良方; the answer's other sentences are such, too.
+        documents = [r for r in pool if names_documents(query.asked, r[0].candidate.text)] if not exclude else []
         # Named items (哪五型: every item ends in 型) are that list's own; any list of three (哪些) is only a hint.
-        best = listing[0] if listing and len(query.asked.category) == 1 else _preferred(listing, pool, composition)
+        if listing and len(query.asked.category) == 1:
+            best = listing[0]
+        elif documents:
+            best, ranked = documents[0], documents
+        else:
+            best = _preferred(listing, pool, composition)
     chosen = _compose(kb, query, best, ranked, limit, composition, exclude, also)
     citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(chosen, start=1))
     text = "".join(f"{in_script_of(o.text, query.text)}[{n}]" for n, o in enumerate(chosen, start=1))

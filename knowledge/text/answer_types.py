@@ -217,6 +217,17 @@ def enumerates(asked: Asked, sentence: str) -> bool:
     return bool(re.search(rf"(?:[^、，,。；;]{{1,10}}{item}[、，,]){{2,}}[^、，,。；;]{{1,10}}{item}", sentence))
 
 
+# 出台了哪些制度: rules and papers are listed by their titles, each issued by a verb (出台《区属国有企业管理暂行实施意见》).
+_DOCUMENT_CATEGORY = re.compile(r"制度|文件|政策|办法|规定|规章|方案|意见|条例|细则")
+_ISSUES_DOCUMENT = re.compile(r"(?:出台|制定|印发|编制|修订|发布|颁布|起草|完善|更新)[^，,。；;《]{0,6}《[^《》]{4,}》")
+
+
+def names_documents(asked: Asked, sentence: str) -> bool:
+    """Whether the sentence answers 哪些制度/文件/政策 with the titles of documents it says were issued."""
+    return (asked.kind is Kind.LIST and bool(_DOCUMENT_CATEGORY.fullmatch(asked.category))
+            and bool(_ISSUES_DOCUMENT.search(sentence)))
+
+
 def states_unit(asked: Asked, sentence: str, question: str = "") -> bool:
     """"几个部门" is answered by a figure of 部门 (一个部门, 部门3个); "多少户企业" by 36户."""
     if not (asked.unit or asked.measure):
