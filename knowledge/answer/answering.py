@@ -334,6 +334,8 @@ def _subject_filter(kb: KnowledgeBase, query: Query, options: list[Option],
     sentence names the rarest word otherwise, its parts do (招商 of 精准招商)."""
     rarest = _rarest(_subject_weights(kb, query, options, composition, asked_category=False))
     action = _asked_action(query)
+    # 怎么招商引资: the action is the subject, which its parts may name (以商招商、委托招商), not asked again whole.
+    action = "" if rarest == {action} else action
     named: dict[tuple[tuple[str, int], frozenset[str]], bool] = {}  # each sentence judged once per set of words
 
     def naming(o: Option, words: frozenset[str]) -> bool:
