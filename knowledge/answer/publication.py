@@ -64,7 +64,7 @@ def _bigrams(text: str) -> set[str]:
 
 def _date_span(doc: Document) -> tuple[int, int, int, int] | None:
     """(quote start, quote end, line start, line end) in the original of the first date that is the document's:
-    with its label when the page labels it (发布日期: 2023-01-11)."""
+    with its label when the page labels it (发布日期: 2023-01-11), its whole line when that is short."""
     original = doc.original
     for m in _DATE.finditer(original):
         year, month, day = (int(g) for g in m.groups())
@@ -74,15 +74,13 @@ def _date_span(doc: Document) -> tuple[int, int, int, int] | None:
         line_end = original.find("\n", m.end())
         line_end = len(original) if line_end < 0 else line_end
         label = _LABEL.search(original, line_start, m.start())
-        line = original[line_start:line_end].strip()
         if label:
-            start = label.start()
-        elif len(line) <= _LINE_CHARS:
-            start = line_start + (len(original[line_start:line_end]) - len(original[line_start:line_end].lstrip()))
-            return start, start + len(line), line_start, line_end
-        else:
-            start = m.start()
-        return start, m.end(), line_start, line_end
+            return label.start(), m.end(), line_start, line_end
+        line = original[line_start:line_end]
+        if len(line.strip()) <= _LINE_CHARS:
+            start = line_start + len(line) - len(line.lstrip())
+            return start, start + len(line.strip()), line_start, line_end
+        return m.start(), m.end(), line_start, line_end
     return None
 
 
