@@ -3,7 +3,8 @@
 DIET is sure of itself on text unlike anything it was trained on: "123" came out as goodbye at 0.9997 (886 is
 a goodbye example), "qwerty uiop" as greet, "／restart" as goodbye, so a citizen typing nonsense was told 再见.
 A message classified as one of the guarded intents (those answered by a fixed response, not by the knowledge
-base) keeps that intent only when it shares a word with that intent's training examples; otherwise it becomes
+base) keeps that intent only when it shares a word with that intent's training examples that no example of the
+other intents uses (再见, not the 的 of 好的，再见); otherwise it becomes
 nlu_fallback, which asks the knowledge base first and then asks to rephrase (action_default_fallback). A
 message without a single word (only punctuation) becomes nlu_fallback whatever it was classified as.
 """
@@ -31,6 +32,11 @@ FILE = "vocabulary.json"
 def words(message: Message) -> set[str]:
     """The message's tokens that carry a letter, a digit or a character (punctuation never tells intents apart)."""
     return {t.text.lower() for t in message.get(TOKENS_NAMES[TEXT]) or [] if any(ch.isalnum() for ch in t.text)}
+
+
+def _whole(message: Message) -> str:
+    """The message's words run together, in order: how an example is matched whole."""
+    return "".join(t.text.lower() for t in message.get(TOKENS_NAMES[TEXT]) or [] if any(ch.isalnum() for ch in t.text))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -64,9 +70,18 @@ class IntentGuard(GraphComponent, IntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         guarded = set(self.config["intents"])
+        asked: set[str] = set()  # the words of the questions the knowledge base answers
         for example in training_data.intent_examples:
             if example.get(INTENT) in guarded:
                 self.vocabulary.setdefault(example.get(INTENT), set()).update(words(example))
+            else:
+                asked.update(words(example))
+        # A word questions use too (的, 是, 了, 什么) tells no greeting or goodbye: 简报第59期是哪天发布的？ was
+        # told 再见, sharing 的 with 好的，再见. An example itself, whole, still does (在吗, both of whose words
+        # questions use).
+        self.vocabulary = {intent: (ws - asked) | {_whole(e) for e in training_data.intent_examples
+                                                   if e.get(INTENT) == intent}
+                           for intent, ws in self.vocabulary.items()}
         with self._storage.write_to(self._resource) as folder:
             (folder / FILE).write_text(json.dumps({k: sorted(v) for k, v in self.vocabulary.items()},
                                                   ensure_ascii=False), encoding="utf-8")
@@ -79,6 +94,7 @@ class IntentGuard(GraphComponent, IntentClassifier):
         for message in messages:
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             said = words(message)
+            said = said | {_whole(message)} if said else said
             # No word at all (。。。, ？？): no intent was trained on such a message, whichever DIET picks (it
             # picked follow_up for 。。。 in one training and not in another).
             wordless = not said and intent not in (None, DEFAULT_NLU_FALLBACK_INTENT_NAME)

@@ -79,6 +79,14 @@ def test_traditional_conversation(talk):
     assert "6" in ans["answer"]
 
 
+def test_a_question_sharing_only_everyday_words_with_goodbye_is_answered(talk):
+    # 简报第59期是哪天发布的？ was classified goodbye and kept it, sharing 的 with 好的，再见
+    asked = as_answer("简报第59期是哪天发布的？", talk("简报第59期是哪天发布的？"))
+    assert asked["answered"] and "2023-01-11" in asked["answer"], asked
+    assert "再见" in _texts(talk("好的，再见"))
+    assert "不动产登记" in _texts(talk("在吗")) or "政策" in _texts(talk("在吗"))  # a greeting, both words everyday
+
+
 def test_out_of_scope_is_refused_politely(talk):
     reply = talk("明天广州会下雨吗？")
     assert reply and not as_answer("", reply)["citations"]
