@@ -29,14 +29,19 @@ log = logging.getLogger(__name__)
 FILE = "vocabulary.json"
 
 
+def _tokens(message: Message) -> list[str]:
+    """The message's tokens that carry a letter, a digit or a character (punctuation never tells intents apart),
+    in order."""
+    return [t.text.lower() for t in message.get(TOKENS_NAMES[TEXT]) or [] if any(ch.isalnum() for ch in t.text)]
+
+
 def words(message: Message) -> set[str]:
-    """The message's tokens that carry a letter, a digit or a character (punctuation never tells intents apart)."""
-    return {t.text.lower() for t in message.get(TOKENS_NAMES[TEXT]) or [] if any(ch.isalnum() for ch in t.text)}
+    return set(_tokens(message))
 
 
 def _whole(message: Message) -> str:
     """The message's words run together, in order: how an example is matched whole."""
-    return "".join(t.text.lower() for t in message.get(TOKENS_NAMES[TEXT]) or [] if any(ch.isalnum() for ch in t.text))
+    return "".join(_tokens(message))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -71,17 +76,17 @@ class IntentGuard(GraphComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         guarded = set(self.config["intents"])
         asked: set[str] = set()  # the words of the questions the knowledge base answers
+        wholes: dict[str, set[str]] = {}
         for example in training_data.intent_examples:
             if example.get(INTENT) in guarded:
                 self.vocabulary.setdefault(example.get(INTENT), set()).update(words(example))
+                wholes.setdefault(example.get(INTENT), set()).add(_whole(example))
             else:
                 asked.update(words(example))
         # A word questions use too (的, 是, 了, 什么) tells no greeting or goodbye: 简报第59期是哪天发布的？ was
         # told 再见, sharing 的 with 好的，再见. An example itself, whole, still does (在吗, both of whose words
         # questions use).
-        self.vocabulary = {intent: (ws - asked) | {_whole(e) for e in training_data.intent_examples
-                                                   if e.get(INTENT) == intent}
-                           for intent, ws in self.vocabulary.items()}
+        self.vocabulary = {intent: (ws - asked) | wholes[intent] for intent, ws in self.vocabulary.items()}
         with self._storage.write_to(self._resource) as folder:
             (folder / FILE).write_text(json.dumps({k: sorted(v) for k, v in self.vocabulary.items()},
                                                   ensure_ascii=False), encoding="utf-8")

@@ -305,20 +305,23 @@ def _on_term(kb: KnowledgeBase, query: Query, pool: list[tuple[Option, float]], 
     if not rarest:
         return pool
 
-    def named(text: str, titles: bool) -> bool:
+    def named(text: str, inside_titles: bool) -> bool:
         text = _QUOTE_MARKS.sub("", text)
-        if not titles:
+        if not inside_titles:
             # A title the question names (《大神一郎奋斗记》被认为是什么作品的外传游戏) is the term.
             text = _DOCUMENT_TITLE.sub(lambda m: m.group(0) if m.group(1) in rarest or m.group(0) in query.simplified
                                        else "《》", text)
         return any(_names(text, w) for w in rarest)
 
-    untitled = [r for r in pool if named(r[0].candidate.text, titles=False) or not named(r[0].candidate.text, titles=True)]
-    titled = any(named(o.candidate.text, titles=True) or named(o.hit.chunk.search_text, titles=True) for o, _ in pool)
-    if (titled and _WHAT_IS.search(query.simplified)
-            and not any(named(o.candidate.text, False) or named(o.hit.chunk.search_text, False) for o, _ in pool)):
+    # (anywhere, outside titles) for each sentence, and for each passage (title and heading included) once.
+    judged = [(r, named(r[0].candidate.text, True), named(r[0].candidate.text, False)) for r in pool]
+    passages = {o.hit.chunk.chunk_id: o.hit.chunk.search_text for o, _ in pool}
+    passages_judged = [(named(t, True), named(t, False)) for t in passages.values()]
+    anywhere = any(a for _, a, _ in judged) or any(a for a, _ in passages_judged)
+    outside = any(u for _, _, u in judged) or any(u for _, u in passages_judged)
+    if anywhere and not outside and _WHAT_IS.search(query.simplified):
         return []
-    return untitled or pool
+    return [r for r, a, u in judged if u or not a] or pool
 
 
 def _subject_filter(kb: KnowledgeBase, query: Query, options: list[Option],
