@@ -13,7 +13,7 @@ import numpy as np
 from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
 from ..text.answer_types import (OFFICES, Kind, about_past, about_present, announces_list, counts_other_things, enumerates,
                                  is_item, is_title, leans_back, names_documents, points_back, states, states_unit)
-from ..text.layout import ends_sentence, is_heading
+from ..text.layout import SECTION_JOINER, ends_sentence, is_heading
 from ..text.script import in_script_of, is_traditional, to_simplified
 from ..text.transcript import without_speaker
 from .candidates import Option, citation_key, gather, option, quotable, quote_span
@@ -164,8 +164,8 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
         pool = on_term
     if query.asked.strict and not exclude:  # "还有呢？" wants more on the question, stated or not
         stating = _stating(kb, query, pool, options, composition)
-        if pool is not ranked and query.asked.unit and stating and not _with_unit(query, stating) and _with_unit(
-                query, _stating(kb, query, ranked, options, composition)):
+        if (pool is not ranked and query.asked.unit and stating and not _with_unit(query, stating)
+                and _counted_elsewhere(kb, query, ranked, retrieval, composition)):
             # 湾里区政务服务中心进驻了多少事项？: 湾里's figures count 件 (受理9908件); only 吉阳's count 进驻事项.
             stating = []
         if query.asked.unit and not _with_unit(query, stating):
@@ -202,7 +202,16 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
     chosen = _compose(kb, query, best, ranked, limit, composition, exclude, also)
     citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(chosen, start=1))
     text = "".join(f"{in_script_of(o.text, query.text)}[{n}]" for n, o in enumerate(chosen, start=1))
-    return Answer(query.text, True, confidence, text, citations)
+    return Answer(query.text, True, confidence, _section_named(kb, query, chosen[0]) + text, citations)
+
+
+def _section_named(kb: KnowledgeBase, query: Query, first: Option) -> str:
+    """For 南昌市哪个区开展了转作风优环境活动？, answered by a sentence of 湾里's section that never names 湾里: the
+    section's heading, as the document heads it (【湾里管理局“五项措施”】), before the sentence; else nothing."""
+    places = kb.place_index.section_of(first.hit.chunk)
+    if query.asked.kind is not Kind.PLACE or not places or any(p in first.candidate.text for p in places):
+        return ""
+    return f"【{in_script_of(first.hit.chunk.heading.partition(SECTION_JOINER)[0], query.text)}】"
 
 
 def _preferred(preferred: list[tuple[Option, float]], ranked: list[tuple[Option, float]],
@@ -261,6 +270,19 @@ def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]
     stating = [r for r in ranked if states(query.asked.kind, r[0].candidate.text, query.simplified) and about_focus(r[0])]
     with_unit = [r for r in stating if states_unit(query.asked, r[0].candidate.text, query.simplified)]
     return with_unit or stating
+
+
+def _counted_elsewhere(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]], retrieval: Retrieval,
+                       composition: Composition) -> bool:
+    """Whether sentences of other places state the asked figure in the asked unit: among those the answer ranked,
+    or among the best passages about none of the asked places (which the asked place's own sections, found first
+    by their headings, may keep out of the answer's chunks)."""
+    options = [o for o, _ in ranked]
+    if _with_unit(query, _stating(kb, query, ranked, options, composition)):
+        return True
+    wider = gather(kb, _elsewhere(kb, query, retrieval, composition))
+    return bool(wider) and _with_unit(query, _stating(kb, query, _rank(kb, query, wider, composition),
+                                                     options + wider, composition))
 
 
 def _with_unit(query: Query, rows: list[tuple[Option, float]]) -> bool:
@@ -384,6 +406,7 @@ def _asked_action(query: Query) -> str:
 
 # Verbs that any measure of a plan may do to its subject: 宜春市怎么加强作风建设？ is answered by 持续改进工作作风……
 # 大力纠治……作风顽疾, which says neither 加强 nor 建设.
+_HOW = re.compile(r"怎么|怎样|如何|怎么样|怎样才能|如何才能")
 _GENERIC_ACTION = re.compile(r"加强|推进|推动|提升|提高|做好|抓好|开展|落实|完善|优化|深化|强化|促进|改进|改善|打造|建设|实现")
 
 
@@ -494,7 +517,7 @@ def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked
         if any(_about(kb, c, {stem}) for c in chosen):
             continue
         for o, _ in ranked:
-            if o.key not in seen and stem in kb.place_index.stems(o.hit.chunk.doc_id):
+            if o.key not in seen and stem in kb.place_index.chunk_stems(o.hit.chunk):
                 chosen.append(o)
                 seen.add(o.key)
                 length += len(o.text)
@@ -618,8 +641,7 @@ def _place_search(kb: KnowledgeBase, retrieval: Retrieval, k: int) -> Callable[[
 
     def own(stem: str) -> list[Hit]:
         if stem not in ranked:
-            docs = kb.place_index.docs_about(stem)
-            ranked[stem] = retrieval.best(k, only_docs=docs) if docs else []
+            ranked[stem] = retrieval.best(k, rows=kb.place_rows([stem]))
         return ranked[stem]
 
     return own
@@ -633,10 +655,9 @@ def _named_in_passages(kb: KnowledgeBase, names: tuple[str, ...]) -> bool:
 
 
 def _elsewhere(kb: KnowledgeBase, query: Query, retrieval: Retrieval, composition: Composition) -> list[Hit]:
-    """The best passages of the documents about none of the asked places: a place's own rank first among them
-    all (宜春's every passage before 湾里's one on 一次不跑)."""
-    place_docs = set().union(*(kb.place_index.docs_about(s) for s in query.stems))
-    return retrieval.best(composition.chunks, only_docs={d for d in kb.docs if d not in place_docs})
+    """The best passages about none of the asked places (of their documents, or of other places' sections): a
+    place's own rank first among them all (宜春's every passage before 湾里's one on 一次不跑)."""
+    return retrieval.best(composition.chunks, rows=kb.place_rows(query.stems, about=False))
 
 
 def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callable[[str], list[Hit]],
@@ -656,10 +677,15 @@ def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], ow
     words = [w for w in focus if not _asks(query, w) and not any(v != w and v in w for v in focus)]
     if not stems or not words:
         return []
+    # The verb the asking word governs (推行 of 吉阳区怎么推行物管城市) is the asked action, not the subject: 管城 is,
+    # however often other places' sections repeat 物管城市 in their headings.
+    start, end = query.asked.cue_start, query.asked.cue_end
+    if start >= 0 and _HOW.fullmatch(query.simplified[start:end]):
+        words = [w for w in words if not query.simplified.startswith(w, end)] or words
     top = max(kb.lexical.idf(w) for w in words)
     rarest = [w for w in words if kb.lexical.idf(w) >= top - 1e-6]
-    place_docs = set().union(*(kb.place_index.docs_about(s) for s in stems))
-    others = [h for h in hits if h.chunk.doc_id not in place_docs]
+    at_place = set(kb.place_rows(stems).tolist())
+    others = [h for h in hits if kb.chunk_row[h.chunk.chunk_id] not in at_place]
     own_hits = [h for s in stems for h in own(s)]
     if not others or not own_hits:
         return []
@@ -671,8 +697,7 @@ def _covered_only_elsewhere(kb: KnowledgeBase, query: Query, hits: list[Hit], ow
     if covered(best_other) <= max(covered(h) for h in own_hits):
         return []
     held = kb.chunk_tokens[kb.chunk_row[best_other.chunk.chunk_id]]
-    at_place = [kb.chunk_tokens[kb.chunk_row[c.chunk_id]] for d in place_docs for c in kb.doc_chunks.get(d, ())]
-    unused = [w for w in rarest if w in held and not any(w in tokens for tokens in at_place)]
+    unused = [w for w in rarest if w in held and not any(w in kb.chunk_tokens[r] for r in at_place)]
     if not unused:
         return []
     # Everyday words (今年, 抓好) may be how the question is put; a term (好差评 of 南昌市好差评制度是怎么回事？) never is,
@@ -693,17 +718,17 @@ def _hits_per_place(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Calla
         return []
     extra = []
     for stem in query.stems:
-        docs = kb.place_index.docs_about(stem)
-        if docs and not any(h.chunk.doc_id in docs for h in hits[:composition.chunks]):
+        if (kb.place_index.docs_about(stem)
+                and not any(stem in kb.place_index.chunk_stems(h.chunk) for h in hits[:composition.chunks])):
             extra.extend(own(stem)[:composition.place_chunks])
     return extra
 
 
 def _about(kb: KnowledgeBase, o: Option, stems: set[str]) -> bool:
-    """A sentence answers for these places when its document is about one of them, names one, or is about no
-    place in particular."""
-    doc = kb.place_index.stems(o.hit.chunk.doc_id)
-    return not doc or bool(stems & doc) or any(s in o.candidate.text for s in stems)
+    """A sentence answers for these places when its document (or its section of a document about several) is about
+    one of them, names one, or is about no place in particular."""
+    about = kb.place_index.chunk_stems(o.hit.chunk)
+    return not about or bool(stems & about) or any(s in o.candidate.text for s in stems)
 
 
 def _cite(doc: Document, option: Option, n: int, question: str) -> Citation:

@@ -99,7 +99,7 @@ def confidence_of(kb: KnowledgeBase, query: Query, hits: list[Hit], own: Callabl
         # place (临川's office for "新余 不动产登记"), not from one about this place or about no place in particular
         # (a city's FAQ, where every answer is the city's without naming it).
         about = [s for s in stems if places.docs_about(s)]
-        best = places.stems(hits[0].chunk.doc_id)
+        best = places.chunk_stems(hits[0].chunk)
         content = _content(query, q_tokens)
         if about and content and best and not best & set(stems):  # of several places, one that answers is enough
             score = min(score, max(_evidence(kb, content, focus, own(stem), weights) for stem in about))

@@ -105,4 +105,4 @@ def not_mentioned(quoted: tuple[str, ...], places: tuple[str, ...] = ()) -> str:
 
 def not_covered_at(places: tuple[str, ...]) -> str:
     """The honest reply when the documents cover the topic, but only other places' documents do."""
-    return f"文件中没有{'、'.join(places)}这方面的内容，下面的相关内容来自其他地区的文件。"
+    return f"文件中没有{'、'.join(places)}这方面的内容，下面的相关内容来自其他地区。"

@@ -5,7 +5,7 @@ the selector, the question embeddings, the briefing material, the suggested ques
 knowledge base and replacing the one reference to the old one replaces all of it at once."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
@@ -61,7 +61,7 @@ class KnowledgeBase:
         self.doc_rows = np.split(np.argsort(self.chunk_doc, kind="stable"),  # each document's chunk rows
                                  np.cumsum(np.bincount(self.chunk_doc, minlength=len(self.doc_row)))[:-1])
         self.documents = DocumentIndex(document_terms(b.tokens) for b in bundles)
-        self.place_index = PlaceIndex.of(self.docs.values())
+        self.place_index = PlaceIndex.of(self.docs.values(), self.doc_chunks)
         # An answer embeds its question for search and again for sentence choice: once is enough.
         self._embed_cached = lru_cache(maxsize=512)(self._embed)
         self._sentences = {b.doc.doc_id: ({(int(s), int(e)): i for i, (s, e) in enumerate(b.sentence_spans)},
@@ -115,6 +115,18 @@ class KnowledgeBase:
         """The sentence's index among its document's sentences, and all their (start, end) spans in order."""
         rows, _, spans = self._sentences[doc_id]
         return rows[(sentence.start, sentence.end)], spans
+
+    def place_rows(self, stems: Iterable[str], about: bool = True) -> np.ndarray:
+        """The chunk rows about any of these places (by their document, or their section of a document about
+        several), or with `about` False, the rows about none of them; sorted."""
+        stems = frozenset(stems)
+        docs = set().union(*(self.place_index.docs_about(s) for s in stems))
+        own = [self.doc_rows[self.doc_row[d]] for d in docs if d in self.doc_row]
+        rows = np.sort(np.concatenate(own)) if own else np.zeros(0, dtype=np.int64)
+        outside = self.place_index.outside_of(stems)
+        if outside:
+            rows = np.setdiff1d(rows, [self.chunk_row[c] for c in outside if c in self.chunk_row])
+        return rows if about else np.setdiff1d(np.arange(len(self.chunks)), rows)
 
     def embed_query(self, question: str) -> np.ndarray:
         return self._embed_cached(to_simplified(question))

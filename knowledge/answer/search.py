@@ -57,12 +57,17 @@ class Retrieval:
                                          .astype(np.int64))
         return self._candidates
 
-    def best(self, k: int = 10, only_docs: set[str] | frozenset[str] | None = None) -> list[Hit]:
-        """The k best chunks by fused score, from every document or only from `only_docs`."""
+    def best(self, k: int = 10, only_docs: set[str] | frozenset[str] | None = None,
+             rows: np.ndarray | None = None) -> list[Hit]:
+        """The k best chunks by fused score, from every document, only from `only_docs`, or only of the chunk
+        `rows` (KnowledgeBase.place_rows)."""
         kb = self.kb
         if not kb.chunks:
             return []
-        if only_docs is not None:
+        if rows is not None:
+            if not len(rows):
+                return []
+        elif only_docs is not None:
             own = [kb.doc_rows[kb.doc_row[d]] for d in only_docs if d in kb.doc_row]
             rows = np.sort(np.concatenate(own)) if own else np.zeros(0, dtype=np.int64)
             if not len(rows):

@@ -26,7 +26,8 @@ FORMAT_VERSION = 2
 # a one-line notice's title is a paragraph of its own; furniture removed piece by piece.
 # 8: a sentence's vector is pooled from its chunk's pass (the selector is fitted on such vectors).
 # 9: a run-on sentence is cut at a comma or colon before an enumeration's 、.
-PIPELINE_VERSION = 9
+# 10: a heading under a place's section heading carries it (湾里管理局“五项措施” · 推进……); a place label heads.
+PIPELINE_VERSION = 10
 
 
 class IndexUnavailable(RuntimeError):

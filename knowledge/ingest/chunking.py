@@ -5,7 +5,8 @@ import re
 from dataclasses import replace
 
 from ..models import Chunk, Document, Metadata, Sentence, Span
-from ..text.layout import SENTENCE_END, Paragraph, is_heading, paragraphs
+from ..text.layout import SECTION_JOINER, SENTENCE_END, Paragraph, is_heading, paragraphs
+from ..text.places import section_places
 from ..text.script import to_simplified
 from ..text.transcript import is_host_question
 
@@ -71,6 +72,13 @@ def _title_apart(paras: list[Paragraph], title: str) -> list[Paragraph]:
             Paragraph(first.number, cut, first.end, first.text[lead + len(title):])] + paras[1:]
 
 
+def opens_section(heading: str, meta: Metadata) -> bool:
+    """Whether a heading names a place of the document that its title does not: it opens that place's section
+    (湾里管理局“五项措施” in 南昌's briefing on its districts), and the headings under it, up to the next such one or the
+    title, belong to that section: their chunks carry its heading, so they are found, cited and placed by it."""
+    return bool(section_places(heading, meta.title, meta.places))
+
+
 def document_header(meta: Metadata) -> list[str]:
     """What a document is about, in simplified Chinese, one line each: its title, its issuer (unless the title
     names it) and its date. Every chunk's search text starts with it, so that a chunk is found by what its
@@ -92,7 +100,7 @@ def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
     is kept with the official's answer, so each chunk's search text carries both."""
     text = doc.clean.text
     units: list[tuple[str, str, list[Paragraph]]] = []  # (heading, question, paragraphs)
-    heading, question = "", ""
+    heading, question, section = "", "", ""
     interview = doc.meta.kind == "interview"
     for para in _title_apart(paragraphs(text), doc.meta.title):
         if not para.text.strip():
@@ -101,8 +109,11 @@ def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
             question = para.text
             units.append((heading, question, [para]))
             continue
-        if is_heading(para.text) or to_simplified(para.text.strip()) == to_simplified(doc.meta.title.strip()):
-            heading, question = para.text.strip(), ""
+        is_title = to_simplified(para.text.strip()) == to_simplified(doc.meta.title.strip())
+        if is_heading(para.text) or is_title:
+            line, question = para.text.strip(), ""
+            section = "" if is_title else line if opens_section(line, doc.meta) else section
+            heading = line if section in ("", line) else f"{section}{SECTION_JOINER}{line}"
             units.append((heading, "", [para]))
             continue
         if units and units[-1][0] == heading and units[-1][1] == question:
@@ -120,7 +131,7 @@ def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
             body = text[start:end]
             # A chunk that is nothing but its heading (a signature, a date line) has nothing to quote; with the
             # document's header it would match every question about its document by the header alone.
-            lone_heading = body.strip() == heading.strip()
+            lone_heading = body.strip() == heading.rpartition(SECTION_JOINER)[2].strip()
             context = ([] if lone_heading else header) + (
                 [to_simplified(heading)] if to_simplified(heading) not in header else [])
             if question and not body.startswith(question):

@@ -33,11 +33,20 @@ def paragraphs(text: str) -> list[Paragraph]:
     return out
 
 
+# A compiled briefing heads each district's section with the district as a label (红谷滩区:“物管城市”新创举); a
+# label of anything else (地址：, 电话：, 来源：) starts a field, not a heading.
+_PLACE_LABEL = re.compile(r"[\u4e00-\u9fff]{1,8}(?:区|县|市|镇|乡|街道|管理局|新区|开发区)\s*[:：]\s*(?=\D*$)")
+
+
+SECTION_JOINER = " · "  # between a place's section heading and a heading under it (ingest.chunking.opens_section)
+
+
 def is_heading(line: str) -> bool:
     line = line.strip()
     if _HEADING.match(line) and len(line) <= 40 and not re.search(r"[。！？!?]", line[:-1]):
         return True
-    return 0 < len(line) <= 24 and not re.search(r"[。！？!?；;，,:：]$", line) and not re.match(r"\S{1,6}[:：]", line)
+    return (0 < len(line) <= 24 and not re.search(r"[。！？!?；;，,:：]$", line)
+            and (not re.match(r"\S{1,6}[:：]", line) or bool(_PLACE_LABEL.match(line))))
 
 
 # An official document's sign-off (落款): the issuing body and the date it was written, nothing else.
