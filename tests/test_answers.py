@@ -259,6 +259,10 @@ def test_measures_on_one_topic_of_a_plan_come_from_its_item_on_that_topic(kb):
     ("谢谢大家,我们会继续努力,让群众少跑腿。", False),
     ("感谢这位网友提出的问题,“上学难”“大班额”等教育方面的问题,一直都是群众关心的民生问题。", False),
     ("今天,我们很荣幸邀请到临川区教育体育局局长张斌做客《在线访谈》节目。", False),
+    # the host's recap, which 临川区是怎么开展“五型”政府建设的？ cited as its answer
+    ("我們今天的《在線訪談》重點就臨川區“五型”政府建設和大討論活動情況進行了很好互動,並對網友提出的問題進行了解答。", True),
+    ("今天的节目围绕“五型”政府建设和网友进行了交流。", True),
+    ("本次活动就如何优化营商环境征求了企业意见。", False),
 ])
 def test_a_hosts_closing_words_are_told_from_the_guests_answers(sentence, closing):
     assert is_sign_off(sentence) is closing
@@ -518,3 +522,19 @@ def test_a_word_named_only_as_one_item_of_a_list_is_not_what_a_sentence_is_about
     # A list's first item keeps the verb before it: 撤销 of 撤销市政府驻杭州、厦门…… still names it.
     offices = answer_question(kb, "新余市撤销了哪些办事处？")
     assert "杭州、厦门、深圳、长沙" in offices.answer and "孔目江区" not in offices.answer, offices.answer
+
+
+@pytest.mark.parametrize("question", ["宜春市怎么推进五型政府建设？", "宜春市五型政府建设有哪些措施？"])
+def test_a_question_on_a_whole_plan_is_answered_by_its_numbered_parts(kb, question):
+    """Every word of the question is in the plan's title (宜春市2020年“五型”政府建设工作方案): the answer is its opening
+    and its six parts, not one measure from the middle (the 一牌两卡 rules, before)."""
+    ans = answer_question(kb, question)
+    texts = [to_simplified(c.text) for c in ans.citations]
+    assert ans.answered and texts[1:] == ["一、持续深化思想认识", "二、不断创新方式方法", "三、聚焦狠抓工作落实",
+                                          "四、全面提升服务效能", "五、强化宣传监督考核", "六、着力锻造过硬本领"], texts
+    _check_citations(kb, ans)
+
+
+def test_a_question_on_one_part_of_a_plan_is_not_answered_by_its_outline(kb):
+    ans = answer_question(kb, "宜春市怎么加强作风建设？")
+    assert ans.answered and not any(to_simplified(c.text).startswith("一、") for c in ans.citations), ans.answer

@@ -86,3 +86,21 @@ def test_which_district_is_answered_with_the_section_that_says_it(kb, question, 
     assert ans.answered and ans.answer.startswith(f"【{section}"), ans.answer
     assert section not in ans.citations[0].text
 
+
+
+@pytest.mark.parametrize("question, items", [
+    ("湾里管理局推进五型政府建设有哪些措施？", ["一、掀起三处热潮", "二、狠抓四点内容", "三、聚焦三项工作", "四、提升三个服务",
+                                   "五、强化三大方面"]),
+    ("新建区怎么推进五型政府建设？", ["一、提升政治素养", "二、聚焦机制改革", "三、狠抓工作落实", "四、优化营商环境",
+                             "五、加强全面从严治党"]),
+])
+def test_a_sections_opening_is_followed_by_its_numbered_paragraphs(kb, question, items):
+    """The section's first sentence only says what it is for (为持续推进……); the measures are its numbered
+    paragraphs, each cited by its title, not the 一是/二是 inside them."""
+    ans = answer_question(kb, question)
+    texts = [to_simplified(c.text) for c in ans.citations]
+    assert ans.answered and [next(i for i, t in enumerate(texts) if t.startswith(item)) for item in items] == list(
+        range(1, 6)), texts
+    assert not any(t.startswith("一是") for t in texts)
+    for c in ans.citations:
+        assert kb.docs[c.doc_id].original[c.start:c.end] == c.quote

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
-from ..text.answer_types import (OFFICES, Kind, about_past, about_present, announces_list, counts_other_things, enumerates,
+from ..text.answer_types import (ITEM, OFFICES, Kind, about_past, about_present, announces_list, counts_other_things, enumerates,
                                  is_item, is_title, leans_back, names_documents, points_back, states, states_unit)
 from ..text.layout import SECTION_JOINER, ends_sentence, is_heading
 from ..text.script import in_script_of, is_traditional, to_simplified
@@ -199,6 +199,9 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
             best, ranked = documents[0], documents
         else:
             best = _preferred(listing, pool, composition)
+            whole = _document_opening(kb, query, best[0], composition) if not exclude else None
+            if whole is not None:
+                best = (whole, best[1])
     chosen = _compose(kb, query, best, ranked, limit, composition, exclude, also)
     citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(chosen, start=1))
     text = "".join(f"{in_script_of(o.text, query.text)}[{n}]" for n, o in enumerate(chosen, start=1))
@@ -505,6 +508,12 @@ def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked
         items = _items_after(kb, first, composition)
         if items:
             return [first] + items
+    if query.asked.kind in (Kind.MEASURES, Kind.LIST) and not exclude and _leads_section(kb, first):
+        # 湾里管理局推进五型政府建设有哪些措施？: the section's opening sentence says what it is for; its numbered
+        # paragraphs (一、掀起三处热潮,打造“忠诚型”政府。……) are the measures.
+        items = _items_after(kb, first, composition, paragraphs=True)
+        if len(items) >= 2:
+            return [first] + items
     chosen = opening(kb, first, exclude, query.focus) if limit > 1 else [first]
     seen = {o.key for o in chosen}
     if also is not None and also.key not in seen and len(chosen) < limit:
@@ -604,22 +613,81 @@ def _beside(kb: KnowledgeBase, doc: Document, anchor: Option, sentence: Sentence
     return option(kb, doc, hit, anchor.candidate.chunk_rank, sentence, text)
 
 
-def _items_after(kb: KnowledgeBase, announcement: Option, composition: Composition) -> list[Option]:
+def _items_after(kb: KnowledgeBase, announcement: Option, composition: Composition,
+                 paragraphs: bool = False) -> list[Option]:
     """The items that follow a list's announcement in its document: the opening sentence of each 一是/二是
-    (or 首先/其次, （一）, 1.) up to the next heading, host question or announcement."""
+    (or 首先/其次, （一）, 1.) up to the next heading, host question or announcement. With `paragraphs`, the items
+    that open a paragraph, numbered as the first one is (一、 not the 一是 inside it), up to the next heading."""
     doc = kb.docs[announcement.hit.chunk.doc_id]
     index, spans = kb.sentence_order(doc.doc_id, announcement.sentence)
     items: list[Option] = []
-    for s, e in spans[index + 1:index + 1 + composition.item_window]:
+    marker = ""
+    window = len(spans) if paragraphs else index + 1 + composition.item_window
+    for s, e in spans[index + 1:window]:
         sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
         text = without_speaker(doc.clean.text[int(s):int(e)]).strip()
-        if sentence is None or sentence.host or is_heading(text) or announces_list(text):
+        # A numbered paragraph's title (一、掀起三处热潮,打造“忠诚型”政府。) reads as a heading, and is an item here.
+        heading = is_heading(text) and not (paragraphs and is_item(text))
+        if sentence is None or sentence.host or heading or (announces_list(text) and not paragraphs):
             break
-        if is_item(text) and quotable(doc, sentence, text):
+        if paragraphs and not (_opens_paragraph(doc.clean.text, int(s)) and _numbering(text) == (marker or _numbering(text))):
+            continue
+        if is_item(text) and (quotable(doc, sentence, text) or paragraphs and not sentence.caption):
+            marker = marker or _numbering(text)
             items.append(_beside(kb, doc, announcement, sentence, text))
             if len(items) >= composition.list_items:
                 break
     return items
+
+
+def _leads_section(kb: KnowledgeBase, first: Option) -> bool:
+    """Whether the sentence opens its section or its document: the document's sentence before it, if any, is a
+    heading."""
+    doc = kb.docs[first.hit.chunk.doc_id]
+    index, spans = kb.sentence_order(doc.doc_id, first.sentence)
+    return index == 0 or is_heading(doc.clean.text[int(spans[index - 1][0]):int(spans[index - 1][1])])
+
+
+def _document_opening(kb: KnowledgeBase, query: Query, best: Option, composition: Composition) -> Option | None:
+    """For 宜春市怎么推进五型政府建设？, a question about the whole of its best sentence's document (every word of it
+    but a generic verb is in the title, 宜春市2020年“五型”政府建设工作方案): the document's opening sentence, when
+    numbered parts follow it (一、持续深化思想认识……), which answering then lists; else None."""
+    if query.asked.kind not in (Kind.MEASURES, Kind.LIST):
+        return None
+    doc = kb.docs[best.hit.chunk.doc_id]
+    title = re.sub(r"\W", "", to_simplified(doc.meta.title))  # 五型政府 is in 宜春市2020年“五型”政府……
+    words = [w for w in query.focus if len(w) >= 2 and not _asks(query, w) and w != query.asked.category
+             and not _GENERIC_ACTION.fullmatch(w)]
+    if not words or not all(w in title for w in words):
+        return None
+    _, spans = kb.sentence_order(doc.doc_id, best.sentence)
+    for s, e in spans[:3]:
+        sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
+        text = without_speaker(doc.clean.text[int(s):int(e)]).strip()
+        if sentence is not None and quotable(doc, sentence, text):
+            opening_ = _beside(kb, doc, best, sentence, text)
+            if _leads_section(kb, opening_) and len(_items_after(kb, opening_, composition, paragraphs=True)) >= 2:
+                return opening_
+            return None
+    return None
+
+
+def _opens_paragraph(text: str, start: int) -> bool:
+    return start == 0 or not text[text.rfind("\n", 0, start) + 1:start].strip()
+
+
+def _numbering(item: str) -> str:
+    """How an item is numbered, whatever its number: 一、 -> 一、 style, （二） -> （一） style, 3. -> 1. style."""
+    m = ITEM.match(item)
+    if not m:
+        return ""
+    marker = m.group(0).strip()
+    if marker in _SEQUENCE_WORDS:
+        return "首先"
+    return re.sub(r"[一二三四五六七八九十]+", "一", re.sub(r"\d+", "1", marker))
+
+
+_SEQUENCE_WORDS = frozenset({"首先", "其次", "再次", "最后", "另外", "此外", "一方面", "另一方面", "再一方面"})
 
 
 def _sentence_at(kb: KnowledgeBase, doc_id: str, start: int, end: int) -> Sentence | None:
