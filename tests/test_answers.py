@@ -538,3 +538,16 @@ def test_a_question_on_a_whole_plan_is_answered_by_its_numbered_parts(kb, questi
 def test_a_question_on_one_part_of_a_plan_is_not_answered_by_its_outline(kb):
     ans = answer_question(kb, "宜春市怎么加强作风建设？")
     assert ans.answered and not any(to_simplified(c.text).startswith("一、") for c in ans.citations), ans.answer
+
+
+@pytest.mark.parametrize("question, part, items", [
+    ("宜春市怎樣提升服務效能？", "四、全面提升服務效能", ["9.", "10.", "11.", "12."]),  # the plan's part and its items
+    ("湾里管理局怎么打造忠诚型政府？", "一、掀起三处热潮", ["一是", "二是", "三是"]),  # a paragraph's own 一是……三是
+])
+def test_a_question_naming_a_numbered_part_is_answered_by_its_items(kb, question, part, items):
+    """Not the next parts (二、 after 一、), and only the asked district's section's part (新建区's 一、 is another)."""
+    ans = answer_question(kb, question)
+    texts = [c.text for c in ans.citations]
+    assert ans.answered and texts[0].startswith(part) and [t[:len(i)] for t, i in zip(texts[1:], items)] == items, texts
+    assert len(texts) == len(items) + 1
+    _check_citations(kb, ans)

@@ -199,7 +199,8 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
             best, ranked = documents[0], documents
         else:
             best = _preferred(listing, pool, composition)
-            whole = _document_opening(kb, query, best[0], composition) if not exclude else None
+            whole = (_document_opening(kb, query, best[0], composition)
+                     or _named_part(kb, query, best[0], composition)) if not exclude else None
             if whole is not None:
                 best = (whole, best[1])
     chosen = _compose(kb, query, best, ranked, limit, composition, exclude, also)
@@ -508,11 +509,12 @@ def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked
         items = _items_after(kb, first, composition)
         if items:
             return [first] + items
-    if query.asked.kind in (Kind.MEASURES, Kind.LIST) and not exclude and _leads_section(kb, first):
+    if (query.asked.kind in (Kind.MEASURES, Kind.LIST) and not exclude
+            and (_leads_section(kb, first) or is_heading(first.text) and is_item(first.text))):
         # 湾里管理局推进五型政府建设有哪些措施？: the section's opening sentence says what it is for; its numbered
         # paragraphs (一、掀起三处热潮,打造“忠诚型”政府。……) are the measures.
-        items = _items_after(kb, first, composition, paragraphs=True)
-        if len(items) >= 2:
+        items = _parts_after(kb, first, composition)
+        if items:
             return [first] + items
     chosen = opening(kb, first, exclude, query.focus) if limit > 1 else [first]
     seen = {o.key for o in chosen}
@@ -622,12 +624,17 @@ def _items_after(kb: KnowledgeBase, announcement: Option, composition: Compositi
     index, spans = kb.sentence_order(doc.doc_id, announcement.sentence)
     items: list[Option] = []
     marker = ""
+    own = _numbering(announcement.text)  # a numbered part's heading: the next part (二、 after 一、) ends its items
     window = len(spans) if paragraphs else index + 1 + composition.item_window
     for s, e in spans[index + 1:window]:
         sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
         text = without_speaker(doc.clean.text[int(s):int(e)]).strip()
-        # A numbered paragraph's title (一、掀起三处热潮,打造“忠诚型”政府。) reads as a heading, and is an item here.
-        heading = is_heading(text) and not (paragraphs and is_item(text))
+        if paragraphs and own and _numbering(text) == own:
+            break
+        # A numbered paragraph's title (一、掀起三处热潮,打造“忠诚型”政府。) reads as a heading, and is an item here,
+        # unless numbered otherwise than the items (the next part's 五、 after the items 10. 11. 12. of 四、).
+        numbered = paragraphs and is_item(text) and _numbering(text) == (marker or _numbering(text))
+        heading = is_heading(text) and not numbered
         if sentence is None or sentence.host or heading or (announces_list(text) and not paragraphs):
             break
         if paragraphs and not (_opens_paragraph(doc.clean.text, int(s)) and _numbering(text) == (marker or _numbering(text))):
@@ -656,8 +663,7 @@ def _document_opening(kb: KnowledgeBase, query: Query, best: Option, composition
         return None
     doc = kb.docs[best.hit.chunk.doc_id]
     title = re.sub(r"\W", "", to_simplified(doc.meta.title))  # 五型政府 is in 宜春市2020年“五型”政府……
-    words = [w for w in query.focus if len(w) >= 2 and not _asks(query, w) and w != query.asked.category
-             and not _GENERIC_ACTION.fullmatch(w)]
+    words = _subject_words(query)
     if not words or not all(w in title for w in words):
         return None
     _, spans = kb.sentence_order(doc.doc_id, best.sentence)
@@ -666,10 +672,51 @@ def _document_opening(kb: KnowledgeBase, query: Query, best: Option, composition
         text = without_speaker(doc.clean.text[int(s):int(e)]).strip()
         if sentence is not None and quotable(doc, sentence, text):
             opening_ = _beside(kb, doc, best, sentence, text)
-            if _leads_section(kb, opening_) and len(_items_after(kb, opening_, composition, paragraphs=True)) >= 2:
+            if _leads_section(kb, opening_) and _parts_after(kb, opening_, composition):
                 return opening_
             return None
     return None
+
+
+def _named_part(kb: KnowledgeBase, query: Query, best: Option, composition: Composition) -> Option | None:
+    """For 宜春市怎样提升服务效能？, a question whose every word but a generic verb a numbered heading of its best
+    sentence's document holds (四、全面提升服务效能): that heading, which its numbered items then follow; else None."""
+    if query.asked.kind not in (Kind.MEASURES, Kind.LIST):
+        return None
+    words = _subject_words(query)
+    if not words:
+        return None
+    doc = kb.docs[best.hit.chunk.doc_id]
+    _, spans = kb.sentence_order(doc.doc_id, best.sentence)
+    section = kb.place_index.section_of(best.hit.chunk)
+    for s, e in spans:
+        text = without_speaker(doc.clean.text[int(s):int(e)]).strip()
+        if is_heading(text) and is_item(text) and all(w in re.sub(r"\W", "", to_simplified(text)) for w in words):
+            sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
+            if sentence is None:
+                return None
+            part = _beside(kb, doc, best, sentence, text)
+            if kb.place_index.section_of(part.hit.chunk) != section:  # 新建区's 五、 is not 湾里's
+                continue
+            return part if _parts_after(kb, part, composition) else None
+    return None
+
+
+def _parts_after(kb: KnowledgeBase, first: Option, composition: Composition) -> list[Option]:
+    """The numbered paragraphs after an opening sentence or a part's heading, or when there are none, the items
+    inside its paragraph (五、强化三大方面,打造“过硬型”政府。 then 一是……二是……); none unless two or more."""
+    for paragraphs in (True, False):
+        items = _items_after(kb, first, composition, paragraphs=paragraphs)
+        if len(items) >= 2:
+            return items
+    return []
+
+
+def _subject_words(query: Query) -> list[str]:
+    """The question's words that name what it is about: not the asking words, the asked category (措施 of 有哪些措施)
+    or a generic verb (推进, 提升)."""
+    return [w for w in query.focus if len(w) >= 2 and not _asks(query, w) and w != query.asked.category
+            and not _GENERIC_ACTION.fullmatch(w)]
 
 
 def _opens_paragraph(text: str, start: int) -> bool:
