@@ -625,20 +625,22 @@ def _items_after(kb: KnowledgeBase, announcement: Option, composition: Compositi
     items: list[Option] = []
     marker = ""
     own = _numbering(announcement.text)  # a numbered part's heading: the next part (二、 after 一、) ends its items
-    window = len(spans) if paragraphs else index + 1 + composition.item_window
+    # A section's numbered paragraphs may run long, and end at the next heading; an announcement's items are near it.
+    window = index + 1 + composition.item_window * (10 if paragraphs else 1)
     for s, e in spans[index + 1:window]:
-        sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
         text = without_speaker(doc.clean.text[int(s):int(e)]).strip()
         if paragraphs and own and _numbering(text) == own:
             break
         # A numbered paragraph's title (一、掀起三处热潮,打造“忠诚型”政府。) reads as a heading, and is an item here,
         # unless numbered otherwise than the items (the next part's 五、 after the items 10. 11. 12. of 四、).
         numbered = paragraphs and is_item(text) and _numbering(text) == (marker or _numbering(text))
-        heading = is_heading(text) and not numbered
-        if sentence is None or sentence.host or heading or (announces_list(text) and not paragraphs):
+        if is_heading(text) and not numbered or announces_list(text) and not paragraphs:
             break
-        if paragraphs and not (_opens_paragraph(doc.clean.text, int(s)) and _numbering(text) == (marker or _numbering(text))):
-            continue
+        if paragraphs and not (numbered and _opens_paragraph(doc.clean.text, int(s))):
+            continue  # looked up only when it may be an item: a long section has hundreds of sentences
+        sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
+        if sentence is None or sentence.host:
+            break
         if is_item(text) and (quotable(doc, sentence, text) or paragraphs and not sentence.caption):
             marker = marker or _numbering(text)
             items.append(_beside(kb, doc, announcement, sentence, text))
