@@ -116,13 +116,16 @@ class KnowledgeBase:
         rows, _, spans = self._sentences[doc_id]
         return rows[(sentence.start, sentence.end)], spans
 
+    def rows_of(self, docs: Iterable[str]) -> np.ndarray:
+        """The chunk rows of these documents (those the index has), sorted."""
+        own = [self.doc_rows[self.doc_row[d]] for d in docs if d in self.doc_row]
+        return np.sort(np.concatenate(own)) if own else np.zeros(0, dtype=np.int64)
+
     def place_rows(self, stems: Iterable[str], about: bool = True) -> np.ndarray:
         """The chunk rows about any of these places (by their document, or their section of a document about
         several), or with `about` False, the rows about none of them; sorted."""
         stems = frozenset(stems)
-        docs = set().union(*(self.place_index.docs_about(s) for s in stems))
-        own = [self.doc_rows[self.doc_row[d]] for d in docs if d in self.doc_row]
-        rows = np.sort(np.concatenate(own)) if own else np.zeros(0, dtype=np.int64)
+        rows = self.rows_of(set().union(*(self.place_index.docs_about(s) for s in stems)))
         outside = self.place_index.outside_of(stems)
         if outside:
             rows = np.setdiff1d(rows, [self.chunk_row[c] for c in outside if c in self.chunk_row])

@@ -64,16 +64,10 @@ class Retrieval:
         kb = self.kb
         if not kb.chunks:
             return []
-        if rows is not None:
-            if not len(rows):
-                return []
-        elif only_docs is not None:
-            own = [kb.doc_rows[kb.doc_row[d]] for d in only_docs if d in kb.doc_row]
-            rows = np.sort(np.concatenate(own)) if own else np.zeros(0, dtype=np.int64)
-            if not len(rows):
-                return []
-        else:
-            rows = self.candidates()
+        if rows is None:
+            rows = self.candidates() if only_docs is None else kb.rows_of(only_docs)
+        if not len(rows):
+            return []
         cosine = kb.vectors[rows] @ self.vector
         lex = self.lexical[rows]
         document = self.document[kb.chunk_doc[rows]]
