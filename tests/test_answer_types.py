@@ -7,7 +7,8 @@ from hypothesis import given, strategies as st
 
 from knowledge.answer.focus import missing_sentence, subject
 from knowledge.text.answer_types import (Kind, about_past, announces_list, asked, counts_other_things, enumerates, is_item,
-                                         is_title, leans_back, names_documents, points_back, states, states_unit)
+                                         is_title, leans_back, names_documents, points_back, sets_target, states,
+                                         states_reached, states_unit)
 from knowledge.text.script import to_simplified
 
 
@@ -54,6 +55,7 @@ from knowledge.text.script import to_simplified
     ("吉阳政务服务中心几点上班", Kind.DATE),  # a time of day
     ("湾里区政务服务中心的办公时间是什么？", Kind.DATE),
     ("南昌市有哪几点要求？", Kind.LIST),  # 几点 of 哪几点 counts points, it asks no time
+    ("临川区明确了哪几项“五型”政府建设工作举措？", Kind.LIST),  # which ones, not how many
     ("宜春市的政务服务中心周末能办事吗？", Kind.DATE),  # when it is open, not yes or no to anything
     ("湾里 政务服务 周末能办吗？", Kind.DATE),
 ])
@@ -133,6 +135,8 @@ def test_a_count_of_other_named_things_is_not_the_asked_count(kb):
     assert not counts_other_things(big_classes, "全区城区学校大班额问题将得到有效缓解")  # no count at all
     chores = asked("宜春市要办好几件民生实事？", kb.tokenizer.tagged("宜春市要办好几件民生实事？"))
     assert not counts_other_things(chores, "重点办好十件民生实事。")  # 实事, after the word describing it
+    results = asked("临川区政府每年至少推出几项创新成果？", kb.tokenizer.tagged("临川区政府每年至少推出几项创新成果？"))
+    assert not counts_other_things(results, "区政府每年至少推出三项走在全市前列的创新成果。")  # 成果, after a 的 phrase
 
 
 @pytest.mark.parametrize("question, unit", [
@@ -147,6 +151,18 @@ def test_a_count_of_other_named_things_is_not_the_asked_count(kb):
 ])
 def test_the_counted_thing_is_the_noun_after_the_figure(kb, question, unit):
     assert asked(question, kb.tokenizer.tagged(question)).unit == unit
+
+
+def test_a_measure_word_alone_is_no_category():
+    assert asked("临川区明确了哪几项“五型”政府建设工作举措？").category == ""  # 项, with a quote after it
+    assert asked("“五型”政府指的是哪五型？").category == "型"
+
+
+def test_a_goal_is_told_from_what_has_been_reached():
+    goal = "确保2022年吉阳区政务服务“零跑动”事项实现可办率达65%以上,可办事项使用率达60%以上。"
+    reached = "截至目前,区政务服务“零跑动”事项245项,可办率55%;"
+    assert sets_target(goal) and not states_reached(goal)
+    assert states_reached(reached) and not sets_target(reached)
 
 
 def test_which_five_is_answered_by_an_enumeration_of_them():

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
-from ..text.answer_types import (ITEM, OFFICES, Kind, about_past, about_present, announces_list, counts_other_things, enumerates,
-                                 is_item, is_title, leans_back, names_documents, points_back, states, states_unit)
+from ..text.answer_types import (ITEM, OFFICES, TARGET_ASKED, Kind, about_past, about_present, announces_list, counts_other_things, enumerates,
+                                 is_item, is_title, leans_back, names_documents, points_back, sets_target, states, states_reached,
+                                 states_unit)
 from ..text.layout import SECTION_JOINER, ends_sentence, is_heading
 from ..text.script import in_script_of, is_traditional, to_simplified
 from ..text.transcript import without_speaker
@@ -180,6 +181,9 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
             return _not_stated(kb, query, confidence, pool, limit)
         best = _preferred(stating, pool, composition)
         also = _on_specific_word(kb, query, best, stating)
+        reached = _reached_instead(query, best, stating)
+        if reached is not None:  # what is, first; the goal after it
+            best, also = reached, best[0]
     else:
         also = None
         if query.asked.kind in _SUBJECT_KINDS and not exclude:
@@ -476,6 +480,22 @@ def _quoted_elsewhere(kb: KnowledgeBase, query: Query, retrieval: Retrieval,
     return _rank(kb, query, gather(kb, wider[:composition.chunks]), composition)  # each passage holds the term
 
 
+def _reached_instead(query: Query, best: tuple[Option, float],
+                     stating: list[tuple[Option, float]]) -> tuple[Option, float] | None:
+    """For 可办率是多少, when the best sentence sets a goal (确保2022年……可办率达65%以上): the sentence of the same
+    document stating what has been reached (截至目前……可办率55%) with the word the question asks about (the one
+    before its asking words), unless the goal is asked (目标是多少)."""
+    if TARGET_ASKED.search(query.simplified) or not sets_target(best[0].candidate.text) or query.asked.cue_start < 0:
+        return None
+    before = query.simplified[:query.asked.cue_start]
+    asked_about = max((w for w in query.focus if w in before), key=lambda w: before.rfind(w) + len(w), default=None)
+    if asked_about is None:
+        return None
+    doc = best[0].hit.chunk.doc_id
+    return next((r for r in stating if r[0].hit.chunk.doc_id == doc and r[0].key != best[0].key
+                 and asked_about in r[0].candidate.text and states_reached(r[0].candidate.text)), None)
+
+
 def _on_specific_word(kb: KnowledgeBase, query: Query, best: tuple[Option, float],
                       stating: list[tuple[Option, float]]) -> Option | None:
     """A sentence stating the asked fact with a word of the question rarer than any the best sentence shares
@@ -510,13 +530,18 @@ def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked
         if items:
             return [first] + items
     if (query.asked.kind in (Kind.MEASURES, Kind.LIST) and not exclude
-            and (_leads_section(kb, first) or is_heading(first.text) and is_item(first.text))):
+            and (_leads_section(kb, first) or is_heading(first.text) and is_item(first.text)
+                 or is_title(first.candidate.text))):
         # 湾里管理局推进五型政府建设有哪些措施？: the section's opening sentence says what it is for; its numbered
-        # paragraphs (一、掀起三处热潮,打造“忠诚型”政府。……) are the measures.
+        # paragraphs (一、掀起三处热潮,打造“忠诚型”政府。……) are the measures. Likewise an item's title alone
+        # (二是规范办学行为。) and its own items (一方面……另一方面……).
         items = _parts_after(kb, first, composition)
         if items:
             return [first] + items
     chosen = opening(kb, first, exclude, query.focus) if limit > 1 else [first]
+    if query.asked.kind in _LIST_KINDS and len(chosen) == 2 and chosen[0] is first and is_title(first.candidate.text):
+        # An item's title and its body answer: sentences from elsewhere would be about something else.
+        return chosen + _body_rest(kb, first, chosen[1], exclude, composition.list_items - 2)
     seen = {o.key for o in chosen}
     if also is not None and also.key not in seen and len(chosen) < limit:
         chosen.append(also)
@@ -578,6 +603,23 @@ def opening(kb: KnowledgeBase, first: Option, exclude: Collection[tuple[str, int
     return out
 
 
+def _body_rest(kb: KnowledgeBase, title: Option, body: Option, exclude: Collection[tuple[str, int]],
+               most: int) -> list[Option]:
+    """The rest of an item's body after its first sentence, in the same paragraph and within the answer's length:
+    for 4.强化服务企业手段。 its 一企一议 mechanism, then 营商专员, then the 惠企政策汇编 (each cut at a ；)."""
+    doc = kb.docs[title.hit.chunk.doc_id]
+    index, spans = kb.sentence_order(doc.doc_id, body.sentence)
+    out: list[Option] = []
+    length = len(title.text) + len(body.text)
+    for i in range(index + 1, min(index + 1 + max(most, 0), len(spans))):
+        o = _neighbour(kb, doc, title, spans, i, exclude)
+        if o is None or is_item(o.candidate.text) or length + len(o.text) > kb.settings.answer_chars:
+            break
+        out.append(o)
+        length += len(o.text)
+    return out
+
+
 def _piece_before(kb: KnowledgeBase, doc: Document, first: Option, spans: np.ndarray, index: int,
                   exclude: Collection[tuple[str, int]]) -> Option | None:
     """The piece of the same run-on sentence that `first` continues, if it is one."""
@@ -624,12 +666,12 @@ def _items_after(kb: KnowledgeBase, announcement: Option, composition: Compositi
     index, spans = kb.sentence_order(doc.doc_id, announcement.sentence)
     items: list[Option] = []
     marker = ""
-    own = _numbering(announcement.text)  # a numbered part's heading: the next part (二、 after 一、) ends its items
+    own = _numbering(announcement.text)  # a numbered part's heading or an item's title
     # A section's numbered paragraphs may run long, and end at the next heading; an announcement's items are near it.
     window = index + 1 + composition.item_window * (10 if paragraphs else 1)
     for s, e in spans[index + 1:window]:
         text = without_speaker(doc.clean.text[int(s):int(e)]).strip()
-        if paragraphs and own and _numbering(text) == own:
+        if own and _numbering(text) == own:  # the next part (二、 after 一、), or the item's sibling (三是 after 二是)
             break
         # A numbered paragraph's title (一、掀起三处热潮,打造“忠诚型”政府。) reads as a heading, and is an item here,
         # unless numbered otherwise than the items (the next part's 五、 after the items 10. 11. 12. of 四、).
@@ -707,9 +749,11 @@ def _named_part(kb: KnowledgeBase, query: Query, best: Option, composition: Comp
 def _parts_after(kb: KnowledgeBase, first: Option, composition: Composition) -> list[Option]:
     """The numbered paragraphs after an opening sentence or a part's heading, or when there are none, the items
     inside its paragraph (五、强化三大方面,打造“过硬型”政府。 then 一是……二是……); none unless two or more."""
+    own = _numbering(first.candidate.text) if is_item(first.candidate.text) else None
     for paragraphs in (True, False):
         items = _items_after(kb, first, composition, paragraphs=paragraphs)
-        if len(items) >= 2:
+        # 10. and 11. after 9.打造“赣服通”升级版。 are its siblings, not its parts.
+        if len(items) >= 2 and not (own and _numbering(items[0].candidate.text) == own):
             return items
     return []
 

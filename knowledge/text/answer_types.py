@@ -75,7 +75,8 @@ _ASKED: tuple[tuple[Kind, str], ...] = (
     (Kind.PLACE, r"在哪里|在哪儿|在哪|去哪|到哪|哪里|哪儿|什么地方|何处|何地|位于|地点|位置|"
                  r"哪个(?:国家|城市|地区|省|市|县|区|镇)|哪[国省市县]|哪座城市"),
     # A size is a figure too (有多长: 2400米, 多高, 多远); 大规模 and 数量 alone are no question of one.
-    (Kind.COUNT, rf"多少|几[{_MEASURE}]|多大|多长|多高|多宽|多深|多远|多重"),
+    # 哪几项 asks which ones (a list), 几项 how many.
+    (Kind.COUNT, rf"多少|(?<!哪)几[{_MEASURE}]|多大|多长|多高|多宽|多深|多远|多重"),
     (Kind.REASON, r"为什么|为何|什么原因|原因|怎么会|为啥|目的是什么|有什么意义|意义何在"),
     (Kind.PROCEDURE, r"(?:怎么|怎样|如何|怎么样)(?:办理|申请|办|预约|补办|缴纳|交|登记|报名|认定|领取|注销|变更)|流程|步骤|手续|程序|怎么弄|去哪办"),
     (Kind.DEFINITION, r"怎么一?回事|什么是|是什么|指什么|指的是什么|是指什么|什么意思|含义|意思是|叫什么|名称是|别名|又称|简称是"),
@@ -164,8 +165,16 @@ def asked(simplified_question: str, tagged: Sequence[tuple[str, str]] = ()) -> A
             counted = (_counted_thing(unit, tagged, len(simplified_question) - len(simplified_question.lstrip()))
                        or unit.group(2) or "") if unit else ""
             return Asked(kind, m.start(), m.end(), unit.group(1) if unit else "", counted,
-                         category.group(1) if category else "", past)
+                         _category(category), past)
     return Asked(Kind.OTHER, past=past)
+
+
+def _category(match: re.Match | None) -> str:
+    """What a 哪/什么 question asks for; not a lone measure word, which the regex falls back on when a quote or
+    nothing follows it (哪几项“五型”……举措: 项 names no kind of thing)."""
+    if match is None or len(match.group(1)) == 1 and match.group(1) in _MEASURE:
+        return ""
+    return match.group(1)
 
 
 # Tags (jieba's) of what a counted thing is made of, and of what ends it: 几个区参加了 counts 区, 多少个零跑动事项 事项.
@@ -248,8 +257,10 @@ def counts_other_things(asked: Asked, sentence: str) -> bool:
         return False
     if asked.unit not in sentence:  # one that does not name the asked thing may leave it unsaid (共有17座)
         return False
-    # What a count counts is in the words after its measure word: 十件民生实事 counts 实事, 16座旧型政府廉租屋大厦 屋.
-    counts = list(re.finditer(rf"(?<![\d.]){_NUMBER}\s*[{_MEASURE}]([\u4e00-\u9fff]{{0,10}})", sentence))
+    # What a count counts is in the words after its measure word: 十件民生实事 counts 实事, 16座旧型政府廉租屋大厦 屋,
+    # 三项走在全市前列的创新成果 成果 (the head after a 的).
+    counts = list(re.finditer(rf"(?<![\d.]){_NUMBER}\s*[{_MEASURE}]((?:[\u4e00-\u9fff]{{0,12}}?的)?[\u4e00-\u9fff]{{0,10}})",
+                              sentence))
     return bool(counts) and all(len(m.group(1)) >= 2 and asked.unit not in m.group(1) for m in counts)
 
 
@@ -279,6 +290,22 @@ def about_past(sentence: str) -> bool:
 
 def about_present(sentence: str) -> bool:
     return bool(_PRESENT.search(sentence))
+
+
+# A goal set rather than a figure reached: 确保2022年……可办率达65%以上 beside 截至目前……可办率55%.
+_TARGET = re.compile(r"确保|力争|争取|目标|预计|计划|预期|到20\d\d年|将(?:达到|实现|提高|提升|增加)")
+_REACHED = re.compile(r"截至|截止|目前|现已|已经|已[有达完实办]|累计|现有")
+TARGET_ASKED = re.compile(r"目标|计划|力争|争取|预计|要达到|将达到|要实现|打算")
+
+
+def sets_target(sentence: str) -> bool:
+    """A sentence that states a goal (确保……达65%以上) rather than what has been reached."""
+    return bool(_TARGET.search(sentence)) and not _REACHED.search(sentence)
+
+
+def states_reached(sentence: str) -> bool:
+    """A sentence that states what has been reached so far (截至目前……可办率55%)."""
+    return bool(_REACHED.search(sentence)) and not _TARGET.search(sentence)
 
 
 def announces_list(sentence: str) -> bool:
