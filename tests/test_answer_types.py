@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, strategies as st
 
 from knowledge.answer.focus import missing_sentence, subject
-from knowledge.text.answer_types import (Kind, about_past, announces_list, asked, counts_other_things, enumerates, is_item,
-                                         is_title, leans_back, names_documents, points_back, sets_target, states,
-                                         states_reached, states_unit)
+from knowledge.text.answer_types import (Kind, abbreviates, about_past, announces_list, asked, counts_other_things,
+                                         defines_by_enumeration, enumerates, is_item, is_title, leans_back,
+                                         names_documents, points_back, sets_target, states, states_reached, states_unit)
 from knowledge.text.script import to_simplified
 
 
@@ -242,3 +242,13 @@ def test_every_question_gets_a_kind_and_a_subject_without_error(question):
 def test_sentences_that_lean_on_the_one_before(sentence, leans, points):
     assert leans_back(sentence) is leans
     assert points_back(sentence) is points
+
+
+def test_a_counting_term_is_defined_by_as_many_things_listed_with_it():
+    assert defines_by_enumeration("三单", "第四,推进负面清单、权力清单、监管清单“三单”管理。")
+    assert defines_by_enumeration("五型", "围绕“忠诚型、创新型、担当型、服务型、过硬型”的“五型”政府建设全面发力")
+    assert defines_by_enumeration("三单", "“三单”即负面清单、权力清单、监管清单。")
+    assert not defines_by_enumeration("三单", "将“三单”全过程向社会公开")  # named, not listed
+    assert not defines_by_enumeration("五型", "“甲型、忠诚型、创新型、担当型、服务型、过硬型”的“五型”")  # six things
+    assert not defines_by_enumeration("五型", "五型政府包括忠诚型、创新型、担当型、服务型")  # four
+    assert not abbreviates("五个一") and not abbreviates("放管服") and abbreviates("四减")

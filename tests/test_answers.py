@@ -600,3 +600,20 @@ def test_an_items_title_is_followed_by_its_own_items_not_its_siblings(kb):
     texts = [to_simplified(c.text) for c in ans.citations]
     assert ans.answered and texts[0] == "二是规范办学行为。", texts
     assert [t[:3] for t in texts[1:]] == ["一方面", "另一方"], texts
+
+
+@pytest.mark.parametrize("question, listed", [
+    ("新余的“三单”管理是指什么？", "负面清单、权力清单、监管清单"),
+    # defined once, in an editor's note that no passage on 五型政府建设 ranks near
+    ("什么是“五型”政府？", "忠诚型、创新型、担当型、服务型、过硬型"),
+])
+def test_a_counting_term_is_answered_by_the_things_it_counts(kb, question, listed):
+    ans = answer_question(kb, question)
+    assert ans.answered and listed in ans.citations[0].text, ans.answer
+    _check_citations(kb, ans)
+
+
+def test_a_counting_term_the_documents_never_spell_out_is_told_so(kb):
+    """四最 is named three times and its four never listed: not an announcement of measures as its meaning."""
+    ans = answer_question(kb, "“四最”营商环境指的是什么？")
+    assert not ans.answered and ans.status is Status.NOT_STATED and "四最" in ans.answer and ans.related, ans.answer

@@ -4,6 +4,7 @@ answer is a sentence of a document, and every citation quotes the original exact
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -11,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
-from ..text.answer_types import (ITEM, OFFICES, TARGET_ASKED, Kind, about_past, about_present, announces_list, counts_other_things, enumerates,
-                                 is_item, is_title, leans_back, names_documents, points_back, sets_target, states, states_reached,
-                                 states_unit)
+from ..text.answer_types import (ITEM, OFFICES, TARGET_ASKED, Kind, abbreviates, about_past, about_present, announces_list,
+                                 counts_other_things, defines_by_enumeration, enumerates, is_item, is_title, leans_back,
+                                 names_documents, points_back, sets_target, states, states_reached, states_unit)
 from ..text.layout import SECTION_JOINER, ends_sentence, is_heading
 from ..text.script import in_script_of, is_traditional, to_simplified
 from ..text.transcript import without_speaker
@@ -69,6 +70,7 @@ class Composition:
     # passage and 新余's best are within 0.01 of each other for 新余市怎么规范停车管理.
     elsewhere_dense_margin: float = 0.04
     list_items: int = 8  # at most this many items of an announced list
+    definition_chunks: int = 500  # a term's definition is looked for in at most this many passages naming it
     item_window: int = 40  # items are looked for this many sentences after their announcement
 
 
@@ -191,13 +193,24 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
             pool = on_subject(pool)
             if len(query.stems) <= 1:  # and the sentences beside it; with several places, each place's best
                 ranked = on_subject(ranked)
-        # "哪五型" is answered by the sentence that lists them, when one does.
-        listing = [r for r in pool if enumerates(query.asked, r[0].candidate.text)] if query.asked.kind == Kind.LIST else []
+        # "哪五型" is answered by the sentence that lists them, when one does; "什么是“三单”" by the one listing the
+        # three things beside it.
+        if query.asked.kind == Kind.LIST:
+            listing = [r for r in pool if enumerates(query.asked, r[0].candidate.text)]
+        elif query.asked.kind == Kind.DEFINITION and not exclude:
+            terms = [t for t in query.quoted or sorted(query.focus) if abbreviates(t)]
+            listing = [r for r in pool if any(defines_by_enumeration(t, r[0].candidate.text) for t in terms)]
+            if terms and not listing:
+                listing = _defined_anywhere(kb, query, terms, composition)
+                if not listing:  # “四最”营商环境指的是什么？: the documents use the term and never list its four
+                    return _not_stated(kb, query, confidence, pool, limit)
+        else:
+            listing = []
         # 出台了哪些制度: by the sentences issuing titled documents, which the selector, fitted on encyclopedic
         # articles, ranks below the summary 这些都是……开出的良方; the answer's other sentences are such, too.
         documents = [r for r in pool if names_documents(query.asked, r[0].candidate.text)] if not exclude else []
         # Named items (哪五型: every item ends in 型) are that list's own; any list of three (哪些) is only a hint.
-        if listing and len(query.asked.category) == 1:
+        if listing and (len(query.asked.category) == 1 or query.asked.kind == Kind.DEFINITION):
             best = listing[0]
         elif documents:
             best, ranked = documents[0], documents
@@ -213,13 +226,25 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
     return Answer(query.text, True, confidence, _section_named(kb, query, chosen[0]) + text, citations)
 
 
+def _defined_anywhere(kb: KnowledgeBase, query: Query, terms: list[str],
+                      composition: Composition) -> list[tuple[Option, float]]:
+    """The sentences, in any passage about the asked places, that list what a counting term abbreviates: “五型” is
+    defined once, in an editor's note, and every passage on 五型政府建设 ranks above it."""
+    stems = set(query.stems)
+    naming = (c for chunks in kb.doc_chunks.values() for c in chunks
+              if any(t in c.search_text for t in terms) and (not stems or kb.place_index.chunk_stems(c) & stems))
+    hits = [Hit(c, 0.0, 0.0, 0.0) for c in itertools.islice(naming, composition.definition_chunks)]
+    options = [o for o in gather(kb, hits) if any(defines_by_enumeration(t, o.candidate.text) for t in terms)]
+    return _rank(kb, query, options, composition) if options else []
+
+
 def _section_named(kb: KnowledgeBase, query: Query, first: Option) -> str:
     """For 南昌市哪个区开展了转作风优环境活动？, answered by a sentence of 湾里's section that never names 湾里: the
     section's heading, as the document heads it (【湾里管理局“五项措施”】), before the sentence; else nothing."""
     places = kb.place_index.section_of(first.hit.chunk)
     if query.asked.kind is not Kind.PLACE or not places or any(p in first.candidate.text for p in places):
         return ""
-    return f"【{in_script_of(first.hit.chunk.heading.partition(SECTION_JOINER)[0], query.text)}】"
+    return f"【{in_script_of(_section_heading(first.hit.chunk), query.text)}】"
 
 
 def _preferred(preferred: list[tuple[Option, float]], ranked: list[tuple[Option, float]],
@@ -415,7 +440,7 @@ def _asked_action(query: Query) -> str:
 # Verbs that any measure of a plan may do to its subject: 宜春市怎么加强作风建设？ is answered by 持续改进工作作风……
 # 大力纠治……作风顽疾, which says neither 加强 nor 建设.
 _HOW = re.compile(r"怎么|怎样|如何|怎么样|怎样才能|如何才能")
-_GENERIC_ACTION = re.compile(r"加强|推进|推动|提升|提高|做好|抓好|开展|落实|完善|优化|深化|强化|促进|改进|改善|打造|建设|实现")
+_GENERIC_ACTION = re.compile(r"加强|推进|推动|提升|提高|做好|抓好|开展|落实|完善|优化|深化|强化|促进|改进|改善|打造|建设|实现|推行|实行|实施|执行")
 
 
 def _introduced_by(kb: KnowledgeBase, o: Option) -> list[str]:
@@ -701,25 +726,44 @@ def _leads_section(kb: KnowledgeBase, first: Option) -> bool:
 
 def _document_opening(kb: KnowledgeBase, query: Query, best: Option, composition: Composition) -> Option | None:
     """For 宜春市怎么推进五型政府建设？, a question about the whole of its best sentence's document (every word of it
-    but a generic verb is in the title, 宜春市2020年“五型”政府建设工作方案): the document's opening sentence, when
-    numbered parts follow it (一、持续深化思想认识……), which answering then lists; else None."""
+    but a generic verb is in the title, 宜春市2020年“五型”政府建设工作方案) or of the place's section it is in
+    (红谷滩区:“物管城市”新创举 for 红谷滩区的物管城市是怎么做的): the opening sentence of that document or
+    section, when numbered parts follow it (一、持续深化思想认识……), which answering then lists; else None."""
     if query.asked.kind not in (Kind.MEASURES, Kind.LIST):
         return None
-    doc = kb.docs[best.hit.chunk.doc_id]
-    title = re.sub(r"\W", "", to_simplified(doc.meta.title))  # 五型政府 is in 宜春市2020年“五型”政府……
     words = _subject_words(query)
-    if not words or not all(w in title for w in words):
+    if not words:
         return None
+    doc = kb.docs[best.hit.chunk.doc_id]
     _, spans = kb.sentence_order(doc.doc_id, best.sentence)
-    for s, e in spans[:3]:
-        sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
+    if _holds_all(doc.meta.title, words):
+        start = 0
+    elif kb.place_index.section_of(best.hit.chunk) and _holds_all(section := _section_heading(best.hit.chunk), words):
+        at = doc.clean.text.rfind(section, 0, best.sentence.start + 1)
+        start = int(np.searchsorted(spans[:, 0], at)) if at >= 0 else len(spans)
+    else:
+        return None
+    for s, e in spans[start:start + 3]:
         text = without_speaker(doc.clean.text[int(s):int(e)]).strip()
+        if is_heading(text):
+            continue
+        sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
         if sentence is not None and quotable(doc, sentence, text):
             opening_ = _beside(kb, doc, best, sentence, text)
             if _leads_section(kb, opening_) and _parts_after(kb, opening_, composition):
                 return opening_
-            return None
+        return None
     return None
+
+
+def _holds_all(title: str, words: list[str]) -> bool:
+    plain = re.sub(r"\W", "", to_simplified(title))  # 五型政府 is in 宜春市2020年“五型”政府……
+    return all(w in plain for w in words)
+
+
+def _section_heading(chunk: Chunk) -> str:
+    """The heading of the place's section a chunk is in (红谷滩区:“物管城市”新创举), as the document writes it."""
+    return chunk.heading.partition(SECTION_JOINER)[0]
 
 
 def _named_part(kb: KnowledgeBase, query: Query, best: Option, composition: Composition) -> Option | None:

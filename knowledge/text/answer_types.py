@@ -226,6 +226,29 @@ def enumerates(asked: Asked, sentence: str) -> bool:
     return bool(re.search(rf"(?:[^、，,。；;]{{1,10}}{item}[、，,]){{2,}}[^、，,。；;]{{1,10}}{item}", sentence))
 
 
+_NUMERALS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# A listed thing, taken whole (possessive): a list of six is not read as one of five by cutting its last item short.
+_LISTED = r"[^、，,。；;：:“”\"《》()（）\s]{1,14}+"
+_LIST_START = r"(?:^|(?<=[，,。；;：:“”\"《》()（）\s为以即指括]))"
+
+
+def abbreviates(term: str) -> bool:
+    """A term that counts the things it abbreviates: 三单, 五型, 四减 (not 五个一 or 三个表率, whose things are
+    written as one word or not named)."""
+    return 2 <= len(term) <= 4 and term[:1] in _NUMERALS and "个" not in term
+
+
+def defines_by_enumeration(term: str, sentence: str) -> bool:
+    """Whether the sentence names a counting term and lists that many things: 负面清单、权力清单、监管清单“三单”
+    defines 三单, “忠诚型、创新型、担当型、服务型、过硬型”的“五型” 五型, 以精简材料、缩短时限、简化流程、减少跑动次数为
+    工作目标,制定《……“四减”工作实施方案》 四减; 三单 alone, or beside two or six things, does not."""
+    if not abbreviates(term) or term not in sentence:
+        return False
+    # The list starts at a clause, a quote or a verb introducing it, not after a 、, and no 、 follows it.
+    items = rf"{_LIST_START}{_LISTED}(?:、{_LISTED}){{{_NUMERALS[term[0]] - 1}}}(?!、)"
+    return bool(re.search(items, sentence))
+
+
 # 出台了哪些制度: rules and papers are listed by their titles, each issued by a verb (出台《区属国有企业管理暂行实施意见》).
 _DOCUMENT_CATEGORY = re.compile(r"制度|文件|政策|办法|规定|规章|方案|意见|条例|细则")
 _ISSUES_DOCUMENT = re.compile(r"(?:出台|制定|印发|编制|修订|发布|颁布|起草|完善|更新)[^，,。；;《]{0,6}《[^《》]{4,}》")
