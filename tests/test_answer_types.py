@@ -8,7 +8,8 @@ from hypothesis import given, strategies as st
 from knowledge.answer.focus import missing_sentence, subject
 from knowledge.text.answer_types import (Kind, abbreviates, about_past, announces_list, asked, counts_other_things,
                                          defines_by_enumeration, enumerates, is_item, is_title, leans_back,
-                                         names_documents, points_back, sets_target, states, states_reached, states_unit)
+                                         names_documents, points_back, sets_target, states, states_reached, states_result,
+                                         states_unit)
 from knowledge.text.script import to_simplified
 
 
@@ -252,3 +253,10 @@ def test_a_counting_term_is_defined_by_as_many_things_listed_with_it():
     assert not defines_by_enumeration("五型", "“甲型、忠诚型、创新型、担当型、服务型、过硬型”的“五型”")  # six things
     assert not defines_by_enumeration("五型", "五型政府包括忠诚型、创新型、担当型、服务型")  # four
     assert not abbreviates("五个一") and not abbreviates("放管服") and abbreviates("四减")
+
+
+def test_results_asked_are_told_from_measures_asked():
+    assert asked("新余改革创新取得了哪些成效？").results and asked("吉阳区优化营商环境效果如何？").results
+    assert not asked("临川区怎么优化营商环境？").results
+    assert states_result("窗口平均排队等候时间压缩至3.29分钟") and states_result("今年9月,我区荣获……先进县(区)称号。")
+    assert not states_result("在云湾公路湾里路口、井冈山路口设置大型宣传展板")

@@ -617,3 +617,9 @@ def test_a_counting_term_the_documents_never_spell_out_is_told_so(kb):
     """四最 is named three times and its four never listed: not an announcement of measures as its meaning."""
     ans = answer_question(kb, "“四最”营商环境指的是什么？")
     assert not ans.answered and ans.status is Status.NOT_STATED and "四最" in ans.answer and ans.related, ans.answer
+
+
+def test_results_asked_are_answered_by_what_was_achieved(kb):
+    """取得了哪些成效: 完成了38项改革任务, not the four reforms that were pursued."""
+    ans = answer_question(kb, "新余改革创新取得了哪些成效？")
+    assert ans.answered and "完成了38项改革任务" in ans.citations[0].text, ans.answer

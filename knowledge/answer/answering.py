@@ -14,7 +14,8 @@ import numpy as np
 from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
 from ..text.answer_types import (ITEM, OFFICES, TARGET_ASKED, Kind, abbreviates, about_past, about_present, announces_list,
                                  counts_other_things, defines_by_enumeration, enumerates, is_item, is_title, leans_back,
-                                 names_documents, points_back, sets_target, states, states_reached, states_unit)
+                                 names_documents, points_back, sets_target, states, states_reached, states_result,
+                                 states_unit)
 from ..text.layout import SECTION_JOINER, ends_sentence, is_heading
 from ..text.script import in_script_of, is_traditional, to_simplified
 from ..text.transcript import without_speaker
@@ -195,7 +196,9 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
                 ranked = on_subject(ranked)
         # "哪五型" is answered by the sentence that lists them, when one does; "什么是“三单”" by the one listing the
         # three things beside it.
-        if query.asked.kind == Kind.LIST:
+        if query.asked.results and not exclude:  # 取得了哪些成效: what was achieved, not what was done
+            listing = [r for r in pool if states_result(r[0].candidate.text)]
+        elif query.asked.kind == Kind.LIST:
             listing = [r for r in pool if enumerates(query.asked, r[0].candidate.text)]
         elif query.asked.kind == Kind.DEFINITION and not exclude:
             terms = [t for t in query.quoted or sorted(query.focus) if abbreviates(t)]
@@ -217,7 +220,7 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
         else:
             best = _preferred(listing, pool, composition)
             whole = (_document_opening(kb, query, best[0], composition)
-                     or _named_part(kb, query, best[0], composition)) if not exclude else None
+                     or _named_part(kb, query, best[0], composition)) if not (exclude or query.asked.results) else None
             if whole is not None:
                 best = (whole, best[1])
     chosen = _compose(kb, query, best, ranked, limit, composition, exclude, also)
@@ -554,7 +557,7 @@ def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked
         items = _items_after(kb, first, composition)
         if items:
             return [first] + items
-    if (query.asked.kind in (Kind.MEASURES, Kind.LIST) and not exclude
+    if ((query.asked.kind in (Kind.MEASURES, Kind.LIST) or query.asked.results) and not exclude
             and (_leads_section(kb, first) or is_heading(first.text) and is_item(first.text)
                  or is_title(first.candidate.text))):
         # 湾里管理局推进五型政府建设有哪些措施？: the section's opening sentence says what it is for; its numbered

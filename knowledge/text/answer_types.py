@@ -142,6 +142,7 @@ class Asked:
     unit: str = ""  # the counted or measured thing: 部门 of 几个部门, 公里 of 多少公里
     category: str = ""  # the kind of thing asked for: 公司 of 哪一家公司
     past: bool = False  # the question asks how things were, not how they are
+    results: bool = False  # the question asks what was achieved (取得了哪些成效), not what was done
 
     @property
     def strict(self) -> bool:
@@ -157,6 +158,7 @@ def asked(simplified_question: str, tagged: Sequence[tuple[str, str]] = ()) -> A
     (knowledge.text.tokenizer.Tokenizer.tagged), which tell what a count counts (_counted_thing)."""
     q = simplified_question.strip()
     past = bool(_PAST_ASKED.search(q))
+    results = bool(RESULTS_ASKED.search(q))
     for kind, pattern in _ASKED_RE:
         m = pattern.search(q)
         if m:
@@ -165,7 +167,7 @@ def asked(simplified_question: str, tagged: Sequence[tuple[str, str]] = ()) -> A
             counted = (_counted_thing(unit, tagged, len(simplified_question) - len(simplified_question.lstrip()))
                        or unit.group(2) or "") if unit else ""
             return Asked(kind, m.start(), m.end(), unit.group(1) if unit else "", counted,
-                         _category(category), past)
+                         _category(category), past, results and kind in (Kind.WHICH, Kind.LIST, Kind.MEASURES))
     return Asked(Kind.OTHER, past=past)
 
 
@@ -313,6 +315,19 @@ def about_past(sentence: str) -> bool:
 
 def about_present(sentence: str) -> bool:
     return bool(_PRESENT.search(sentence))
+
+
+# What was achieved, asked as interview hosts ask it: 取得了哪些成效, 有什么变化, 效果如何.
+RESULTS_ASKED = re.compile(r"(?:取得|有|带来|收到|产生)了?(?:哪些|什么|怎样的?|何种|多大|啥)的?(?:成效|成果|成绩|效果|变化|进展|实效)|"
+                           r"(?:成效|成果|成绩|效果|变化)(?:如何|怎么样|怎样|有哪些|是什么)")
+# A sentence stating an achievement: a figure reached, an award, a change made.
+_RESULT = re.compile(r"取得了|实现了|完成了|获得|荣获|获评|被评为|评为|压缩至|压缩到|缩短至|缩短到|减少到|减少了|降低了|提高到|提升至|"
+                     r"提高了|提升了|增长|下降|增至|增加了|达到|达\d|成效|成果|殊荣|称号|惠及|位居|前列|翻番")
+
+
+def states_result(sentence: str) -> bool:
+    """Whether the sentence states something achieved (压缩至3.29分钟, 荣获……称号, 惠及企业574家)."""
+    return bool(_RESULT.search(sentence))
 
 
 # A goal set rather than a figure reached: 确保2022年……可办率达65%以上 beside 截至目前……可办率55%.
