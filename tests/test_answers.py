@@ -623,3 +623,28 @@ def test_results_asked_are_answered_by_what_was_achieved(kb):
     """取得了哪些成效: 完成了38项改革任务, not the four reforms that were pursued."""
     ans = answer_question(kb, "新余改革创新取得了哪些成效？")
     assert ans.answered and "完成了38项改革任务" in ans.citations[0].text, ans.answer
+
+
+@pytest.mark.parametrize("question", ["南昌市怎么办理护照？", "临川区怎么办理结婚登记？", "南昌市哪些地区可以办理护照？"])
+def test_getting_done_what_no_document_names_is_declined(kb, question):
+    """Not 不动产登记's WeChat service for 结婚登记, nor 湾里's schools for a passport."""
+    ans = answer_question(kb, question)
+    assert ans.status is Status.DECLINED and not ans.citations, ans.answer
+
+
+def test_which_districts_of_a_briefing_is_answered_by_its_sections(kb):
+    ans = answer_question(kb, "南昌市有哪些地区参加了五型政府建设？")
+    texts = [c.text for c in ans.citations]
+    assert ans.answered and texts == ["推进新建区“五型”政府建设走深走实", "红谷滩区:“物管城市”新创举", "湾里管理局“五项措施”"], texts
+    _check_citations(kb, ans)
+
+
+def test_days_asked_are_answered_by_working_days(kb):
+    """几天 asks a length of time: 一般登记5个工作日 states one, though it counts 工作日, not 天."""
+    ans = answer_question(kb, "不动产登记现在要几天？")
+    assert ans.answered and "5个工作日" in ans.answer, ans.answer
+
+
+def test_spoken_asking_words_are_read_as_written_ones(kb):
+    ans = answer_question(kb, "办不动产登记要带啥？")  # 带啥: 带什么, which materials; the documents list none
+    assert ans.status is Status.NOT_STATED and "材料" in ans.answer, ans.answer

@@ -14,8 +14,8 @@ import numpy as np
 from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
 from ..text.answer_types import (ITEM, OFFICES, TARGET_ASKED, Kind, abbreviates, about_past, about_present, announces_list,
                                  counts_other_things, defines_by_enumeration, enumerates, is_item, is_title, leans_back,
-                                 names_documents, points_back, sets_target, states, states_reached, states_result,
-                                 states_unit)
+                                 asks_places, names_documents, points_back, sets_target, states, states_reached,
+                                 states_result, states_unit)
 from ..text.layout import SECTION_JOINER, ends_sentence, is_heading
 from ..text.script import in_script_of, is_traditional, to_simplified
 from ..text.transcript import without_speaker
@@ -134,6 +134,13 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
                 return _not_stated(kb, query, confidence, _rank(kb, query, gather(kb, wider), composition), limit,
                                    not_covered_at(query.places))
         return _declined(query, confidence)
+    if not query.asked.strict and _unknown_object(kb, query):
+        # 南昌市怎么办理护照？, 临川区怎么办理结婚登记？: no document names what is to be done, so a passage on doing
+        # something else (不动产登记) does not answer. A strict kind's missing fact is told "not stated" instead.
+        return _declined(query, confidence)
+    sections = _place_sections(kb, query, hits[:composition.chunks]) if not exclude and asks_places(query.simplified) else []
+    if sections:  # 南昌市有哪些地区参加了五型政府建设？: the briefing's sections, one per district
+        return _composed(kb, query, confidence, sections)
     if assessed.unknown_place and not exclude and not _named_in_passages(kb, query.places + query.stems):
         # 广州市怎么办理不动产登记？ of Jiangxi's documents: 临川's registration is not 广州's.
         return _not_stated(kb, query, confidence, _rank(kb, query, gather(kb, hits[:composition.chunks]), composition),
@@ -201,7 +208,8 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
         elif query.asked.kind == Kind.LIST:
             listing = [r for r in pool if enumerates(query.asked, r[0].candidate.text)]
         elif query.asked.kind == Kind.DEFINITION and not exclude:
-            terms = [t for t in query.quoted or sorted(query.focus) if abbreviates(t)]
+            # Quoted, as policy writing quotes its coinages (“三单”): 三国 or 四大发明 of an encyclopedia is no such term.
+            terms = [t for t in query.quoted if abbreviates(t)]
             listing = [r for r in pool if any(defines_by_enumeration(t, r[0].candidate.text) for t in terms)]
             if terms and not listing:
                 listing = _defined_anywhere(kb, query, terms, composition)
@@ -224,9 +232,62 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
             if whole is not None:
                 best = (whole, best[1])
     chosen = _compose(kb, query, best, ranked, limit, composition, exclude, also)
+    return _composed(kb, query, confidence, chosen, _section_named(kb, query, chosen[0]))
+
+
+def _composed(kb: KnowledgeBase, query: Query, confidence: float, chosen: list[Option], lead: str = "") -> Answer:
     citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(chosen, start=1))
     text = "".join(f"{in_script_of(o.text, query.text)}[{n}]" for n, o in enumerate(chosen, start=1))
-    return Answer(query.text, True, confidence, _section_named(kb, query, chosen[0]) + text, citations)
+    return Answer(query.text, True, confidence, lead + text, citations)
+
+
+# Asking how or where to get something done, and what: 怎么办理护照, 哪些地区可以办理护照, 在哪里申请低保.
+_SERVICE_ASKED = re.compile(r"(?:怎么|怎样|如何|哪里|哪儿|在哪|可以|能|去哪)(?:才能|可以|能)?"
+                            r"(?:办理|补办|申请|申领|领取|提取|报销|缴纳|预约|注销|变更|开具|办)([^，,。？?！!的呢吗]+)")
+
+
+def _unknown_object(kb: KnowledgeBase, query: Query) -> bool:
+    """Whether what the question asks to get done (护照 of 怎么办理护照, 结婚登记 of 怎么办理结婚登记) is a word no
+    indexed document uses: the longest content word after the asked service verb, when it is a word of the dictionary
+    (a named thing, not a made-up compound) and not a place."""
+    asked = _SERVICE_ASKED.search(query.simplified)
+    if asked is None:
+        return False
+    objects = [w for w in query.focus if len(w) >= 2 and w in asked.group(1) and not _asks(query, w)
+               and not any(w in p or p in w for p in query.places)]
+    longest = max(objects, key=len, default="")
+    return bool(longest) and kb.tokenizer.frequency(longest) > 0 and kb.lexical.idf(longest) >= kb.lexical.unseen_idf
+
+
+def _place_sections(kb: KnowledgeBase, query: Query, hits: list[Hit]) -> list[Option]:
+    """The headings of the places' sections of the best passage's document, in its order, when it has two or more
+    (南昌's briefing: 推进新建区“五型”政府建设走深走实, 红谷滩区:“物管城市”新创举, 湾里管理局“五项措施”) and is about
+    the asked place, if any; else none."""
+    if not hits:
+        return []
+    doc_id = hits[0].chunk.doc_id
+    if query.stems and not any(doc_id in kb.place_index.docs_about(s) for s in query.stems):
+        return []
+    doc = kb.docs[doc_id]
+    # What the places did must be in the document: 南昌市哪些地区可以办理护照？ is not answered by its districts.
+    if not _holds_all(doc.clean.text, [w for w in _subject_words(query) if not any(p in w or w in p for p in query.places)]):
+        return []
+    anchor = next(iter(gather(kb, hits[:1])), None)
+    if anchor is None:
+        return []
+    headings: list[Option] = []
+    seen: set[str] = set()
+    for chunk in kb.doc_chunks[doc_id]:
+        heading = _section_heading(chunk)
+        if not kb.place_index.section_of(chunk) or heading in seen:
+            continue
+        seen.add(heading)
+        # The heading opens the section's first chunk, or is the sentence just before it.
+        at = doc.clean.text.rfind(heading, 0, chunk.start + len(heading))
+        sentence = _sentence_at(kb, doc_id, at, at + len(heading)) if at >= 0 else None
+        if sentence is not None and not sentence.caption:
+            headings.append(_beside(kb, doc, anchor, sentence, heading))
+    return headings if len(headings) >= 2 else []
 
 
 def _defined_anywhere(kb: KnowledgeBase, query: Query, terms: list[str],

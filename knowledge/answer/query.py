@@ -54,9 +54,14 @@ class Query(Reading):
         return Question(self.simplified, self.tokens, self.vector, self.asked)
 
 
+# Spoken asking words, as citizens type them (要带啥, 咋办理): read as the written ones the rules and the index know.
+_SPOKEN = re.compile(r"啥|咋")
+_WRITTEN = {"啥": "什么", "咋": "怎么"}
+
+
 def read(kb: KnowledgeBase, question: str) -> Reading:
     text = question.strip()
-    simplified = kb.synonyms.rewrite(to_simplified(text))
+    simplified = kb.synonyms.rewrite(_SPOKEN.sub(lambda m: _WRITTEN[m.group(0)], to_simplified(text)))
     tagged = kb.tokenizer.tagged(simplified)
     return Reading(text, simplified, tuple(kb.tokenizer.words(simplified)),
                    tuple(p for p in places_of(tagged) if is_place(p)),

@@ -266,6 +266,8 @@ def states_unit(asked: Asked, sentence: str, question: str = "") -> bool:
     """"几个部门" is answered by a figure of 部门 (一个部门, 部门3个); "多少户企业" by 36户."""
     if not (asked.unit or asked.measure):
         return False
+    if asked.kind is Kind.DURATION:  # 几天 is answered by 5个工作日 or 2小时: any length of time
+        return states(Kind.DURATION, sentence, question)
     # 个 is the everyday measure word: 多少个事项 is answered by 事项245项, 多少个企业 by 574家.
     measure = f"[{_MEASURE}]" if asked.measure == "个" else re.escape(asked.measure)
     figure = rf"{_NUMBER}\s*{measure}" if asked.measure else _NUMBER
@@ -315,6 +317,14 @@ def about_past(sentence: str) -> bool:
 
 def about_present(sentence: str) -> bool:
     return bool(_PRESENT.search(sentence))
+
+
+# Which places did something (哪些地区, 哪几个区县), not which place one thing is in.
+_PLACES_ASKED = re.compile(r"哪(?:些|几个?)(?:地区|地方|区县|县区|县市|市县|区(?![域间别])|县|单位)")
+
+
+def asks_places(simplified_question: str) -> bool:
+    return bool(_PLACES_ASKED.search(simplified_question))
 
 
 # What was achieved, asked as interview hosts ask it: 取得了哪些成效, 有什么变化, 效果如何.
