@@ -648,3 +648,15 @@ def test_days_asked_are_answered_by_working_days(kb):
 def test_spoken_asking_words_are_read_as_written_ones(kb):
     ans = answer_question(kb, "办不动产登记要带啥？")  # 带啥: 带什么, which materials; the documents list none
     assert ans.status is Status.NOT_STATED and "材料" in ans.answer, ans.answer
+
+
+@pytest.mark.parametrize("question, items", [
+    ("临川区如何化解大班额问题？", ["一是加大政府投入。", "二是规范办学行为。", "三是多渠道化解大班额。"]),
+    ("临川区在优化营商环境方面有哪些具体举措？", ["一是实行“一对一”帮扶。", "二是实行“面对面”解困。", "三是实行“心贴心”服务。"]),
+])
+def test_measures_asked_as_the_host_asked_them_are_the_guests_numbered_answer(kb, question, items):
+    """The sentence before the guest's first item, then the items, and not the items' own (一方面 inside 二是)."""
+    ans = answer_question(kb, question)
+    texts = [to_simplified(c.text) for c in ans.citations]
+    assert ans.answered and texts[1:] == items, texts
+    _check_citations(kb, ans)

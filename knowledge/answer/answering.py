@@ -231,6 +231,10 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
                      or _named_part(kb, query, best[0], composition)) if not (exclude or query.asked.results) else None
             if whole is not None:
                 best = (whole, best[1])
+            elif not (exclude or query.asked.results):
+                answered = _interview_answer(kb, query, best[0], composition)
+                if answered:
+                    return _composed(kb, query, confidence, answered)
     chosen = _compose(kb, query, best, ranked, limit, composition, exclude, also)
     return _composed(kb, query, confidence, chosen, _section_named(kb, query, chosen[0]))
 
@@ -772,6 +776,8 @@ def _items_after(kb: KnowledgeBase, announcement: Option, composition: Compositi
         sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
         if sentence is None or sentence.host:
             break
+        if marker and is_item(text) and _numbering(text) != marker:
+            continue  # an item's own items (一方面 inside 二是), or an aside (此外): not the list's
         if is_item(text) and (quotable(doc, sentence, text) or paragraphs and not sentence.caption):
             marker = marker or _numbering(text)
             items.append(_beside(kb, doc, announcement, sentence, text))
@@ -828,6 +834,34 @@ def _holds_all(title: str, words: list[str]) -> bool:
 def _section_heading(chunk: Chunk) -> str:
     """The heading of the place's section a chunk is in (红谷滩区:“物管城市”新创举), as the document writes it."""
     return chunk.heading.partition(SECTION_JOINER)[0]
+
+
+def _interview_answer(kb: KnowledgeBase, query: Query, best: Option, composition: Composition) -> list[Option]:
+    """For 临川区如何化解大班额问题？, when the best sentence is in the guest's answer to the host's question on that
+    subject (……还存在“大班额”情况,请问临川区怎么去化解这个问题): the sentence before that answer's first numbered item
+    and the items (一是加大政府投入。二是规范办学行为。三是多渠道化解大班额。); else none."""
+    if query.asked.kind not in (Kind.MEASURES, Kind.LIST) or not best.hit.chunk.question:
+        return []
+    words = [w for w in _subject_words(query) if not any(p in w or w in p for p in query.places)]
+    if not words or not _holds_all(best.hit.chunk.question, words):
+        return []
+    doc = kb.docs[best.hit.chunk.doc_id]
+    index, spans = kb.sentence_order(doc.doc_id, best.sentence)
+
+    def breaks(i: int) -> bool:  # a paragraph ends between sentence i - 1 and sentence i
+        return "\n" in doc.clean.text[int(spans[i - 1][1]):int(spans[i][0])]
+
+    start = index
+    while start > 0 and not breaks(start):
+        start -= 1
+    for i in range(start, min(len(spans), start + composition.item_window)):
+        if i > start and breaks(i):
+            break
+        if is_item(without_speaker(doc.clean.text[int(spans[i][0]):int(spans[i][1])]).strip()):
+            intro = _neighbour(kb, doc, best, spans, i - 1, ()) if i > start else None
+            items = _parts_after(kb, intro, composition) if intro is not None else []
+            return [intro] + items if items else []
+    return []
 
 
 def _named_part(kb: KnowledgeBase, query: Query, best: Option, composition: Composition) -> Option | None:
