@@ -6,7 +6,9 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from knowledge.answer.answering import answer_question
+from knowledge.answer.answering import answer_follow_up, answer_question
+from knowledge.answer.dialogue import contextualize
+from knowledge.answer.query import analyse, read
 from knowledge.evaluation.expectations import load_expectations
 from knowledge.evaluation.report import evaluate
 from knowledge.models import Answer, Status
@@ -660,3 +662,14 @@ def test_measures_asked_as_the_host_asked_them_are_the_guests_numbered_answer(kb
     texts = [to_simplified(c.text) for c in ans.citations]
     assert ans.answered and texts[1:] == items, texts
     _check_citations(kb, ans)
+
+
+def test_a_follow_up_naming_only_a_new_thing_asks_it_as_the_question_before(kb):
+    """那全程网办率呢？ after 一次不跑率达到多少: 全程网办率达88.7%, stated in the very sentence just cited, is the answer;
+    not another passage for not repeating that sentence."""
+    before = "湾里政务服务一次不跑率达到多少？"
+    first = answer_question(kb, before)
+    question = contextualize(kb, "那全程网办率呢？", before)
+    assert question.endswith("全程网办率达到多少？"), question
+    ans = answer_follow_up(kb, analyse(kb, question), {(c.doc_id, c.start) for c in first.citations}, read(kb, before))
+    assert ans.answered and "全程网办率达88.7%" in ans.citations[0].text, ans.answer

@@ -93,12 +93,13 @@ def answer_follow_up(kb: KnowledgeBase, query: Query, given: Collection[tuple[st
     first = answer_query(kb, query)
     same = before is not None and (before.asked.kind, before.asked.unit) == (query.asked.kind, query.asked.unit) \
         and all(w in before.simplified for w in query.focus)
-    # 可办率是多少？ after 零跑动事项有多少项？: the sentence just cited (事项245项,可办率55%) states the new fact too.
-    restates = (first.answered and bool(first.citations) and before is not None and query.asked.strict
-                and before.asked.kind != query.asked.kind
-                and states(query.asked.kind, to_simplified(first.citations[0].text), query.simplified))
-    if same or restates or not (given and first.answered and first.citations
-            and (first.citations[0].doc_id, first.citations[0].start) in given):
+    cited = to_simplified(first.citations[0].text) if first.answered and first.citations else ""
+    # 可办率是多少？ after 零跑动事项有多少项？: the sentence just cited (事项245项,可办率55%) states the new fact too;
+    # 那全程网办率呢？ after 一次不跑率达到多少: it names the new thing (全程网办率达88.7%) beside the old one.
+    restates = bool(cited) and before is not None and (
+        query.asked.strict and before.asked.kind != query.asked.kind and states(query.asked.kind, cited, query.simplified)
+        or any(kb.tokenizer.is_term(w) and w in cited and w not in before.simplified for w in query.focus))
+    if same or restates or not (given and cited and (first.citations[0].doc_id, first.citations[0].start) in given):
         return first
     other = answer_query(kb, query, avoid=given)
     return other if other.answered else first

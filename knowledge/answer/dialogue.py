@@ -71,4 +71,9 @@ def contextualize(kb: KnowledgeBase, follow_up: str, previous: str | None) -> st
     topic = " ".join(w for w in topic.split() if w not in said and place_stem(w) not in said)
     if not topic:
         return follow_up
-    return in_script_of(f"{topic} {rest.strip()}？".strip(), follow_up)
+    rest = rest.strip()
+    if follow.asked.kind is Kind.OTHER and before.asked.cue_start >= 0:
+        # "那全程网办率呢？" after 一次不跑率达到多少: the same thing asked of the new one (全程网办率多少).
+        cue = before.simplified[before.asked.cue_start:before.asked.cue_end]
+        rest += cue[1:] if cue[:1] in "率比" and rest.endswith(cue[0]) else cue
+    return in_script_of(f"{topic} {rest}？".strip(), follow_up)
