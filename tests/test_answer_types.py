@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 from knowledge.answer.focus import missing_sentence, subject
 from knowledge.text.answer_types import (Kind, abbreviates, about_past, announces_list, asked, counts_other_things,
                                          defines_by_enumeration, enumerates, is_item, is_title, leans_back,
-                                         names_documents, points_back, sets_target, states, states_reached, states_result,
+                                         names_documents, points_back, runs_in, sets_target, states, states_reached, states_result,
                                          states_unit)
 from knowledge.text.script import to_simplified
 
@@ -260,3 +260,9 @@ def test_results_asked_are_told_from_measures_asked():
     assert not asked("临川区怎么优化营商环境？").results
     assert states_result("窗口平均排队等候时间压缩至3.29分钟") and states_result("今年9月,我区荣获……先进县(区)称号。")
     assert not states_result("在云湾公路湾里路口、井冈山路口设置大型宣传展板")
+
+
+def test_which_takes_no_measure_word_and_short_sentences_head_what_follows():
+    assert asked("湾里招商引资有哪些项目？").category == "项目" and asked("哪个部门负责？").category == "部门"
+    assert runs_in("狠抓招商引资。") and runs_in("10.完善延时错时预约服务。")
+    assert not runs_in("他于1900年出生。") and not runs_in("多方联动,破解难题“面对面”。")

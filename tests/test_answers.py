@@ -673,3 +673,26 @@ def test_a_follow_up_naming_only_a_new_thing_asks_it_as_the_question_before(kb):
     assert question.endswith("全程网办率达到多少？"), question
     ans = answer_follow_up(kb, analyse(kb, question), {(c.doc_id, c.start) for c in first.citations}, read(kb, before))
     assert ans.answered and "全程网办率达88.7%" in ans.citations[0].text, ans.answer
+
+
+def test_a_run_in_heading_makes_its_stretch_about_its_subject(kb):
+    """狠抓招商引资。 heads 253家生态总部企业相继入驻……项目竞相签约; 从招商引资、项目推进等一线工作中提拔……干部 names
+    招商引资 only as an item of a list, and is no answer; 为提质增效强力度。 heads the rules 吉阳区 issued."""
+    projects = answer_question(kb, "湾里招商引资有哪些项目？")
+    assert projects.answered and "生态总部企业" in projects.citations[0].text, projects.answer
+    rules = answer_question(kb, "吉阳区为提质增效出台了哪些制度？")
+    assert rules.answered and all("《" in c.text for c in rules.citations), rules.answer
+
+
+def test_a_sections_part_answers_without_naming_the_sections_place(kb):
+    """新建区怎么优化营商环境？: 四、优化营商环境淬炼“服务”成色。 of 新建区's section, then its body."""
+    ans = answer_question(kb, "新建区怎么优化营商环境？")
+    texts = [c.text for c in ans.citations]
+    assert ans.answered and texts[0] == "四、优化营商环境淬炼“服务”成色。" and "一号改革工程" in "".join(texts), texts
+    _check_citations(kb, ans)
+
+
+def test_an_items_title_comes_before_the_body_sentence_found(kb):
+    ans = answer_question(kb, "临川区对重点工业企业怎么帮扶？")
+    texts = [c.text for c in ans.citations]
+    assert texts[0] == "一是实行“一对一”帮扶。" and "工作专班" in texts[1], texts

@@ -14,7 +14,7 @@ import numpy as np
 from ..models import Answer, Chunk, Citation, Document, Hit, Sentence, Status
 from ..text.answer_types import (ITEM, OFFICES, TARGET_ASKED, Kind, abbreviates, about_past, about_present, announces_list,
                                  counts_other_things, defines_by_enumeration, enumerates, is_item, is_title, leans_back,
-                                 asks_places, names_documents, points_back, sets_target, states, states_reached,
+                                 asks_places, names_documents, points_back, runs_in, sets_target, states, states_reached,
                                  states_result, states_unit)
 from ..text.layout import SECTION_JOINER, ends_sentence, is_heading
 from ..text.script import in_script_of, is_traditional, to_simplified
@@ -523,14 +523,32 @@ def _introduced_by(kb: KnowledgeBase, o: Option) -> list[str]:
     sentence = _sentence_at(kb, doc.doc_id, s, e)
     text = to_simplified(without_speaker(doc.clean.text[s:e]))
     introduces = (sentence is not None and sentence.host) or announces_list(text) or leans_back(o.candidate.text)
-    return [text] if introduces else []
+    return ([text] if introduces else []) + _run_in_heading(doc, spans, index)
+
+
+def _run_in_heading(doc: Document, spans: np.ndarray, index: int, reach: int = 8) -> list[str]:
+    """The short sentence heading the stretch of its paragraph that sentence `index` is in (狠抓招商引资。 before
+    253家生态总部企业相继入驻……), simplified, looked for this many sentences back; none at a paragraph's start."""
+    for i in range(index - 1, max(index - 1 - reach, -1), -1):
+        if "\n" in doc.clean.text[int(spans[i][1]):int(spans[i + 1][0])]:
+            return []
+        text = without_speaker(doc.clean.text[int(spans[i][0]):int(spans[i][1])]).strip()
+        if runs_in(text):
+            return [to_simplified(text)]
+    return []
+
+
+_LIST_PREPOSITION = re.compile(r"(?:从|在|围绕|包括|涵盖|涉及|如|像|对|与|和)$")
 
 
 def _unlisted(text: str, word: str) -> str:
     """The text without the places where the word is an item of a list (、招商引资、 or 、民生改善等): a list the
-    sentence runs through, not what it is about. The first item is kept (its left edge is the verb before it)."""
+    sentence runs through, not what it is about. The first item is kept (its left edge is the verb before it:
+    开展以商招商、委托招商), unless a preposition opens the list (从招商引资、项目推进等一线工作中提拔……干部)."""
     def listed(m: re.Match) -> bool:
-        return m.start() > 0 and text[m.start() - 1] == "、" and text[m.end():m.end() + 1] in ("、", "等")
+        after = text[m.end():m.end() + 1] in ("、", "等")
+        return after and (m.start() > 0 and text[m.start() - 1] == "、"
+                          or text[m.end():m.end() + 1] == "、" and bool(_LIST_PREPOSITION.search(text[:m.start()])))
 
     return re.sub(re.escape(word), lambda m: "、" if listed(m) else m.group(0), text) if word in text else text
 
@@ -625,15 +643,18 @@ def _compose(kb: KnowledgeBase, query: Query, best: tuple[Option, float], ranked
             return [first] + items
     if ((query.asked.kind in (Kind.MEASURES, Kind.LIST) or query.asked.results) and not exclude
             and (_leads_section(kb, first) or is_heading(first.text) and is_item(first.text)
-                 or is_title(first.candidate.text))):
+                 or runs_in(first.candidate.text))):
         # 湾里管理局推进五型政府建设有哪些措施？: the section's opening sentence says what it is for; its numbered
         # paragraphs (一、掀起三处热潮,打造“忠诚型”政府。……) are the measures. Likewise an item's title alone
         # (二是规范办学行为。) and its own items (一方面……另一方面……).
         items = _parts_after(kb, first, composition)
         if items:
             return [first] + items
+    if query.asked.kind in (Kind.MEASURES, Kind.LIST) and not exclude and limit > 1:
+        # 一是实行“一对一”帮扶。 before the body sentence that was found: the item's title first, then its body.
+        first = _title_before(kb, query, first) or first
     chosen = opening(kb, first, exclude, query.focus) if limit > 1 else [first]
-    if query.asked.kind in _LIST_KINDS and len(chosen) == 2 and chosen[0] is first and is_title(first.candidate.text):
+    if query.asked.kind in _LIST_KINDS and len(chosen) == 2 and chosen[0] is first and runs_in(first.candidate.text):
         # An item's title and its body answer: sentences from elsewhere would be about something else.
         return chosen + _body_rest(kb, first, chosen[1], exclude, composition.list_items - 2)
     seen = {o.key for o in chosen}
@@ -690,11 +711,25 @@ def opening(kb: KnowledgeBase, first: Option, exclude: Collection[tuple[str, int
         after = _neighbour(kb, doc, first, spans, index + 1, exclude)
         # An item's title alone ("10.完善延时错时预约服务。") says what is done, not how: its body follows it.
         if after is not None and (points_back(after.candidate.text)
-                                  or is_title(first.candidate.text) and not is_item(after.candidate.text)
+                                  or runs_in(first.candidate.text) and not is_item(after.candidate.text)
                                   or leans_back(after.candidate.text) and any(
                                       w in after.candidate.text and w not in first.candidate.text for w in focus)):
             out.append(after)
     return out
+
+
+def _title_before(kb: KnowledgeBase, query: Query, first: Option) -> Option | None:
+    """The numbered item's title just before the sentence, in its paragraph, when it names the question's subject
+    (一是实行“一对一”帮扶。 for 怎么帮扶; not 12.优化政务服务环境。 for the “好差评” sentence under it)."""
+    if is_title(first.candidate.text):
+        return None
+    doc = kb.docs[first.hit.chunk.doc_id]
+    index, spans = kb.sentence_order(doc.doc_id, first.sentence)
+    before = _neighbour(kb, doc, first, spans, index - 1, ()) if index > 0 else None
+    words = [w for w in _subject_words(query) if not any(w in p or p in w for p in query.places)]
+    if before is None or not is_title(before.candidate.text):
+        return None
+    return before if any(w in before.candidate.text for w in words) else None
 
 
 def _body_rest(kb: KnowledgeBase, title: Option, body: Option, exclude: Collection[tuple[str, int]],
@@ -870,22 +905,26 @@ def _named_part(kb: KnowledgeBase, query: Query, best: Option, composition: Comp
     sentence's document holds (四、全面提升服务效能): that heading, which its numbered items then follow; else None."""
     if query.asked.kind not in (Kind.MEASURES, Kind.LIST):
         return None
-    words = _subject_words(query)
+    section = kb.place_index.section_of(best.hit.chunk)
+    # The place a section is about is in the section's heading, not the part's: 新建区怎么优化营商环境？ is answered
+    # by 新建区's 四、优化营商环境淬炼“服务”成色。
+    words = [w for w in _subject_words(query) if not (section and any(w in p or p in w for p in query.places))]
     if not words:
         return None
     doc = kb.docs[best.hit.chunk.doc_id]
     _, spans = kb.sentence_order(doc.doc_id, best.sentence)
-    section = kb.place_index.section_of(best.hit.chunk)
-    for s, e in spans:
+    for i, (s, e) in enumerate(spans):
         text = without_speaker(doc.clean.text[int(s):int(e)]).strip()
-        if is_heading(text) and is_item(text) and all(w in re.sub(r"\W", "", to_simplified(text)) for w in words):
+        if is_heading(text) and is_item(text) and _holds_all(text, words):
             sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
             if sentence is None:
                 return None
             part = _beside(kb, doc, best, sentence, text)
             if kb.place_index.section_of(part.hit.chunk) != section:  # 新建区's 五、 is not 湾里's
                 continue
-            return part if _parts_after(kb, part, composition) else None
+            # Its items follow it, or its body does, in the same paragraph (answering quotes it after the title).
+            inline = i + 1 < len(spans) and "\n" not in doc.clean.text[int(e):int(spans[i + 1][0])]
+            return part if _parts_after(kb, part, composition) or inline and runs_in(text) else None
     return None
 
 

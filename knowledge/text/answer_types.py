@@ -150,7 +150,8 @@ class Asked:
 
 
 _UNIT = re.compile(rf"(?:多少|几)([{_MEASURE}]?)([^\s，。？?！!的了是吗呢和与及、]{{1,2}})?")
-_CATEGORY = re.compile(rf"(?:哪些|哪一?|什么|甚么|何)[{_CN_DIGIT}\d]*[{_MEASURE}]?([\u4e00-\u9fff]{{1,2}})")
+# 哪些 takes no measure word: 项 of 哪些项目 and 部 of 哪些部门 begin the noun (哪个部门, 哪一家公司 do take one).
+_CATEGORY = re.compile(rf"哪些([\u4e00-\u9fff]{{1,2}})|(?:哪一?|什么|甚么|何)[{_CN_DIGIT}\d]*[{_MEASURE}]?([\u4e00-\u9fff]{{1,2}})")
 
 
 def asked(simplified_question: str, tagged: Sequence[tuple[str, str]] = ()) -> Asked:
@@ -174,9 +175,8 @@ def asked(simplified_question: str, tagged: Sequence[tuple[str, str]] = ()) -> A
 def _category(match: re.Match | None) -> str:
     """What a 哪/什么 question asks for; not a lone measure word, which the regex falls back on when a quote or
     nothing follows it (哪几项“五型”……举措: 项 names no kind of thing)."""
-    if match is None or len(match.group(1)) == 1 and match.group(1) in _MEASURE:
-        return ""
-    return match.group(1)
+    found = (match.group(1) or match.group(2)) if match else ""
+    return "" if len(found) == 1 and found in _MEASURE else found
 
 
 # Tags (jieba's) of what a counted thing is made of, and of what ends it: 几个区参加了 counts 区, 多少个零跑动事项 事项.
@@ -364,6 +364,15 @@ def announces_list(sentence: str) -> bool:
 def is_item(sentence: str) -> bool:
     """A list item's opening: 一是……, 首先……, （一）……, 1. ……"""
     return bool(ITEM.match(sentence))
+
+
+def runs_in(sentence: str) -> bool:
+    """A short sentence that heads what follows it in its paragraph, numbered or not (狠抓招商引资。, 为提质增效强力度。,
+    10.完善延时错时预约服务。): what is done is in the sentences after it."""
+    if is_title(sentence):
+        return True
+    core = sentence.strip()
+    return core.endswith("。") and 0 < len(core) - 1 <= 12 and not re.search(r"[，,、：:；;？?！!\d“”「」《》()（）]", core)
 
 
 def is_title(sentence: str) -> bool:
