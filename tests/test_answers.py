@@ -696,3 +696,11 @@ def test_an_items_title_comes_before_the_body_sentence_found(kb):
     ans = answer_question(kb, "临川区对重点工业企业怎么帮扶？")
     texts = [c.text for c in ans.citations]
     assert texts[0] == "一是实行“一对一”帮扶。" and "工作专班" in texts[1], texts
+
+
+def test_a_quoted_term_is_the_subject_however_jieba_cuts_it(kb):
+    """“大社会” is 大 and 社会 to jieba: the overview listing 小政府、大社会、活市场、优环境 names it only as an item;
+    二是推进了“大社会”改革。 and its body answer."""
+    ans = answer_question(kb, "新余是怎么推进“大社会”改革的？")
+    texts = [c.text for c in ans.citations]
+    assert ans.answered and texts[0] == "二是推进了“大社会”改革。" and len(texts) > 1, texts

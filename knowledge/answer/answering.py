@@ -459,7 +459,8 @@ def _subject_filter(kb: KnowledgeBase, query: Query, options: list[Option],
     The same holds in a document whose title does not name the subject (subtopic). A word named only as one item
     of a list (招商引资 of 疫情防控、生态文明、招商引资、项目建设等中心工作) is not what the sentence is about; when no
     sentence names the rarest word otherwise, its parts do (招商 of 精准招商)."""
-    rarest = _rarest(_subject_weights(kb, query, options, composition, asked_category=False))
+    # A quoted term is the subject, whatever its parts' rarity: “大社会” (大 and 社会 to jieba) of 怎么推进“大社会”改革.
+    rarest = set(query.quoted) or _rarest(_subject_weights(kb, query, options, composition, asked_category=False))
     action = _asked_action(query)
     # 怎么招商引资: the action is the subject, which its parts may name (以商招商、委托招商), not asked again whole.
     action = "" if rarest == {action} else action
