@@ -704,3 +704,11 @@ def test_a_quoted_term_is_the_subject_however_jieba_cuts_it(kb):
     ans = answer_question(kb, "新余是怎么推进“大社会”改革的？")
     texts = [c.text for c in ans.citations]
     assert ans.answered and texts[0] == "二是推进了“大社会”改革。" and len(texts) > 1, texts
+
+
+def test_the_date_of_an_event_is_a_date_the_sentence_gives_that_event(kb):
+    """审批服务局 is named in a passage saying 今年以来……出台多项制度, which dates no founding."""
+    founded = answer_question(kb, "吉阳区审批服务局是什么时候成立的？")
+    assert founded.status is Status.NOT_STATED and "成立的具体时间" in founded.answer, founded.answer
+    team = answer_question(kb, "吉阳区优化营商环境工作专班是什么时候成立的？")
+    assert team.answered and "1月,成立" in team.citations[0].text, team.answer

@@ -370,8 +370,26 @@ def _stating(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]]
         return bool(rarest & held) or sum(weight[w] for w in held) >= composition.focus_share * total
 
     stating = [r for r in ranked if states(query.asked.kind, r[0].candidate.text, query.simplified) and about_focus(r[0])]
+    event = _asked_event(query)
+    if event:  # 审批服务局是什么时候成立的？: a date of its founding, not 今年以来 of the rules issued in its passage
+        stating = [r for r in stating if event.search(r[0].candidate.text)]
     with_unit = [r for r in stating if states_unit(query.asked, r[0].candidate.text, query.simplified)]
     return with_unit or stating
+
+
+# Events whose date is asked, each with the words a sentence dating it uses.
+_EVENTS = {"成立": "成立|设立|组建|创立|创建|组成|挂牌", "建成": "建成|竣工|完工|落成|投入使用|投用",
+           "开通": "开通|上线|运行", "召开": "召开|举行|举办|开幕", "启动": "启动|开始|开展|实施"}
+_EVENT_ASKED = re.compile(rf"(?:什么时候|何时|哪一?年|哪一?天)(?:正式)?({'|'.join(_EVENTS)})的?|"
+                          rf"({'|'.join(_EVENTS)})(?:于|在|是在|是)?(?:什么时候|何时|哪一?年|哪一?天)")
+
+
+def _asked_event(query: Query) -> re.Pattern[str] | None:
+    """For a date asked of an event (什么时候成立的, 哪一年建成), the words a sentence dating that event holds."""
+    if query.asked.kind is not Kind.DATE:
+        return None
+    m = _EVENT_ASKED.search(query.simplified)
+    return re.compile(_EVENTS[m.group(1) or m.group(2)]) if m else None
 
 
 def _counted_elsewhere(kb: KnowledgeBase, query: Query, ranked: list[tuple[Option, float]], retrieval: Retrieval,

@@ -18,6 +18,7 @@ _TRAIL = re.compile(r"(?:的|要|需要|需|得|应该|应当|能|可以|会|是
                     r"具体|多少|几)+$")
 
 _OFFICE = re.compile(OFFICES)
+_DATED_EVENT = re.compile(r"(?:正式)?(成立|建成|开通|召开|启动|开始|发布|公布|实施|出台|举办|举行)")
 _COUNTED_END = re.compile(r"[？?。！!]+$|(?:呢|啊|呀|吗)+$")
 
 _MISSING = {
@@ -93,7 +94,10 @@ def missing_sentence(simplified: str, asked: Asked) -> str:
         return f"文件中没有写明{name}的办公时间。" if len(name) >= 2 else "文件中没有写明办公时间。"
     if asked.kind not in _MISSING:
         raise ValueError(f"no 'not stated' wording for the asked kind {asked.kind.value!r}")
-    return _MISSING[asked.kind].format(name) if len(name) >= 2 else _MISSING_NO_SUBJECT[asked.kind]
+    event = _DATED_EVENT.match(simplified, asked.cue_end) if asked.kind is Kind.DATE and len(name) >= 2 else None
+    # 审批服务局是什么时候成立的: the date of its founding (审批服务局成立的具体时间), not of the office.
+    return _MISSING[asked.kind].format(name + (event.group(1) if event else "")) if len(name) >= 2 \
+        else _MISSING_NO_SUBJECT[asked.kind]
 
 
 def not_mentioned(quoted: tuple[str, ...], places: tuple[str, ...] = ()) -> str:
