@@ -275,7 +275,7 @@ def _place_sections(kb: KnowledgeBase, query: Query, hits: list[Hit]) -> list[Op
         return []
     doc = kb.docs[doc_id]
     # What the places did must be in the document: 南昌市哪些地区可以办理护照？ is not answered by its districts.
-    if not _holds_all(doc.clean.text, [w for w in _subject_words(query) if not any(p in w or w in p for p in query.places)]):
+    if not _holds_all(doc.clean.text, _topic_words(query)):
         return []
     anchor = next(iter(gather(kb, hits[:1])), None)
     if anchor is None:
@@ -549,7 +549,7 @@ def _run_in_heading(doc: Document, spans: np.ndarray, index: int, reach: int = 8
     """The short sentence heading the stretch of its paragraph that sentence `index` is in (狠抓招商引资。 before
     253家生态总部企业相继入驻……), simplified, looked for this many sentences back; none at a paragraph's start."""
     for i in range(index - 1, max(index - 1 - reach, -1), -1):
-        if "\n" in doc.clean.text[int(spans[i][1]):int(spans[i + 1][0])]:
+        if _breaks_before(doc, spans, i + 1):
             return []
         text = without_speaker(doc.clean.text[int(spans[i][0]):int(spans[i][1])]).strip()
         if runs_in(text):
@@ -745,10 +745,9 @@ def _title_before(kb: KnowledgeBase, query: Query, first: Option) -> Option | No
     doc = kb.docs[first.hit.chunk.doc_id]
     index, spans = kb.sentence_order(doc.doc_id, first.sentence)
     before = _neighbour(kb, doc, first, spans, index - 1, ()) if index > 0 else None
-    words = [w for w in _subject_words(query) if not any(w in p or p in w for p in query.places)]
     if before is None or not is_title(before.candidate.text):
         return None
-    return before if any(w in before.candidate.text for w in words) else None
+    return before if any(w in before.candidate.text for w in _topic_words(query)) else None
 
 
 def _body_rest(kb: KnowledgeBase, title: Option, body: Option, exclude: Collection[tuple[str, int]],
@@ -897,20 +896,16 @@ def _interview_answer(kb: KnowledgeBase, query: Query, best: Option, composition
     and the items (一是加大政府投入。二是规范办学行为。三是多渠道化解大班额。); else none."""
     if query.asked.kind not in (Kind.MEASURES, Kind.LIST) or not best.hit.chunk.question:
         return []
-    words = [w for w in _subject_words(query) if not any(p in w or w in p for p in query.places)]
+    words = _topic_words(query)
     if not words or not _holds_all(best.hit.chunk.question, words):
         return []
     doc = kb.docs[best.hit.chunk.doc_id]
     index, spans = kb.sentence_order(doc.doc_id, best.sentence)
-
-    def breaks(i: int) -> bool:  # a paragraph ends between sentence i - 1 and sentence i
-        return "\n" in doc.clean.text[int(spans[i - 1][1]):int(spans[i][0])]
-
     start = index
-    while start > 0 and not breaks(start):
+    while start > 0 and not _breaks_before(doc, spans, start):
         start -= 1
     for i in range(start, min(len(spans), start + composition.item_window)):
-        if i > start and breaks(i):
+        if i > start and _breaks_before(doc, spans, i):
             break
         if is_item(without_speaker(doc.clean.text[int(spans[i][0]):int(spans[i][1])]).strip()):
             intro = _neighbour(kb, doc, best, spans, i - 1, ()) if i > start else None
@@ -927,7 +922,7 @@ def _named_part(kb: KnowledgeBase, query: Query, best: Option, composition: Comp
     section = kb.place_index.section_of(best.hit.chunk)
     # The place a section is about is in the section's heading, not the part's: 新建区怎么优化营商环境？ is answered
     # by 新建区's 四、优化营商环境淬炼“服务”成色。
-    words = [w for w in _subject_words(query) if not (section and any(w in p or p in w for p in query.places))]
+    words = _topic_words(query) if section else _subject_words(query)
     if not words:
         return None
     doc = kb.docs[best.hit.chunk.doc_id]
@@ -942,7 +937,7 @@ def _named_part(kb: KnowledgeBase, query: Query, best: Option, composition: Comp
             if kb.place_index.section_of(part.hit.chunk) != section:  # 新建区's 五、 is not 湾里's
                 continue
             # Its items follow it, or its body does, in the same paragraph (answering quotes it after the title).
-            inline = i + 1 < len(spans) and "\n" not in doc.clean.text[int(e):int(spans[i + 1][0])]
+            inline = i + 1 < len(spans) and not _breaks_before(doc, spans, i + 1)
             return part if _parts_after(kb, part, composition) or inline and runs_in(text) else None
     return None
 
@@ -950,11 +945,10 @@ def _named_part(kb: KnowledgeBase, query: Query, best: Option, composition: Comp
 def _parts_after(kb: KnowledgeBase, first: Option, composition: Composition) -> list[Option]:
     """The numbered paragraphs after an opening sentence or a part's heading, or when there are none, the items
     inside its paragraph (五、强化三大方面,打造“过硬型”政府。 then 一是……二是……); none unless two or more."""
-    own = _numbering(first.candidate.text) if is_item(first.candidate.text) else None
     for paragraphs in (True, False):
+        # _items_after stops at a sibling: 10. and 11. after 9.打造“赣服通”升级版。 are not its parts.
         items = _items_after(kb, first, composition, paragraphs=paragraphs)
-        # 10. and 11. after 9.打造“赣服通”升级版。 are its siblings, not its parts.
-        if len(items) >= 2 and not (own and _numbering(items[0].candidate.text) == own):
+        if len(items) >= 2:
             return items
     return []
 
@@ -964,6 +958,16 @@ def _subject_words(query: Query) -> list[str]:
     or a generic verb (推进, 提升)."""
     return [w for w in query.focus if len(w) >= 2 and not _asks(query, w) and w != query.asked.category
             and not _GENERIC_ACTION.fullmatch(w)]
+
+
+def _topic_words(query: Query) -> list[str]:
+    """The subject words without the question's places: what a passage must be about, wherever the place is said."""
+    return [w for w in _subject_words(query) if not any(w in p or p in w for p in query.places)]
+
+
+def _breaks_before(doc: Document, spans: np.ndarray, i: int) -> bool:
+    """Whether a paragraph ends between the document's sentences i - 1 and i."""
+    return "\n" in doc.clean.text[int(spans[i - 1][1]):int(spans[i][0])]
 
 
 def _opens_paragraph(text: str, start: int) -> bool:
