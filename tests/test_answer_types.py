@@ -265,4 +265,7 @@ def test_results_asked_are_told_from_measures_asked():
 def test_which_takes_no_measure_word_and_short_sentences_head_what_follows():
     assert asked("湾里招商引资有哪些项目？").category == "项目" and asked("哪个部门负责？").category == "部门"
     assert runs_in("狠抓招商引资。") and runs_in("10.完善延时错时预约服务。")
-    assert not runs_in("他于1900年出生。") and not runs_in("多方联动,破解难题“面对面”。")
+    assert not runs_in("他于1900年出生。") and not runs_in("经过努力,成效明显。")
+    # Two short parts ending on a quoted slogan head their body too (吉阳区's 多方联动,破解难题“面对面”。 对于群众反映……).
+    assert runs_in("多方联动,破解难题“面对面”。") and runs_in("继续权力下移,群企办事“就近办”。")
+    assert not runs_in("我们坚持问题导向,推行“一窗受理”改革,群众满意度明显提升。")

@@ -588,6 +588,19 @@ def test_an_items_title_is_followed_by_its_whole_body(kb):
     _check_citations(kb, ans)
 
 
+def test_a_slogan_heading_is_followed_by_its_body_up_to_the_next_heading(kb):
+    """吉阳区's 多方联动,破解难题“面对面”。 heads its body, and 继续权力下移,群企办事“就近办”。 the next one."""
+    ans = answer_question(kb, "吉阳区怎么做到群企办事就近办？")
+    texts = [c.text for c in ans.citations]
+    assert ans.answered and texts[0] == "继续权力下移,群企办事“就近办”。", texts
+    assert any("逐步下放大社区" in t for t in texts), texts
+    ans = answer_question(kb, "吉阳区怎么破解难题？")
+    texts = [c.text for c in ans.citations]
+    assert texts[0] == "多方联动,破解难题“面对面”。" and any("现场会" in t for t in texts), texts
+    assert not any("就近办" in t for t in texts), texts
+    _check_citations(kb, ans)
+
+
 def test_a_numbered_items_siblings_are_not_its_parts(kb):
     """9.打造“赣服通”升级版。 is followed by 10. and 11., the plan's next items: the answer is item 9's body."""
     ans = answer_question(kb, "宜春怎么打造赣服通升级版？")

@@ -10,6 +10,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from knowledge.answer.selector import FEATURES, Candidate, Question, Selector, features, load_selector
+from knowledge.answer.selector.features import _numbers, number_agreement, slot
 from knowledge.answer.selector.model import FIGURES_FILE, MODEL_FILE
 from knowledge.config import PROJECT_ROOT
 from knowledge.text.answer_types import asked
@@ -22,6 +23,24 @@ def test_the_shipped_model_is_fitted_on_these_features_and_documented():
     figures = json.loads(FIGURES_FILE.read_text(encoding="utf-8"))
     assert figures["data"] == ["cmrc2018_trial", "drcd_test"]  # the fitting sets, never the dev sets
     assert figures["features"] == list(FEATURES) and figures["groups"] > 1000
+
+
+def test_the_slot_is_what_stands_where_the_question_asks():
+    """哪一张专辑 restated as 这张专辑: the sentence names the album elsewhere; 《爱情万岁》 in the slot answers."""
+    left, right = "五月天的", "专辑得到了第十二届金曲奖"
+    restated = slot(left, right, "五月天也以这张专辑获得第十二届金曲奖的最佳乐团奖")
+    assert restated.aligned == 2 and "这" in restated.filler
+    assert slot("南加大和", "学校在大学足球的竞争上", "两校在大学足球的竞争上堪称是全国最激烈的").filler.endswith("两")
+    answering = slot(left, right, "乐团推出第二张专辑《爱情万岁》")
+    assert answering.aligned == 1 and "这" not in answering.filler and "第二" in answering.filler
+    assert slot(left, right, "乐团于2000年推出新唱片").aligned == 0
+
+
+def test_a_dated_question_matches_its_date_and_not_another():
+    asked_numbers = _numbers("在1991年，杨丽音有什么活动？")
+    assert number_agreement(asked_numbers, "1991年曾与邰智源、许效舜合组三口组") == (1.0, 0.0)
+    assert number_agreement(asked_numbers, "杨丽音于1981年时毕业于国光艺校") == (0.0, 1.0)
+    assert number_agreement(set(), "1981年") == (0.0, 0.0)
 
 
 def _candidate(text: str, rank: int, vec: np.ndarray) -> Candidate:

@@ -216,6 +216,10 @@ def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = No
                 listing = _defined_anywhere(kb, query, terms, composition)
                 if not listing:  # “四最”营商环境指的是什么？: the documents use the term and never list its four
                     return _not_stated(kb, query, confidence, pool, limit)
+            elif not terms:
+                # 什么是中介超市？: the item that names it (第三,建立中介超市。), which its body then follows.
+                words = _topic_words(query)
+                listing = [r for r in pool if words and is_title(r[0].candidate.text) and _holds_all(r[0].candidate.text, words)]
         else:
             listing = []
         # 出台了哪些制度: by the sentences issuing titled documents, which the selector, fitted on encyclopedic
@@ -752,15 +756,17 @@ def _title_before(kb: KnowledgeBase, query: Query, first: Option) -> Option | No
 
 def _body_rest(kb: KnowledgeBase, title: Option, body: Option, exclude: Collection[tuple[str, int]],
                most: int) -> list[Option]:
-    """The rest of an item's body after its first sentence, in the same paragraph and within the answer's length:
-    for 4.强化服务企业手段。 its 一企一议 mechanism, then 营商专员, then the 惠企政策汇编 (each cut at a ；)."""
+    """The rest of an item's body after its first sentence, in the same paragraph and within the answer's length, up
+    to the next item or run-in heading: for 4.强化服务企业手段。 its 一企一议 mechanism, then 营商专员, then the
+    惠企政策汇编 (each cut at a ；); for 多方联动,破解难题“面对面”。 its body, not 继续权力下移…… after it."""
     doc = kb.docs[title.hit.chunk.doc_id]
     index, spans = kb.sentence_order(doc.doc_id, body.sentence)
     out: list[Option] = []
     length = len(title.text) + len(body.text)
     for i in range(index + 1, min(index + 1 + max(most, 0), len(spans))):
         o = _neighbour(kb, doc, title, spans, i, exclude)
-        if o is None or is_item(o.candidate.text) or length + len(o.text) > kb.settings.answer_chars:
+        if (o is None or is_item(o.candidate.text) or runs_in(o.candidate.text)
+                or length + len(o.text) > kb.settings.answer_chars):
             break
         out.append(o)
         length += len(o.text)
@@ -920,16 +926,18 @@ def _named_part(kb: KnowledgeBase, query: Query, best: Option, composition: Comp
     if query.asked.kind not in (Kind.MEASURES, Kind.LIST):
         return None
     section = kb.place_index.section_of(best.hit.chunk)
-    # The place a section is about is in the section's heading, not the part's: 新建区怎么优化营商环境？ is answered
-    # by 新建区's 四、优化营商环境淬炼“服务”成色。
-    words = _topic_words(query) if section else _subject_words(query)
+    doc = kb.docs[best.hit.chunk.doc_id]
+    # The place a section or a document is about is in the section's heading or the title, not the part's: 新建区怎么
+    # 优化营商环境？ is answered by 新建区's 四、优化营商环境淬炼“服务”成色。, 宜春怎么打造赣服通升级版？ by the 宜春 plan's
+    # 9.打造“赣服通”升级版。
+    about_place = section or query.places and all(p in doc.meta.title for p in query.places)
+    words = _topic_words(query) if about_place else _subject_words(query)
     if not words:
         return None
-    doc = kb.docs[best.hit.chunk.doc_id]
     _, spans = kb.sentence_order(doc.doc_id, best.sentence)
     for i, (s, e) in enumerate(spans):
         text = without_speaker(doc.clean.text[int(s):int(e)]).strip()
-        if is_heading(text) and is_item(text) and _holds_all(text, words):
+        if (is_heading(text) and is_item(text) or _plan_title(text)) and _holds_all(text, words):
             sentence = _sentence_at(kb, doc.doc_id, int(s), int(e))
             if sentence is None:
                 return None
@@ -940,6 +948,12 @@ def _named_part(kb: KnowledgeBase, query: Query, best: Option, composition: Comp
             inline = i + 1 < len(spans) and not _breaks_before(doc, spans, i + 1)
             return part if _parts_after(kb, part, composition) or inline and runs_in(text) else None
     return None
+
+
+def _plan_title(text: str) -> bool:
+    """A plan's numbered item title (9.打造“赣服通”升级版。, （一）……。), not a speaker's 一是/第三, which names one point
+    of an answer (一是推进了“小政府”改革。 is one of 哪四个方面的改革)."""
+    return is_title(text) and bool(re.search(r"1|[（(]", _numbering(text)))
 
 
 def _parts_after(kb: KnowledgeBase, first: Option, composition: Composition) -> list[Option]:

@@ -366,12 +366,18 @@ def is_item(sentence: str) -> bool:
     return bool(ITEM.match(sentence))
 
 
+# A run-in heading in two short parts that ends on a quoted slogan: 继续权力下移,群企办事“就近办”。
+_SLOGAN_HEADING = re.compile(r"[^，,。、；;：:？?！!“”\d]{2,10}[，,][^，,。、；;：:？?！!“”\d]{2,10}“[^”，,。]{2,8}”。")
+
+
 def runs_in(sentence: str) -> bool:
     """A short sentence that heads what follows it in its paragraph, numbered or not (狠抓招商引资。, 为提质增效强力度。,
-    10.完善延时错时预约服务。): what is done is in the sentences after it."""
+    10.完善延时错时预约服务。, 继续权力下移,群企办事“就近办”。): what is done is in the sentences after it."""
     if is_title(sentence):
         return True
     core = sentence.strip()
+    if _SLOGAN_HEADING.fullmatch(core):
+        return True
     return core.endswith("。") and 0 < len(core) - 1 <= 12 and not re.search(r"[，,、：:；;？?！!\d“”「」《》()（）]", core)
 
 

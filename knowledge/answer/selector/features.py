@@ -59,6 +59,8 @@ FEATURES = (
     "leans_back", "points_back", "previous_states_kind", "following_states_kind", "following_points_back",
     "following_leans_back", "states_form",
     "trigram_local", "trigram_local_rel", "longest_match", "longest_match_rel", "coverage_runs",
+    "numbers_matched", "numbers_conflict",
+    "slot_aligned", "slot_refers_back", "slot_new", "slot_length", "previous_slot_refers_back", "following_slot_refers_back",
 )
 KIND_FEATURE = FEATURES.index("kind")  # categorical
 
@@ -152,6 +154,67 @@ def _covered_by_runs(content: str, text: str) -> float:
     return sum(covered) / max(len(content), 1)
 
 
+# A number with its unit: the question's 1991年 or 23岁 picks out one sentence of a biography among many dated ones.
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?|[〇零一二三四五六七八九十百千万两]{2,})\s*([年月日号岁届次个名位%％]?)")
+
+
+def _numbers(text: str) -> set[tuple[str, str]]:
+    return {(m.group(1), m.group(2)) for m in _NUMBER.finditer(text)}
+
+
+def number_agreement(asked: set[tuple[str, str]], text: str) -> tuple[float, float]:
+    """The share of the question's numbers the sentence holds, and whether it holds another number with the same
+    unit instead (1981年 where 1991年 is asked)."""
+    if not asked:
+        return 0.0, 0.0
+    found = _numbers(text)
+    matched = asked & found
+    units = {u for _, u in asked - matched if u}
+    conflict = any(u in units for _, u in found - asked)
+    return len(matched) / len(asked), float(conflict)
+
+
+# A back-reference where the question has its asking words: 五月天也以这张专辑获得…… restates 哪一张专辑获得…… and
+# names the album in another sentence.
+_REFERS_BACK = re.compile(r"这|此|该|其|两|二者|他们?|她们?|它们?|牠们?|本[书片剧曲鱼种]")
+_ANCHOR = 6  # the longest run of the question's wording looked for on either side of the asking words
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where the question's wording around its asking words stands in a sentence, and what fills the gap."""
+
+    aligned: int  # 0: neither side found, 1: one side, 2: both
+    filler: str
+
+
+def _anchor(context: str, text: str, from_end: bool) -> tuple[int, int] | None:
+    """The longest run (2.._ANCHOR characters) of `context` next to the asking words that the text holds, as
+    (start, end) in the text; runs a few characters away from the asking words are tried next."""
+    for skip in range(0, 3):
+        part = context[:len(context) - skip] if from_end else context[skip:]
+        for n in range(min(_ANCHOR, len(part)), 1, -1):
+            run = part[-n:] if from_end else part[:n]
+            at = text.rfind(run) if from_end else text.find(run)
+            if at >= 0:
+                return at, at + n
+    return None
+
+
+def slot(left: str, right: str, text: str) -> Slot:
+    """What the sentence has where the question has its asking words, between the question's wording on the
+    left and on the right (four characters beside one side when only one is found)."""
+    lo = _anchor(left, text, True) if left else None
+    ro = _anchor(right, text, False) if right else None
+    if lo and ro and lo[1] <= ro[0]:
+        return Slot(2, text[lo[1]:ro[0]][:12])
+    if lo:
+        return Slot(1, text[lo[1]:lo[1] + 4])
+    if ro:
+        return Slot(1, text[max(0, ro[0] - 4):ro[0]])
+    return Slot(0, "")
+
+
 def _rel(values: np.ndarray) -> np.ndarray:
     return values - values.max() if len(values) else values
 
@@ -194,6 +257,19 @@ def features(q: Question, candidates: Sequence[Candidate], idf: Callable[[str], 
     tl = np.array([sum(tri_w[g] for g in st) / tri_total for st in s_trigrams], np.float32)
     content = _PUNCT.sub("", QUESTION_WORDS.sub("", q.text))
     plain = [_PUNCT.sub("", c.text) for c in candidates]
+    if q.asked.cue_start >= 0:
+        before = _PUNCT.sub("", QUESTION_WORDS.sub("", q.text[:q.asked.cue_start]))
+        after = _PUNCT.sub("", QUESTION_WORDS.sub("", q.text[q.asked.cue_end:]))
+    else:
+        before = after = ""
+
+    def slot_of(text: str) -> Slot:
+        return slot(before, after, _PUNCT.sub("", text)) if text and (before or after) else Slot(0, "")
+
+    asked_numbers = _numbers(q.text)
+
+    def refers_back(sl: Slot) -> float:
+        return float(bool(sl.filler) and bool(_REFERS_BACK.search(sl.filler)))
     lm = np.array([_longest_common(content, t) / max(len(content), 1) for t in plain], np.float32)
 
     def bigram_local(text: str) -> float:
@@ -217,6 +293,7 @@ def features(q: Question, candidates: Sequence[Candidate], idf: Callable[[str], 
     for i, c in enumerate(candidates):
         t = c.text
         novelty = len(s_bigrams[i] - q_bigrams) / max(len(s_bigrams[i]), 1)
+        sl = slot_of(t)
         rows.append((
             share[i], bl[i], bl_rel[i], bl_rank[i], cl[i], cl_rel[i], wi[i], wi_rel[i], wl[i], wl_rel[i],
             pr[i], pr_rel[i], pr_rank[i],
@@ -237,5 +314,8 @@ def features(q: Question, candidates: Sequence[Candidate], idf: Callable[[str], 
             float(points_back(c.following)), float(leans_back(c.following)),
             float(states_form(q.text, t)),
             tl[i], tl[i] - tl.max(), lm[i], lm[i] - lm.max(), _covered_by_runs(content, plain[i]),
+            *number_agreement(asked_numbers, t),
+            float(sl.aligned), refers_back(sl), sum(ch not in q.text for ch in sl.filler) / max(len(sl.filler), 1),
+            float(len(sl.filler)), refers_back(slot_of(c.previous)), refers_back(slot_of(c.following)),
         ))
     return np.asarray(rows, dtype=np.float32)
