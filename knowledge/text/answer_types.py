@@ -188,16 +188,20 @@ def _counted_thing(unit: re.Match, tagged: Sequence[tuple[str, str]], lead: int)
     """The counted thing as the question's words say it: the last noun of the phrase after 几个/多少 (`unit`, a
     _UNIT match in the question stripped of its `lead` spaces), which the two characters _UNIT takes can miss
     (几个区参加 -> 区参, 多少个零跑动事项 -> 零跑). "" when no noun follows, or no words are given."""
-    head, at, seen = "", -lead, 0
+    head, at, seen, phrase = "", -lead, 0, ""
     for word, tag in tagged:
         begin, at = at, at + len(word)
         if begin < unit.end(1) < at and not head:  # 几年 is one word: its 年 is what is counted
             return word[unit.end(1) - begin:]
         if begin < unit.end(1) or not word.strip():
             continue
+        if tag.startswith(("v", "a")) and phrase and not head:
+            # 几个村获评: the tagger calls 村 a morpheme, not a noun; the verb still ends what is counted.
+            return phrase if len(phrase) <= 3 else ""
         if tag.startswith(_END_TAGS) or tag.startswith(("v", "a")) and head or seen >= 4:
             break
         seen += 1
+        phrase += word
         if tag.startswith("q"):  # a measure after the figure is what is counted: 公里 of 多少公里, 岁 of 多少岁时
             return word
         if tag.startswith(_NOUN_TAGS):
