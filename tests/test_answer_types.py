@@ -212,6 +212,8 @@ def test_an_items_title_alone(sentence, title):
     ("宜春市企业一牌两卡是什么？", "文件中没有说明宜春市企业一牌两卡是什么。"),
     ("什么是一次不跑？", "文件中没有说明一次不跑是什么。"),
     ("临川区有多少个大班额？", "文件中没有给出临川区的大班额的具体数量。"),
+    ("新余 办事处 为什么要撤销？", "文件中没有说明新余办事处撤销的原因。"),  # what is done, after the asking words
+    ("为什么？", "文件中没有说明原因。"),
 ])
 def test_the_missing_fact_is_named(question, expected):
     assert missing_sentence(question, asked(question)) == expected

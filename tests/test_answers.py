@@ -452,6 +452,22 @@ def test_a_follow_up_asking_something_else_does_not_get_the_answer_just_given(kb
     assert rate.answered and "可办率" in to_simplified(rate.citations[0].text), rate.answer
 
 
+def test_a_follow_up_whose_next_answer_is_about_another_thing_is_told_so(kb):
+    """为什么要撤销？ after 新余撤销了哪几个办事处？: the documents give no reason; 撤销孔目江区, about another thing,
+    is no answer. The sentence just cited is shown as the closest passage."""
+    first_q = "新余撤销了哪几个办事处？"
+    first = answer_question(kb, first_q)
+    follow = answer_follow_up(kb, analyse(kb, contextualize(kb, "为什么要撤销？", first_q)),
+                              {(c.doc_id, c.start) for c in first.citations}, read(kb, first_q))
+    assert not follow.answered and follow.status is Status.NOT_STATED and "原因" in follow.answer, follow.answer
+    assert "孔目江" not in follow.answer and any("办事处" in c.text for c in follow.related)
+    # A duration asked after it states its fact whatever else its sentence is about: still answered.
+    before = "临川区为什么要推行一窗受理？"
+    then = answer_follow_up(kb, analyse(kb, contextualize(kb, "那要多长时间？", before)),
+                            {(c.doc_id, c.start) for c in answer_question(kb, before).citations}, read(kb, before))
+    assert then.answered and "5个工作日" in to_simplified(then.answer), then.answer
+
+
 def test_answer_json_round_trip(kb):
     for q in ("吉阳区设置了几个综合受理窗口？", "临川办不动产登记，登记费要交多少钱？", "明天广州会下雨吗？"):
         ans = answer_question(kb, q)

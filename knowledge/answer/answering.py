@@ -21,7 +21,7 @@ from ..text.script import in_script_of, is_traditional, to_simplified
 from ..text.transcript import without_speaker
 from .candidates import Option, citation_key, gather, option, quotable, quote_span
 from .confidence import ConfidenceWeights, confidence_of, evidence_elsewhere
-from .focus import missing_sentence, not_covered_at, not_mentioned
+from .focus import MISSING_KINDS, missing_sentence, not_covered_at, not_mentioned
 from .knowledge_base import KnowledgeBase
 from .publication import publication_answer
 from .query import Query, Reading, analyse
@@ -102,7 +102,34 @@ def answer_follow_up(kb: KnowledgeBase, query: Query, given: Collection[tuple[st
     if same or restates or not (given and cited and (first.citations[0].doc_id, first.citations[0].start) in given):
         return first
     other = answer_query(kb, query, avoid=given)
+    if other.answered and before is not None and _leaves_topic(kb, query, before, other):
+        # 为什么要撤销？ after 新余撤销了哪几个办事处？: the next best sentence (撤销孔目江区) is about something else,
+        # and the one just cited gives no reason. Say so, and show it again as the closest passage.
+        return Answer(query.text, False, other.confidence,
+                      in_script_of(missing_sentence(query.simplified, query.asked), query.text), (),
+                      related=first.citations, status=Status.NOT_STATED)
     return other if other.answered else first
+
+
+def _leaves_topic(kb: KnowledgeBase, query: Query, before: Reading, answer: Answer) -> bool:
+    """Whether the answer's first sentence, and its paragraph, leave out a word the follow-up carries over from the
+    question before it (办事处 of 新余撤销了哪几个办事处？, beside the 撤销 it asks about again): an answer about
+    another thing."""
+    # A duration or a count asked states its fact whatever else it is about (一般登记5个工作日 for 那要多长时间？
+    # after 一窗受理): a reason or a definition is what drifts to another thing.
+    if query.asked.strict or query.asked.kind not in MISSING_KINDS:
+        return False
+    carried = [w for w in query.focus if len(w) > 1 and w in before.simplified and w not in query.places
+               and not _GENERIC_ACTION.fullmatch(w)]
+    carried = [w for w in carried if not any(w != o and w in o for o in carried)]  # 办事处, not its part 办事
+    if not carried:
+        return False
+    cited = answer.citations[0]
+    passage = to_simplified(cited.passage)
+    start = passage.rfind("\n", 0, cited.passage_start) + 1
+    end = passage.find("\n", cited.passage_end)
+    paragraph = passage[start:end if end >= 0 else len(passage)]
+    return not all(w in paragraph for w in carried)
 
 
 def answer_query(kb: KnowledgeBase, query: Query, max_citations: int | None = None,

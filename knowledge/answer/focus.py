@@ -31,6 +31,7 @@ _MISSING = {
     Kind.CONTACT: "文件中没有写明{}的联系方式。",
     Kind.MATERIALS: "文件中没有列出{}需要的材料。",
     Kind.DEFINITION: "文件中没有说明{}是什么。",
+    Kind.REASON: "文件中没有说明{}的原因。",
 }
 _MISSING_NO_SUBJECT = {
     Kind.MONEY: "文件中没有说明具体金额。",
@@ -42,7 +43,11 @@ _MISSING_NO_SUBJECT = {
     Kind.CONTACT: "文件中没有写明联系方式。",
     Kind.MATERIALS: "文件中没有列出需要的材料。",
     Kind.DEFINITION: "文件中没有说明它是什么。",
+    Kind.REASON: "文件中没有说明原因。",
 }
+MISSING_KINDS = frozenset(_MISSING)  # the asked kinds whose absence missing_sentence can word
+# What a 为什么 question asks the reason for is said after the asking words: 办事处为什么要撤销 -> 办事处撤销.
+_REASON_PREDICATE = re.compile(r"(?:要|会|能|还要|需要)?([\u4e00-\u9fff]{2,8})")
 
 
 def asking_clause(simplified: str, asked: Asked) -> tuple[str, int]:
@@ -94,6 +99,8 @@ def missing_sentence(simplified: str, asked: Asked) -> str:
         return f"文件中没有写明{name}的办公时间。" if len(name) >= 2 else "文件中没有写明办公时间。"
     if asked.kind not in _MISSING:
         raise ValueError(f"no 'not stated' wording for the asked kind {asked.kind.value!r}")
+    if asked.kind is Kind.REASON and len(name) >= 2 and (done := _REASON_PREDICATE.match(simplified, asked.cue_end)):
+        name += done.group(1)
     event = _DATED_EVENT.match(simplified, asked.cue_end) if asked.kind is Kind.DATE and len(name) >= 2 else None
     # 审批服务局是什么时候成立的: the date of its founding (审批服务局成立的具体时间), not of the office.
     return _MISSING[asked.kind].format(name + (event.group(1) if event else "")) if len(name) >= 2 \
