@@ -105,9 +105,7 @@ def answer_follow_up(kb: KnowledgeBase, query: Query, given: Collection[tuple[st
     if other.answered and before is not None and _leaves_topic(kb, query, before, other):
         # 为什么要撤销？ after 新余撤销了哪几个办事处？: the next best sentence (撤销孔目江区) is about something else,
         # and the one just cited gives no reason. Say so, and show it again as the closest passage.
-        return Answer(query.text, False, other.confidence,
-                      in_script_of(missing_sentence(query.simplified, query.asked), query.text), (),
-                      related=first.citations, status=Status.NOT_STATED)
+        return _not_stated_with(query, other.confidence, first.citations)
     return other if other.answered else first
 
 
@@ -677,8 +675,12 @@ def _not_stated(kb: KnowledgeBase, query: Query, confidence: float, ranked: list
     past = _superseded(query, [o for o, _ in ranked])
     related = [o for (o, _), _ in sorted(zip(ranked, past), key=lambda r: r[1])][:limit]
     citations = tuple(_cite(kb.docs[o.hit.chunk.doc_id], o, n, query.text) for n, o in enumerate(related, start=1))
+    return _not_stated_with(query, confidence, citations, missing)
+
+
+def _not_stated_with(query: Query, confidence: float, related: tuple[Citation, ...], missing: str | None = None) -> Answer:
     missing = missing or missing_sentence(query.simplified, query.asked)
-    return Answer(query.text, False, confidence, in_script_of(missing, query.text), (), related=citations,
+    return Answer(query.text, False, confidence, in_script_of(missing, query.text), (), related=related,
                   status=Status.NOT_STATED)
 
 

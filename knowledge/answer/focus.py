@@ -48,6 +48,7 @@ _MISSING_NO_SUBJECT = {
 MISSING_KINDS = frozenset(_MISSING)  # the asked kinds whose absence missing_sentence can word
 # What a 为什么 question asks the reason for is said after the asking words: 办事处为什么要撤销 -> 办事处撤销.
 _REASON_PREDICATE = re.compile(r"(?:要|会|能|还要|需要)?([\u4e00-\u9fff]{2,8})")
+_DONE_AFTER_CUE = {Kind.DATE: _DATED_EVENT, Kind.REASON: _REASON_PREDICATE}
 
 
 def asking_clause(simplified: str, asked: Asked) -> tuple[str, int]:
@@ -99,12 +100,13 @@ def missing_sentence(simplified: str, asked: Asked) -> str:
         return f"文件中没有写明{name}的办公时间。" if len(name) >= 2 else "文件中没有写明办公时间。"
     if asked.kind not in _MISSING:
         raise ValueError(f"no 'not stated' wording for the asked kind {asked.kind.value!r}")
-    if asked.kind is Kind.REASON and len(name) >= 2 and (done := _REASON_PREDICATE.match(simplified, asked.cue_end)):
-        name += done.group(1)
-    event = _DATED_EVENT.match(simplified, asked.cue_end) if asked.kind is Kind.DATE and len(name) >= 2 else None
-    # 审批服务局是什么时候成立的: the date of its founding (审批服务局成立的具体时间), not of the office.
-    return _MISSING[asked.kind].format(name + (event.group(1) if event else "")) if len(name) >= 2 \
-        else _MISSING_NO_SUBJECT[asked.kind]
+    if len(name) < 2:
+        return _MISSING_NO_SUBJECT[asked.kind]
+    # What is done, said after the asking words: 审批服务局是什么时候成立的 asks the date of its founding
+    # (审批服务局成立的具体时间), not of the office; 办事处为什么要撤销 the reason for 办事处撤销.
+    done = _DONE_AFTER_CUE.get(asked.kind)
+    found = done.match(simplified, asked.cue_end) if done else None
+    return _MISSING[asked.kind].format(name + (found.group(1) if found else ""))
 
 
 def not_mentioned(quoted: tuple[str, ...], places: tuple[str, ...] = ()) -> str:

@@ -108,13 +108,18 @@ def _question_parts(q: Question) -> tuple[set[str], set[str], str, str, list[tup
     content = QUESTION_WORDS.sub(" ", q.text)
     bigrams = _spaced_grams(content, 2)
     chars = set(_PUNCT.sub("", content.replace(" ", "")))
-    if q.asked.cue_start >= 0:
-        left = _strip_function(_PUNCT.sub("", QUESTION_WORDS.sub("", q.text[:q.asked.cue_start])))[-2:]
-        right = _strip_function(_PUNCT.sub("", QUESTION_WORDS.sub("", q.text[q.asked.cue_end:])))[:2]
-    else:
-        left = right = ""
+    before, after = _cue_context(q)
+    left, right = _strip_function(before)[-2:], _strip_function(after)[:2]
     positioned = [(i, q.text[i:i + 2]) for i in range(len(q.text) - 1) if q.text[i:i + 2] in bigrams]
     return bigrams, chars, left if len(left) == 2 else "", right if len(right) == 2 else "", positioned
+
+
+def _cue_context(q: Question) -> tuple[str, str]:
+    """The question's wording before and after its asking words, question words and punctuation removed."""
+    if q.asked.cue_start < 0:
+        return "", ""
+    return (_PUNCT.sub("", QUESTION_WORDS.sub("", q.text[:q.asked.cue_start])),
+            _PUNCT.sub("", QUESTION_WORDS.sub("", q.text[q.asked.cue_end:])))
 
 
 def _spaced_grams(text: str, n: int) -> set[str]:
@@ -257,11 +262,7 @@ def features(q: Question, candidates: Sequence[Candidate], idf: Callable[[str], 
     tl = np.array([sum(tri_w[g] for g in st) / tri_total for st in s_trigrams], np.float32)
     content = _PUNCT.sub("", QUESTION_WORDS.sub("", q.text))
     plain = [_PUNCT.sub("", c.text) for c in candidates]
-    if q.asked.cue_start >= 0:
-        before = _PUNCT.sub("", QUESTION_WORDS.sub("", q.text[:q.asked.cue_start]))
-        after = _PUNCT.sub("", QUESTION_WORDS.sub("", q.text[q.asked.cue_end:]))
-    else:
-        before = after = ""
+    before, after = _cue_context(q)
 
     def slot_of(text: str) -> Slot:
         return slot(before, after, _PUNCT.sub("", text)) if text and (before or after) else Slot(0, "")
